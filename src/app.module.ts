@@ -1,0 +1,45 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module';
+import { UsersModule } from './users/users.module';
+import { ProblemThrottlerGuard, unlessRouteUses } from './common/throttling';
+import { configNamespaces, databaseConfig, throttleConfig } from './config';
+import { typeOrmOptions } from './config/typeorm.options';
+
+@Module({
+  imports: [
+    // main.ts loads .env into the environment; every namespace reads and validates process.env.
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configNamespaces }),
+    TypeOrmModule.forRootAsync({
+      inject: [databaseConfig.KEY],
+      useFactory: (config: ConfigType<typeof databaseConfig>) => typeOrmOptions(config),
+    }),
+    ThrottlerModule.forRootAsync({
+      inject: [throttleConfig.KEY],
+      useFactory: (config: ConfigType<typeof throttleConfig>) => ({
+        throttlers: [
+          { name: 'default', limit: config.limit, ttl: config.ttlMs },
+          {
+            name: 'otp-send',
+            limit: config.otpIpSendLimit,
+            ttl: config.otpIpSendWindowMs,
+            skipIf: unlessRouteUses('otp-send'),
+          },
+          {
+            name: 'otp-verify',
+            limit: config.otpIpVerifyLimit,
+            ttl: config.otpIpVerifyWindowMs,
+            skipIf: unlessRouteUses('otp-verify'),
+          },
+        ],
+      }),
+    }),
+    AuthModule,
+    UsersModule,
+  ],
+  providers: [{ provide: APP_GUARD, useClass: ProblemThrottlerGuard }],
+})
+export class AppModule {}

@@ -1,0 +1,44 @@
+import type { INestApplication } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { createValidationPipe } from './common/validation.pipe';
+import { appConfig } from './config';
+
+/** The HTTP server options that must exist before Nest does; read through the same config namespace. */
+export function createFastifyAdapter(): FastifyAdapter {
+  const { bodyLimit, trustProxy } = appConfig();
+  return new FastifyAdapter({ bodyLimit, trustProxy, routerOptions: { ignoreTrailingSlash: true } });
+}
+
+/**
+ * Everything between creating the app and listening, shared by main.ts and the e2e tests so the
+ * two can never drift: validation, problem details, body parsing and API docs.
+ */
+export async function configureApp(app: NestFastifyApplication): Promise<void> {
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  // Only JSON bodies are accepted: anything else gets 415 rather than reaching validation as a string.
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  setUpApiDocs(app);
+  app.enableShutdownHooks();
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+}
+
+function setUpApiDocs(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Phone OTP Auth')
+    .setDescription(
+      'Sign up and sign in with a phone number: `POST /api/auth/send-otp/` texts a one-time code, ' +
+        '`POST /api/auth/verify-otp/` redeems it for JWT access and refresh tokens, and the access token ' +
+        'opens the protected routes as `Authorization: Bearer …`. Every error is an RFC 9457 problem document ' +
+        '(`application/problem+json`) with a stable `code`. Every path also answers with a trailing slash.',
+    )
+    .setVersion(process.env.npm_package_version ?? '0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, config), {
+    jsonDocumentUrl: 'api/docs-json',
+  });
+}

@@ -1,0 +1,26 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { IS_PUBLIC } from '../common/auth.decorators';
+import { ProblemException } from '../common/errors/problem.exception';
+
+/** Installed globally: a route is protected unless it is marked `@Public()`. */
+@Injectable()
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  canActivate(context: ExecutionContext) {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    return isPublic || super.canActivate(context);
+  }
+
+  handleRequest<TUser>(error: unknown, user: TUser | false, info: unknown): TUser {
+    if (error || !user) {
+      const expired = info instanceof Error && info.name === 'TokenExpiredError';
+      throw new ProblemException('unauthorized', expired ? { detail: 'The access token has expired.' } : {});
+    }
+    return user;
+  }
+}

@@ -1,0 +1,90 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CODES, type ErrorCode } from './error-codes';
+import { ProblemException, type FieldError } from './problem.exception';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance: string;
+  errors?: FieldError[];
+}
+
+interface Problem {
+  code: ErrorCode;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+  retryAfter?: number;
+}
+
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  [HttpStatus.BAD_REQUEST]: 'bad_request',
+  [HttpStatus.UNAUTHORIZED]: 'unauthorized',
+  [HttpStatus.NOT_FOUND]: 'not_found',
+  [HttpStatus.METHOD_NOT_ALLOWED]: 'method_not_allowed',
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'payload_too_large',
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'unsupported_media_type',
+  [HttpStatus.TOO_MANY_REQUESTS]: 'rate_limited',
+  [HttpStatus.SERVICE_UNAVAILABLE]: 'service_unavailable',
+};
+
+function fromCode(code: ErrorCode, status: number = ERROR_CODES[code].status): Problem {
+  return { code, status, detail: ERROR_CODES[code].detail };
+}
+
+const JSON_BODY_ERRORS = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
+
+/** Fastify's JSON parser failed: malformed, empty, or carrying `__proto__` / `constructor.prototype`. */
+function isJsonBodyError(error: unknown): boolean {
+  return error instanceof SyntaxError || JSON_BODY_ERRORS.has((error as { code?: string } | undefined)?.code ?? '');
+}
+
+function toProblem(exception: unknown): Problem {
+  if (exception instanceof ProblemException) {
+    return { code: exception.code, status: exception.getStatus(), detail: exception.message, ...exception.problem };
+  }
+  if (isJsonBodyError(exception instanceof HttpException ? exception.cause : exception)) {
+    return { ...fromCode('validation_failed'), detail: 'The request body is not valid JSON.' };
+  }
+  // The Fastify adapter hands its own 4xx errors (body limit, content type) over as HttpExceptions.
+  const status = exception instanceof HttpException ? exception.getStatus() : 500;
+  if (status >= 500) return fromCode(status === 503 ? 'service_unavailable' : 'internal_error');
+  return fromCode(CODE_BY_STATUS[status] ?? 'bad_request', status);
+}
+
+/**
+ * Turns every error, ours, Nest's and Fastify's, into an RFC 9457 problem document. A 5xx never
+ * carries the exception's message: internals stay in the log.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ProblemDetailsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const problem = toProblem(exception);
+    if (problem.status >= 500) {
+      this.logger.error(
+        `${request.method} ${request.routeOptions?.url ?? 'unmatched route'} failed`,
+        exception instanceof Error ? exception.stack : String(exception),
+      );
+    }
+
+    const body: ProblemBody = {
+      type: `/problems/${problem.code}`,
+      title: ERROR_CODES[problem.code].title,
+      status: problem.status,
+      detail: problem.detail,
+      code: problem.code,
+      instance: request.url.split('?')[0],
+      ...(problem.errors && { errors: problem.errors }),
+    };
+    if (problem.retryAfter !== undefined) reply.header('Retry-After', String(problem.retryAfter));
+    void reply.status(problem.status).header('Content-Type', 'application/problem+json').send(body);
+  }
+}

@@ -1,0 +1,24 @@
+import { HttpException } from '@nestjs/common';
+import { ERROR_CODES, type ErrorCode } from './error-codes';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface ProblemOptions {
+  detail?: string;
+  errors?: FieldError[];
+  /** Seconds; sent as `Retry-After`. */
+  retryAfter?: number;
+}
+
+/** The one exception the application throws on purpose; the filter turns it into RFC 9457 JSON. */
+export class ProblemException extends HttpException {
+  constructor(
+    readonly code: ErrorCode,
+    readonly problem: ProblemOptions = {},
+  ) {
+    super(problem.detail ?? ERROR_CODES[code].detail, ERROR_CODES[code].status);
+  }
+}

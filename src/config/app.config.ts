@@ -1,0 +1,24 @@
+import { registerAs } from '@nestjs/config';
+import { EnvError, envBool, envInt, envOneOf, envString } from './env';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+function envByteSize(name: string, fallback: string): number {
+  const value = envString(name, fallback).toLowerCase();
+  const match = /^(\d+)(b|kb|mb)?$/.exec(value);
+  const bytes = match ? Number(match[1]) * SIZE_UNITS[match[2] ?? 'b'] : 0;
+  if (!match || bytes < 1) throw new EnvError(name, `expected a size like 16kb or 1mb, got "${value}"`);
+  return bytes;
+}
+
+export const appConfig = registerAs('app', () => ({
+  nodeEnv: envString('NODE_ENV', 'development'),
+  port: envInt('PORT', 3000, { min: 0, max: 65535 }),
+  host: envString('HOST', '0.0.0.0'),
+  trustProxy: envBool('TRUST_PROXY', false),
+  bodyLimit: envByteSize('BODY_LIMIT', '16kb'),
+  logLevel: envOneOf<LogLevel>('LOG_LEVEL', 'info', LOG_LEVELS),
+}));

@@ -1,0 +1,20 @@
+import { registerAs } from '@nestjs/config';
+import { EnvError, envBool, envString } from './env';
+
+export type DatabaseTarget = { type: 'sqlite'; database: string } | { type: 'postgres'; url: string };
+
+/** `sqlite:PATH`, `sqlite::memory:` or `postgres://…`; anything else stops the boot. */
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  if (url.startsWith('sqlite:')) {
+    const database = url.slice('sqlite:'.length);
+    if (database) return { type: 'sqlite', database };
+  } else if (/^postgres(ql)?:\/\//.test(url)) {
+    return { type: 'postgres', url };
+  }
+  throw new EnvError('DATABASE_URL', `expected sqlite:PATH, sqlite::memory: or postgres://…, got "${url}"`);
+}
+
+export const databaseConfig = registerAs('database', () => ({
+  target: parseDatabaseUrl(envString('DATABASE_URL', 'sqlite:data/otp-auth.sqlite')),
+  migrationsRun: envBool('DATABASE_MIGRATIONS_RUN', true),
+}));

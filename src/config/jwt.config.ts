@@ -1,0 +1,11 @@
+import { registerAs } from '@nestjs/config';
+import { envDuration, envString } from './env';
+import { envSecret } from './secrets';
+
+export const jwtConfig = registerAs('jwt', () => ({
+  secret: envSecret('JWT_SECRET', 'dev-only-jwt-secret-change-me-in-production'),
+  accessTtlMs: envDuration('JWT_ACCESS_TTL', '15m'),
+  refreshTtlMs: envDuration('JWT_REFRESH_TTL', '7d'),
+  issuer: envString('JWT_ISSUER', 'otp-auth'),
+  audience: envString('JWT_AUDIENCE', 'otp-auth'),
+}));

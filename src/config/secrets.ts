@@ -1,0 +1,23 @@
+import { EnvError, envString, isProduction } from './env';
+
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * A signing key. Development gets a fixed placeholder so the service starts with no set-up;
+ * production refuses the placeholder and anything shorter than 32 bytes, because a guessable key
+ * lets anyone mint tokens or precompute every code's HMAC.
+ */
+export function envSecret(name: string, developmentValue: string): string {
+  const value = envString(name, developmentValue);
+  if (!isProduction()) return value;
+  if (value === developmentValue) {
+    throw new EnvError(
+      name,
+      'set a random secret of at least 32 bytes; the development value is refused in production',
+    );
+  }
+  if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
+    throw new EnvError(name, `must be at least ${MIN_SECRET_BYTES} bytes in production`);
+  }
+  return value;
+}

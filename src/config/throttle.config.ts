@@ -1,0 +1,11 @@
+import { registerAs } from '@nestjs/config';
+import { envDuration, envInt } from './env';
+
+export const throttleConfig = registerAs('throttle', () => ({
+  limit: envInt('THROTTLE_LIMIT', 120, { min: 1 }),
+  ttlMs: envDuration('THROTTLE_TTL', '60s'),
+  otpIpSendLimit: envInt('OTP_IP_SEND_LIMIT', 20, { min: 1 }),
+  otpIpSendWindowMs: envDuration('OTP_IP_SEND_WINDOW', '1h'),
+  otpIpVerifyLimit: envInt('OTP_IP_VERIFY_LIMIT', 30, { min: 1 }),
+  otpIpVerifyWindowMs: envDuration('OTP_IP_VERIFY_WINDOW', '5m'),
+}));

@@ -1,0 +1,115 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
+import { ProblemException } from '../common/errors/problem.exception';
+import { maskPhone } from '../common/phone-number.service';
+import { otpConfig, smsConfig } from '../config';
+import { SmsSender } from '../sms/sms-sender';
+import { OtpCode } from './otp-code.entity';
+import { generateCode, hashCode, hashesMatch } from './otp-code';
+
+export interface IssuedOtp {
+  expiresAt: Date;
+  ttlSeconds: number;
+}
+
+@Injectable()
+export class OtpService {
+  private readonly logger = new Logger(OtpService.name);
+
+  constructor(
+    @InjectRepository(OtpCode) private readonly codes: Repository<OtpCode>,
+    @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
+    @Inject(smsConfig.KEY) private readonly sms: ConfigType<typeof smsConfig>,
+    @Inject(SmsSender) private readonly smsSender: SmsSender,
+  ) {}
+
+  /** Replaces any live code for the phone with a new one and texts it. */
+  async issue(phoneNumber: string): Promise<IssuedOtp> {
+    const code = generateCode(this.config.codeLength);
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + this.config.ttlMs);
+    await this.codes.update({ phoneNumber, consumedAt: IsNull(), invalidatedAt: IsNull() }, { invalidatedAt: now });
+    const row = this.codes.create({
+      phoneNumber,
+      codeHash: hashCode(this.config.secret, phoneNumber, code),
+      attempts: 0,
+      createdAt: now,
+      expiresAt,
+      consumedAt: null,
+      invalidatedAt: null,
+    });
+    await this.codes.insert(row);
+
+    try {
+      await this.smsSender.send({ to: phoneNumber, body: this.message(code) });
+    } catch (error) {
+      // The code may never have reached the phone, so it must never be redeemable.
+      await this.codes.update(row.id, { invalidatedAt: new Date() });
+      this.logger.warn(
+        `SMS to ${maskPhone(phoneNumber)} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      throw new ProblemException('sms_delivery_failed');
+    }
+    return { expiresAt, ttlSeconds: Math.ceil(this.config.ttlMs / 1000) };
+  }
+
+  /**
+   * Redeems the newest code for the phone. The attempt is counted by one conditional UPDATE
+   * before the comparison, and the code is consumed by another, so parallel requests can neither
+   * exceed the attempt cap nor redeem one code twice.
+   */
+  async verify(phoneNumber: string, code: string): Promise<void> {
+    if (code.length !== this.config.codeLength) {
+      const message = `otp_code must be exactly ${this.config.codeLength} digits`;
+      throw new ProblemException('validation_failed', { detail: message, errors: [{ field: 'otp_code', message }] });
+    }
+    const latest = await this.codes.findOne({ where: { phoneNumber }, order: { id: 'DESC' } });
+    const now = Date.now();
+    if (!latest || !this.isRedeemable(latest, now)) throw this.rejection(latest, now);
+
+    const counted = await this.codes
+      .createQueryBuilder()
+      .update()
+      .set({ attempts: () => 'attempts + 1' })
+      .where('id = :id AND consumed_at IS NULL AND invalidated_at IS NULL', { id: latest.id })
+      .andWhere('expires_at > :now AND attempts < :max', { now, max: this.config.maxAttempts })
+      .execute();
+    if (!counted.affected) {
+      throw this.rejection(await this.codes.findOneBy({ id: latest.id }), now);
+    }
+
+    if (!hashesMatch(latest.codeHash, hashCode(this.config.secret, phoneNumber, code))) {
+      throw new ProblemException('otp_invalid');
+    }
+    const consumed = await this.codes
+      .createQueryBuilder()
+      .update()
+      .set({ consumedAt: new Date(now) })
+      .where('id = :id AND consumed_at IS NULL AND invalidated_at IS NULL', { id: latest.id })
+      .execute();
+    if (!consumed.affected) throw new ProblemException('otp_invalid');
+  }
+
+  private isRedeemable(row: OtpCode, now: number): boolean {
+    return (
+      !row.consumedAt && !row.invalidatedAt && row.attempts < this.config.maxAttempts && row.expiresAt.getTime() > now
+    );
+  }
+
+  /** Used, replaced and never-requested codes answer alike, so a guesser learns nothing. */
+  private rejection(row: OtpCode | null, now: number): ProblemException {
+    if (!row || row.consumedAt || row.invalidatedAt) return new ProblemException('otp_invalid');
+    if (row.attempts >= this.config.maxAttempts) return new ProblemException('otp_attempts_exceeded');
+    if (row.expiresAt.getTime() <= now) return new ProblemException('otp_expired');
+    return new ProblemException('otp_invalid');
+  }
+
+  private message(code: string): string {
+    const minutes = Math.round(this.config.ttlMs / 60_000);
+    const lifetime =
+      minutes >= 1 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${Math.ceil(this.config.ttlMs / 1000)} seconds`;
+    return `Your ${this.sms.appName} code is ${code}. It expires in ${lifetime}.`;
+  }
+}

@@ -1,0 +1,43 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { User } from '../user.entity';
+
+export class UserResponseDto {
+  @ApiProperty({ example: 1 })
+  readonly id: number;
+
+  @ApiProperty({ example: '+12015550123', description: 'E.164' })
+  readonly phone_number: string;
+
+  @ApiProperty({ example: '+12015550123', description: 'Same as phone_number, as in the original service' })
+  readonly username: string;
+
+  @ApiProperty({ example: '' })
+  readonly first_name: string;
+
+  @ApiProperty({ example: '' })
+  readonly last_name: string;
+
+  @ApiProperty({ example: true })
+  readonly is_phone_verified: boolean;
+
+  @ApiProperty({ example: '2026-07-08T12:34:56Z', description: 'ISO 8601, UTC' })
+  readonly date_joined: string;
+}
+
+export class ProfileResponseDto {
+  @ApiProperty({ type: UserResponseDto })
+  readonly user: UserResponseDto;
+}
+
+export function toUserResponse(user: User): UserResponseDto {
+  return {
+    id: user.id,
+    phone_number: user.phoneNumber,
+    username: user.username,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    is_phone_verified: user.isPhoneVerified,
+    // Second precision with a Z, as the original service (Django REST framework) wrote it.
+    date_joined: user.dateJoined.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+}
