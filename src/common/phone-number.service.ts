@@ -5,7 +5,7 @@ import { phoneConfig } from '../config';
 import { ProblemException } from './errors/problem.exception';
 
 /** Digits, one leading `+`, and the separators people type; no letters, no non-ASCII digits. */
-const PHONE_CHARACTERS = /^\+?[0-9][0-9 ().-]*$/;
+const PHONE_CHARACTERS = /^\+?[0-9 ().-]+$/;
 
 /**
  * The one place phone numbers are parsed. Everything stored or compared is E.164, so

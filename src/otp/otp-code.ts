@@ -17,9 +17,10 @@ export function hashCode(secret: string, phoneNumber: string, code: string): str
   return createHmac('sha256', secret).update(`${phoneNumber}:${code}`).digest('hex');
 }
 
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
 /** Constant-time, so response timing reveals nothing about how much of a guess was right. */
 export function hashesMatch(expectedHex: string, actualHex: string): boolean {
-  const expected = Buffer.from(expectedHex, 'hex');
-  const actual = Buffer.from(actualHex, 'hex');
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  if (!SHA256_HEX.test(expectedHex) || !SHA256_HEX.test(actualHex)) return false;
+  return timingSafeEqual(Buffer.from(expectedHex, 'hex'), Buffer.from(actualHex, 'hex'));
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { IsNull, LessThan, Repository } from 'typeorm';
 import { ProblemException } from '../common/errors/problem.exception';
 import { maskPhone } from '../common/phone-number.service';
 import { otpConfig, smsConfig } from '../config';
@@ -92,6 +92,12 @@ export class OtpService {
     if (!consumed.affected) throw new ProblemException('otp_invalid');
   }
 
+  /** Deletes codes that expired before `before`; idempotent, so every instance may run it. */
+  async purge(before: Date): Promise<number> {
+    const result = await this.codes.delete({ expiresAt: LessThan(before) });
+    return result.affected ?? 0;
+  }
+
   private isRedeemable(row: OtpCode, now: number): boolean {
     return (
       !row.consumedAt && !row.invalidatedAt && row.attempts < this.config.maxAttempts && row.expiresAt.getTime() > now
@@ -107,9 +113,14 @@ export class OtpService {
   }
 
   private message(code: string): string {
-    const minutes = Math.round(this.config.ttlMs / 60_000);
+    const { ttlMs } = this.config;
+    // Never promise more time than the code has: whole minutes only when the TTL is whole minutes.
     const lifetime =
-      minutes >= 1 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${Math.ceil(this.config.ttlMs / 1000)} seconds`;
+      ttlMs % 60_000 === 0 ? plural(ttlMs / 60_000, 'minute') : plural(Math.floor(ttlMs / 1000), 'second');
     return `Your ${this.sms.appName} code is ${code}. It expires in ${lifetime}.`;
   }
+}
+
+function plural(count: number, unit: string): string {
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }

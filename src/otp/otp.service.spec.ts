@@ -1,0 +1,305 @@
+import { Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { DataSource, type Repository } from 'typeorm';
+import { migrations } from '../../migrations';
+import type { ProblemException } from '../common/errors/problem.exception';
+import type { otpConfig, smsConfig } from '../config';
+import type { SmsMessage } from '../sms/sms-sender';
+import { SmsDeliveryError } from '../sms/sms-sender';
+import { OtpCode } from './otp-code.entity';
+import { hashCode } from './otp-code';
+import { OtpService } from './otp.service';
+
+const PHONE = '+12015550123';
+const OTHER_PHONE = '+447911123456';
+const T0 = new Date('2026-07-08T12:00:00.000Z').getTime();
+
+const OTP_CONFIG: ConfigType<typeof otpConfig> = {
+  secret: 'unit-test-otp-secret',
+  codeLength: 6,
+  ttlMs: 5 * 60_000,
+  maxAttempts: 3,
+};
+
+/** OtpService reads only `appName` from the SMS namespace. */
+const SMS_CONFIG = { appName: 'Acme' } as ConfigType<typeof smsConfig>;
+
+describe('OtpService', () => {
+  let dataSource: DataSource;
+  let codes: Repository<OtpCode>;
+  let sender: { send: jest.Mock<Promise<void>, [SmsMessage]> };
+  let warn: jest.SpyInstance;
+
+  function createService(overrides: Partial<ConfigType<typeof otpConfig>> = {}): OtpService {
+    return new OtpService(codes, { ...OTP_CONFIG, ...overrides }, SMS_CONFIG, sender);
+  }
+
+  /** The text of the last SMS sent to `phone`, whether or not the send succeeded. */
+  function lastMessageTo(phone: string): string {
+    const call = [...sender.send.mock.calls].reverse().find(([message]) => message.to === phone);
+    if (!call) throw new Error(`no SMS was sent to ${phone}`);
+    return call[0].body;
+  }
+
+  function lastCodeTo(phone: string): string {
+    const code = /code is (\d+)/.exec(lastMessageTo(phone))?.[1];
+    if (!code) throw new Error(`the SMS to ${phone} carries no code`);
+    return code;
+  }
+
+  /** Any code of the same length that is not `code`. */
+  function wrongCode(code: string): string {
+    return code.slice(0, -1) + ((Number(code.at(-1)) + 1) % 10);
+  }
+
+  function rowsFor(phone: string): Promise<OtpCode[]> {
+    return codes.find({ where: { phoneNumber: phone }, order: { id: 'ASC' } });
+  }
+
+  beforeAll(async () => {
+    dataSource = new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [OtpCode],
+      migrations,
+      migrationsRun: true,
+    });
+    await dataSource.initialize();
+    codes = dataSource.getRepository(OtpCode);
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+  });
+
+  beforeEach(async () => {
+    await codes.clear();
+    sender = { send: jest.fn((_message: SmsMessage) => Promise.resolve()) };
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    jest.setSystemTime(T0);
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+    warn.mockRestore();
+  });
+
+  describe('issue', () => {
+    it('texts the phone a message with the app name, the code and its lifetime', async () => {
+      await expect(createService().issue(PHONE)).resolves.toEqual({
+        expiresAt: new Date(T0 + 5 * 60_000),
+        ttlSeconds: 300,
+      });
+
+      expect(sender.send).toHaveBeenCalledTimes(1);
+      const [{ to, body }] = sender.send.mock.calls[0];
+      expect(to).toBe(PHONE);
+      expect(body).toMatch(/^Your Acme code is \d{6}\. It expires in 5 minutes\.$/);
+    });
+
+    it('words a one-minute lifetime in the singular and a sub-minute one in seconds', async () => {
+      await createService({ ttlMs: 60_000 }).issue(PHONE);
+      expect(lastMessageTo(PHONE)).toContain('expires in 1 minute.');
+      await createService({ ttlMs: 20_000 }).issue(PHONE);
+      expect(lastMessageTo(PHONE)).toContain('expires in 20 seconds.');
+    });
+
+    it.each([30_000, 90_000])('never promises a longer lifetime than the code has (OTP_TTL = %d ms)', async (ttlMs) => {
+      await createService({ ttlMs }).issue(PHONE);
+      const [, amount, unit] = /expires in (\d+) (minutes?|seconds)/.exec(lastMessageTo(PHONE)) ?? [];
+      const promisedMs = Number(amount) * (unit.startsWith('minute') ? 60_000 : 1_000);
+      expect(promisedMs).toBeLessThanOrEqual(ttlMs);
+    });
+
+    it('stores only the HMAC of the code, never the digits', async () => {
+      await createService().issue(PHONE);
+      const code = lastCodeTo(PHONE);
+
+      const [row] = await rowsFor(PHONE);
+      expect(row).toMatchObject({
+        phoneNumber: PHONE,
+        codeHash: hashCode(OTP_CONFIG.secret, PHONE, code),
+        attempts: 0,
+        createdAt: new Date(T0),
+        expiresAt: new Date(T0 + OTP_CONFIG.ttlMs),
+        consumedAt: null,
+        invalidatedAt: null,
+      });
+      const raw: Record<string, unknown>[] = await dataSource.query('SELECT * FROM otp_codes');
+      expect(raw).toHaveLength(1);
+      expect(Object.values(raw[0]).map(String)).not.toContain(code);
+      expect(raw[0].code_hash).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('invalidates the previous live code for the same phone', async () => {
+      const service = createService();
+      await service.issue(PHONE);
+      const first = lastCodeTo(PHONE);
+      jest.setSystemTime(T0 + 1_000);
+      let second: string;
+      do {
+        await service.issue(PHONE);
+        second = lastCodeTo(PHONE);
+      } while (second === first);
+
+      const rows = await rowsFor(PHONE);
+      expect(rows[0].invalidatedAt).toEqual(new Date(T0 + 1_000));
+      expect(rows.filter((row) => row.invalidatedAt === null)).toHaveLength(1);
+      await expect(service.verify(PHONE, first)).rejects.toMatchObject({ code: 'otp_invalid' });
+      await expect(service.verify(PHONE, second)).resolves.toBeUndefined();
+    });
+
+    it("leaves other phones' codes alone", async () => {
+      const service = createService();
+      await service.issue(OTHER_PHONE);
+      await service.issue(PHONE);
+
+      await expect(service.verify(OTHER_PHONE, lastCodeTo(OTHER_PHONE))).resolves.toBeUndefined();
+    });
+
+    it('answers sms_delivery_failed when the provider fails and burns the code it generated', async () => {
+      sender.send.mockRejectedValueOnce(new SmsDeliveryError('provider down'));
+      const service = createService();
+
+      await expect(service.issue(PHONE)).rejects.toMatchObject({ code: 'sms_delivery_failed', status: 503 });
+
+      const [row] = await rowsFor(PHONE);
+      expect(row.invalidatedAt).toEqual(new Date(T0));
+      await expect(service.verify(PHONE, lastCodeTo(PHONE))).rejects.toMatchObject({ code: 'otp_invalid' });
+    });
+
+    it('logs a failed send with the phone masked and without the code', async () => {
+      sender.send.mockRejectedValueOnce(new SmsDeliveryError('provider down'));
+
+      await expect(createService().issue(PHONE)).rejects.toMatchObject({ code: 'sms_delivery_failed' });
+
+      expect(warn).toHaveBeenCalledTimes(1);
+      const [logged] = warn.mock.calls[0] as [string];
+      expect(logged).toContain('+1201*****23');
+      expect(logged).toContain('provider down');
+      expect(logged).not.toContain(PHONE);
+      expect(logged).not.toContain(lastCodeTo(PHONE));
+    });
+
+    it('still invalidates the code when the provider throws something that is not an Error', async () => {
+      sender.send.mockRejectedValueOnce('timeout');
+
+      await expect(createService().issue(PHONE)).rejects.toMatchObject({ code: 'sms_delivery_failed' });
+      const [row] = await rowsFor(PHONE);
+      expect(row.invalidatedAt).not.toBeNull();
+    });
+  });
+
+  describe('verify', () => {
+    let service: OtpService;
+    let code: string;
+
+    beforeEach(async () => {
+      service = createService();
+      await service.issue(PHONE);
+      code = lastCodeTo(PHONE);
+    });
+
+    it('accepts the right code once, then answers otp_invalid', async () => {
+      await expect(service.verify(PHONE, code)).resolves.toBeUndefined();
+      await expect(service.verify(PHONE, code)).rejects.toMatchObject({ code: 'otp_invalid', status: 400 });
+
+      const [row] = await rowsFor(PHONE);
+      expect(row.consumedAt).toEqual(new Date(T0));
+    });
+
+    it('answers otp_invalid for a phone that never asked for a code', async () => {
+      await expect(service.verify(OTHER_PHONE, code)).rejects.toMatchObject({ code: 'otp_invalid' });
+    });
+
+    it('accepts the code 1 ms before it expires', async () => {
+      jest.setSystemTime(T0 + OTP_CONFIG.ttlMs - 1);
+      await expect(service.verify(PHONE, code)).resolves.toBeUndefined();
+    });
+
+    it('answers otp_expired exactly at the end of its lifetime, without counting an attempt', async () => {
+      jest.setSystemTime(T0 + OTP_CONFIG.ttlMs);
+      await expect(service.verify(PHONE, code)).rejects.toMatchObject({ code: 'otp_expired', status: 400 });
+      jest.setSystemTime(T0 + OTP_CONFIG.ttlMs + 60_000);
+      await expect(service.verify(PHONE, code)).rejects.toMatchObject({ code: 'otp_expired' });
+
+      const [row] = await rowsFor(PHONE);
+      expect(row.attempts).toBe(0);
+      expect(row.consumedAt).toBeNull();
+    });
+
+    it('answers otp_invalid for a wrong code and counts the attempt', async () => {
+      await expect(service.verify(PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
+
+      const [row] = await rowsFor(PHONE);
+      expect(row.attempts).toBe(1);
+      expect(row.consumedAt).toBeNull();
+    });
+
+    it('still accepts the right code after fewer wrong guesses than the limit', async () => {
+      for (let i = 1; i < OTP_CONFIG.maxAttempts; i++) {
+        await expect(service.verify(PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
+      }
+      await expect(service.verify(PHONE, code)).resolves.toBeUndefined();
+    });
+
+    it('answers otp_attempts_exceeded for any code, the right one included, once the limit is used up', async () => {
+      for (let i = 0; i < OTP_CONFIG.maxAttempts; i++) {
+        await expect(service.verify(PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
+      }
+
+      await expect(service.verify(PHONE, code)).rejects.toMatchObject({ code: 'otp_attempts_exceeded', status: 429 });
+      await expect(service.verify(PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_attempts_exceeded' });
+      const [row] = await rowsFor(PHONE);
+      expect(row.attempts).toBe(OTP_CONFIG.maxAttempts);
+      expect(row.consumedAt).toBeNull();
+    });
+
+    it('refuses the right digits sent for another phone, because the hash covers the number', async () => {
+      let otherCode: string;
+      do {
+        await service.issue(OTHER_PHONE);
+        otherCode = lastCodeTo(OTHER_PHONE);
+      } while (otherCode === code);
+
+      await expect(service.verify(OTHER_PHONE, code)).rejects.toMatchObject({ code: 'otp_invalid' });
+    });
+
+    it.each(['12345', '1234567', ''])(
+      'answers validation_failed on otp_code for %j, which is not 6 digits, without counting an attempt',
+      async (input) => {
+        const rejection = service.verify(PHONE, input);
+        await expect(rejection).rejects.toMatchObject({
+          code: 'validation_failed',
+          problem: { errors: [{ field: 'otp_code', message: 'otp_code must be exactly 6 digits' }] },
+        });
+
+        const [row] = await rowsFor(PHONE);
+        expect(row.attempts).toBe(0);
+      },
+    );
+
+    it('lets exactly one of many parallel verifies of the right code succeed', async () => {
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => service.verify(PHONE, code)));
+
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      const codes = results
+        .filter((result): result is PromiseRejectedResult => result.status === 'rejected')
+        .map((result) => (result.reason as ProblemException).code);
+      expect(codes).toHaveLength(9);
+      for (const rejected of codes) expect(['otp_invalid', 'otp_attempts_exceeded']).toContain(rejected);
+    });
+
+    it('counts no more than the limit when wrong guesses arrive in parallel', async () => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () => service.verify(PHONE, wrongCode(code))),
+      );
+
+      expect(results.every((result) => result.status === 'rejected')).toBe(true);
+      const [row] = await rowsFor(PHONE);
+      expect(row.attempts).toBe(OTP_CONFIG.maxAttempts);
+      await expect(service.verify(PHONE, code)).rejects.toMatchObject({ code: 'otp_attempts_exceeded' });
+    });
+  });
+});
