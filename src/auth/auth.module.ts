@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { PhoneNumberService } from '../common/phone-number.service';
 import { jwtConfig } from '../config';
 import { OtpModule } from '../otp/otp.module';
@@ -11,6 +12,10 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
+import { PurgeJob } from './purge.job';
+import { Session } from './session.entity';
+import { SessionsController } from './sessions.controller';
+import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
 
 @Module({
@@ -24,15 +29,18 @@ import { TokenService } from './token.service';
         verifyOptions: { algorithms: ['HS256'], issuer: config.issuer, audience: config.audience },
       }),
     }),
+    TypeOrmModule.forFeature([Session]),
     OtpModule,
     UsersModule,
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, SessionsController],
   providers: [
     AuthService,
+    SessionsService,
     TokenService,
     JwtStrategy,
     PhoneNumberService,
+    PurgeJob,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
 })

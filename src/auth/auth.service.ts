@@ -5,7 +5,7 @@ import { toUserResponse } from '../users/dto/user-response.dto';
 import { UsersService } from '../users/users.service';
 import type { SendOtpResponseDto } from './dto/send-otp.dto';
 import type { VerifyOtpResponseDto } from './dto/verify-otp.dto';
-import { TokenService } from './token.service';
+import { SessionsService, type ClientInfo } from './sessions.service';
 
 @Injectable()
 export class AuthService {
@@ -13,7 +13,7 @@ export class AuthService {
     private readonly phones: PhoneNumberService,
     private readonly otp: OtpService,
     private readonly users: UsersService,
-    private readonly tokens: TokenService,
+    private readonly sessions: SessionsService,
   ) {}
 
   /** Answers alike whether or not the number has an account, so the reply reveals nothing. */
@@ -28,14 +28,14 @@ export class AuthService {
     };
   }
 
-  async verifyOtp(rawPhoneNumber: string, code: string): Promise<VerifyOtpResponseDto> {
+  async verifyOtp(rawPhoneNumber: string, code: string, client: ClientInfo): Promise<VerifyOtpResponseDto> {
     const phoneNumber = this.phones.normalize(rawPhoneNumber);
     await this.otp.verify(phoneNumber, code);
     const { user, isNewUser } = await this.users.signIn(phoneNumber);
     return {
       message: 'Authentication successful',
       user: toUserResponse(user),
-      tokens: await this.tokens.issuePair(user.id),
+      tokens: await this.sessions.start(user.id, client),
       is_new_user: isNewUser,
     };
   }

@@ -4,11 +4,15 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AuthenticatedUser } from '../common/auth.decorators';
 import { jwtConfig } from '../config';
-import type { TokenPayload } from './token.service';
+import { SessionsService } from './sessions.service';
+import { isWellFormed, type TokenPayload } from './token.service';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
-  constructor(@Inject(jwtConfig.KEY) config: ConfigType<typeof jwtConfig>) {
+  constructor(
+    @Inject(jwtConfig.KEY) config: ConfigType<typeof jwtConfig>,
+    private readonly sessions: SessionsService,
+  ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKey: config.secret,
@@ -19,9 +23,12 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
     });
   }
 
-  /** A refresh token is refused here, so it cannot be used as a longer-lived access token. */
-  validate(payload: TokenPayload): AuthenticatedUser | false {
-    if (payload.typ !== 'access' || !/^[1-9]\d{0,15}$/.test(payload.sub)) return false;
-    return { userId: Number(payload.sub) };
+  /**
+   * Only access tokens (a refresh token is no longer-lived access token) of a live session of an
+   * active user: logout and revocation take effect at once, not when the token expires.
+   */
+  async validate(payload: Partial<TokenPayload>): Promise<AuthenticatedUser | false> {
+    if (!isWellFormed(payload) || payload.typ !== 'access') return false;
+    return (await this.sessions.authenticate(payload)) ?? false;
   }
 }

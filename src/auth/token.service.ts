@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
-import { randomUUID } from 'node:crypto';
-import { toSeconds } from '../config/duration';
+import { createHash } from 'node:crypto';
+import { ProblemException } from '../common/errors/problem.exception';
 import { jwtConfig } from '../config';
+import { toSeconds } from '../config/duration';
 import type { TokensDto } from './dto/verify-otp.dto';
+import type { Session } from './session.entity';
 
 export type TokenType = 'access' | 'refresh';
 
@@ -12,12 +14,15 @@ export type TokenType = 'access' | 'refresh';
 export interface TokenPayload {
   sub: string;
   typ: TokenType;
+  sid: string;
   jti: string;
   iat: number;
   exp: number;
   iss: string;
   aud: string;
 }
+
+type Generation = Pick<Session, 'id' | 'userId' | 'refreshJti' | 'rotatedAt'>;
 
 @Injectable()
 export class TokenService {
@@ -26,15 +31,44 @@ export class TokenService {
     @Inject(jwtConfig.KEY) private readonly config: ConfigType<typeof jwtConfig>,
   ) {}
 
-  async issuePair(userId: number): Promise<TokensDto> {
+  /**
+   * The pair for the session's current refresh generation. It is a pure function of the session
+   * row (HS256 signatures are deterministic), which is what lets a refresh racing inside the grace
+   * window receive the very same pair without any token being stored.
+   */
+  async issuePair(session: Generation): Promise<TokensDto> {
+    const iat = Math.floor(session.rotatedAt.getTime() / 1000);
+    const accessJti = createHash('sha256').update(`access:${session.refreshJti}`).digest('hex').slice(0, 32);
     const [access, refresh] = await Promise.all([
-      this.sign(userId, 'access', this.config.accessTtlMs),
-      this.sign(userId, 'refresh', this.config.refreshTtlMs),
+      this.sign(session, 'access', accessJti, iat, this.config.accessTtlMs),
+      this.sign(session, 'refresh', session.refreshJti, iat, this.config.refreshTtlMs),
     ]);
     return { access, refresh };
   }
 
-  private sign(userId: number, typ: TokenType, ttlMs: number): Promise<string> {
-    return this.jwt.signAsync({ typ }, { subject: String(userId), jwtid: randomUUID(), expiresIn: toSeconds(ttlMs) });
+  /** Signature (HS256 only), issuer, audience, expiry and type; anything else is `unauthorized`. */
+  async verify(token: string, typ: TokenType): Promise<TokenPayload> {
+    const claims = await this.jwt.verifyAsync<TokenPayload>(token).catch(() => null);
+    if (!isWellFormed(claims) || claims.typ !== typ) {
+      throw new ProblemException('unauthorized', { detail: `The ${typ} token is invalid or expired.` });
+    }
+    return claims;
   }
+
+  private sign(session: Generation, typ: TokenType, jti: string, iat: number, ttlMs: number): Promise<string> {
+    return this.jwt.signAsync(
+      { typ, sid: session.id, iat },
+      { subject: String(session.userId), jwtid: jti, expiresIn: toSeconds(ttlMs) },
+    );
+  }
+}
+
+export function isWellFormed(claims: Partial<TokenPayload> | null): claims is TokenPayload {
+  return (
+    typeof claims?.sub === 'string' &&
+    /^[1-9]\d*$/.test(claims.sub) &&
+    Number.isSafeInteger(Number(claims.sub)) &&
+    typeof claims.sid === 'string' &&
+    typeof claims.jti === 'string'
+  );
 }

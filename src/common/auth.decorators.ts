@@ -3,6 +3,7 @@ import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestj
 /** Who an access token speaks for; set on the request by the JWT guard. */
 export interface AuthenticatedUser {
   userId: number;
+  sessionId: string;
 }
 
 export const IS_PUBLIC = 'isPublic';

@@ -1,7 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { CurrentUser, type AuthenticatedUser } from '../common/auth.decorators';
+import { UpdateProfileDto } from './dto/update-profile.dto';
 import { ProfileResponseDto } from './dto/user-response.dto';
 import { UsersService } from './users.service';
 
@@ -17,5 +18,13 @@ export class ProfileController {
   @ApiProblems('unauthorized', 'rate_limited')
   get(@CurrentUser() { userId }: AuthenticatedUser): Promise<ProfileResponseDto> {
     return this.users.getProfile(userId);
+  }
+
+  @Patch()
+  @ApiOperation({ summary: "Change the signed-in user's first and last name" })
+  @ApiOkResponse({ type: ProfileResponseDto })
+  @ApiProblems('validation_failed', 'unauthorized', 'rate_limited', 'payload_too_large', 'unsupported_media_type')
+  update(@CurrentUser() { userId }: AuthenticatedUser, @Body() body: UpdateProfileDto): Promise<ProfileResponseDto> {
+    return this.users.updateProfile(userId, body);
   }
 }

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ProblemException } from '../common/errors/problem.exception';
 import { isUniqueViolation } from '../common/unique-violation';
+import type { UpdateProfileDto } from './dto/update-profile.dto';
 import { toUserResponse, type ProfileResponseDto } from './dto/user-response.dto';
 import { User } from './user.entity';
 
@@ -44,8 +45,23 @@ export class UsersService {
   }
 
   async getProfile(id: number): Promise<ProfileResponseDto> {
+    return { user: toUserResponse(await this.findActive(id)) };
+  }
+
+  /** Only the names change here; the phone number is the identity and is changed by no endpoint. */
+  async updateProfile(id: number, changes: UpdateProfileDto): Promise<ProfileResponseDto> {
+    const user = await this.findActive(id);
+    const update = {
+      ...(changes.first_name !== undefined && { firstName: changes.first_name }),
+      ...(changes.last_name !== undefined && { lastName: changes.last_name }),
+    };
+    if (Object.keys(update).length) await this.users.update(id, update);
+    return { user: toUserResponse({ ...user, ...update }) };
+  }
+
+  private async findActive(id: number): Promise<User> {
     const user = await this.users.findOneBy({ id, isActive: true });
     if (!user) throw new ProblemException('unauthorized');
-    return { user: toUserResponse(user) };
+    return user;
   }
 }

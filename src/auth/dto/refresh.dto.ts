@@ -1,0 +1,27 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+
+export class RefreshDto {
+  @ApiProperty({
+    example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…',
+    description: 'The newest refresh token of the session',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4096)
+  readonly refresh: string;
+}
+
+export const LOGOUT_SCOPES = ['local', 'others', 'global'] as const;
+export type LogoutScope = (typeof LOGOUT_SCOPES)[number];
+
+export class LogoutDto extends RefreshDto {
+  @ApiPropertyOptional({
+    enum: LOGOUT_SCOPES,
+    default: 'local',
+    description: '`local`: this session; `others`: every other session of the user; `global`: all of them',
+  })
+  @IsOptional()
+  @IsIn(LOGOUT_SCOPES)
+  readonly scope?: LogoutScope;
+}

@@ -1,0 +1,30 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/api-problems.decorator';
+import { CurrentUser, type AuthenticatedUser } from '../common/auth.decorators';
+import { SessionListDto } from './dto/session.dto';
+import { SessionsService } from './sessions.service';
+
+@ApiTags('sessions')
+@ApiBearerAuth()
+@Controller('api/auth/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get()
+  @ApiOperation({ summary: "The caller's active sessions, newest use first" })
+  @ApiOkResponse({ type: SessionListDto })
+  @ApiProblems('unauthorized', 'rate_limited')
+  list(@CurrentUser() caller: AuthenticatedUser): Promise<SessionListDto> {
+    return this.sessions.list(caller);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: "Revoke one of the caller's sessions; its tokens stop working at once" })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiProblems('unauthorized', 'not_found', 'rate_limited')
+  revoke(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string): Promise<void> {
+    return this.sessions.revokeOwn(caller, id);
+  }
+}
