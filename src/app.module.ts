@@ -5,6 +5,9 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { UsersModule } from './users/users.module';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
+import { RateLimitStore } from './common/rate-limit/rate-limit.store';
+import { ThrottlerStorageAdapter } from './common/rate-limit/throttler-storage.adapter';
 import { ProblemThrottlerGuard, unlessRouteUses } from './common/throttling';
 import { configNamespaces, databaseConfig, throttleConfig } from './config';
 import { typeOrmOptions } from './config/typeorm.options';
@@ -17,9 +20,11 @@ import { typeOrmOptions } from './config/typeorm.options';
       inject: [databaseConfig.KEY],
       useFactory: (config: ConfigType<typeof databaseConfig>) => typeOrmOptions(config),
     }),
+    RateLimitModule,
     ThrottlerModule.forRootAsync({
-      inject: [throttleConfig.KEY],
-      useFactory: (config: ConfigType<typeof throttleConfig>) => ({
+      inject: [throttleConfig.KEY, RateLimitStore],
+      useFactory: (config: ConfigType<typeof throttleConfig>, store: RateLimitStore) => ({
+        storage: new ThrottlerStorageAdapter(store),
         throttlers: [
           { name: 'default', limit: config.limit, ttl: config.ttlMs },
           {

@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import type { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -18,8 +19,25 @@ export function createFastifyAdapter(): FastifyAdapter {
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
+  const fastify = app.getHttpAdapter().getInstance();
   // Only JSON bodies are accepted: anything else gets 415 rather than reaching validation as a string.
-  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  fastify.removeContentTypeParser('text/plain');
+  await app.register(helmet, {
+    // Tight enough for JSON, loose enough for Swagger UI's own stylesheet and images.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        // Would send a plain-HTTP development server's docs assets to https:// and break them.
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  // Tokens, codes and profiles must never sit in a browser or proxy cache.
+  fastify.addHook('onSend', async (request, reply) => {
+    if (!request.url.startsWith('/api/docs')) reply.header('Cache-Control', 'no-store');
+  });
   setUpApiDocs(app);
   app.enableShutdownHooks();
   await app.init();

@@ -18,7 +18,7 @@ export class AuthService {
 
   /** Answers alike whether or not the number has an account, so the reply reveals nothing. */
   async sendOtp(rawPhoneNumber: string): Promise<SendOtpResponseDto> {
-    const phoneNumber = this.phones.normalize(rawPhoneNumber);
+    const phoneNumber = this.phones.normalizeForSending(rawPhoneNumber);
     const { ttlSeconds } = await this.otp.issue(phoneNumber);
     return {
       message: 'OTP sent successfully',

@@ -5,7 +5,11 @@ import { maskPhone, PhoneNumberService } from './phone-number.service';
 import type { phoneConfig } from '../config';
 
 function phones(defaultRegion?: CountryCode): PhoneNumberService {
-  const config: ConfigType<typeof phoneConfig> = { defaultRegion };
+  const config: ConfigType<typeof phoneConfig> = {
+    defaultRegion,
+    allowedCountries: new Set(),
+    allowedTypes: new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE']),
+  };
   return new PhoneNumberService(config);
 }
 

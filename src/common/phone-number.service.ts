@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString, type NumberType, type PhoneNumber } from 'libphonenumber-js/max';
 import { phoneConfig } from '../config';
 import { ProblemException } from './errors/problem.exception';
 
@@ -15,7 +15,30 @@ const PHONE_CHARACTERS = /^\+?[0-9 ().-]+$/;
 export class PhoneNumberService {
   constructor(@Inject(phoneConfig.KEY) private readonly config: ConfigType<typeof phoneConfig>) {}
 
+  /** E.164 for any valid number; what verify-otp and lookups use. */
   normalize(input: string): string {
+    return this.parse(input).number;
+  }
+
+  /**
+   * E.164 for a number codes may be texted to. Premium-rate, shared-cost, toll-free, VoIP and
+   * pager numbers are how SMS-pumping fraud gets paid, so only the allowed types and countries pass.
+   */
+  normalizeForSending(input: string): string {
+    const phone = this.parse(input);
+    if (this.config.allowedCountries.size && !(phone.country && this.config.allowedCountries.has(phone.country))) {
+      throw notAllowed(`Codes are not sent to numbers in ${phone.country ?? 'this numbering plan'}.`);
+    }
+    const type = phone.getType();
+    if (!this.config.allowedTypes.has(type)) {
+      throw notAllowed(
+        `Codes are only sent to ${describeTypes(this.config.allowedTypes)} numbers, and this is ${describe(type)}.`,
+      );
+    }
+    return phone.number;
+  }
+
+  private parse(input: string): PhoneNumber {
     const text = input.trim();
     if (!PHONE_CHARACTERS.test(text)) {
       throw invalid('A phone number may contain only digits, spaces, dashes, dots, brackets and a leading +.');
@@ -27,12 +50,24 @@ export class PhoneNumberService {
     if (!phone?.isValid()) {
       throw invalid(`${text} is not a valid phone number${phone?.country ? ` for ${phone.country}` : ''}.`);
     }
-    return phone.number;
+    return phone;
   }
 }
 
 function invalid(detail: string): ProblemException {
   return new ProblemException('invalid_phone_number', { detail, errors: [{ field: 'phone_number', message: detail }] });
+}
+
+function notAllowed(detail: string): ProblemException {
+  return new ProblemException('phone_not_allowed', { detail, errors: [{ field: 'phone_number', message: detail }] });
+}
+
+function describe(type: NumberType): string {
+  return type ? `a ${type.toLowerCase().replace(/_/g, '-')} number` : 'a number of unknown type';
+}
+
+function describeTypes(types: Set<NumberType>): string {
+  return [...types].map((type) => (type ?? 'unknown').toLowerCase().replace(/_/g, '-')).join(' or ');
 }
 
 /** `+12015550123` → `+1201*****23`: enough to correlate log lines, not enough to identify anyone. */

@@ -1,15 +1,50 @@
 import { registerAs } from '@nestjs/config';
-import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
+import { isSupportedCountry, type CountryCode, type NumberType } from 'libphonenumber-js/max';
 import { EnvError, envOptional } from './env';
 
-function envRegion(name: string): CountryCode | undefined {
-  const value = envOptional(name)?.toUpperCase();
-  if (value !== undefined && !isSupportedCountry(value)) {
-    throw new EnvError(name, `expected an ISO 3166 country code such as US or GB, got "${value}"`);
+const NUMBER_TYPES: readonly NonNullable<NumberType>[] = [
+  'MOBILE',
+  'FIXED_LINE_OR_MOBILE',
+  'FIXED_LINE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+];
+
+function envCountry(name: string, value: string): CountryCode {
+  const code = value.trim().toUpperCase();
+  if (!isSupportedCountry(code)) {
+    throw new EnvError(name, `expected ISO 3166 country codes such as US or GB, got "${value}"`);
   }
-  return value;
+  return code;
 }
 
-export const phoneConfig = registerAs('phone', () => ({
-  defaultRegion: envRegion('PHONE_DEFAULT_REGION'),
-}));
+function envList(name: string): string[] {
+  return (envOptional(name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function envNumberTypes(name: string, fallback: NonNullable<NumberType>[]): Set<NumberType> {
+  const types = envList(name).map((item) => item.toUpperCase());
+  const unknown = types.find((type) => !NUMBER_TYPES.includes(type as NonNullable<NumberType>));
+  if (unknown)
+    throw new EnvError(name, `unknown number type "${unknown}"; expected some of ${NUMBER_TYPES.join(', ')}`);
+  return new Set((types.length ? types : fallback) as NumberType[]);
+}
+
+export const phoneConfig = registerAs('phone', () => {
+  const region = envOptional('PHONE_DEFAULT_REGION');
+  return {
+    defaultRegion: region === undefined ? undefined : envCountry('PHONE_DEFAULT_REGION', region),
+    /** Empty means every country. */
+    allowedCountries: new Set(envList('PHONE_ALLOWED_COUNTRIES').map((c) => envCountry('PHONE_ALLOWED_COUNTRIES', c))),
+    allowedTypes: envNumberTypes('PHONE_ALLOWED_TYPES', ['MOBILE', 'FIXED_LINE_OR_MOBILE']),
+  };
+});

@@ -1,12 +1,29 @@
-import { Module } from '@nestjs/common';
+import { Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { appConfig, otpConfig } from '../config';
 import { SmsModule } from '../sms/sms.module';
 import { OtpCode } from './otp-code.entity';
+import { OtpLimitsService } from './otp-limits.service';
 import { OtpService } from './otp.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([OtpCode]), SmsModule],
-  providers: [OtpService],
+  providers: [OtpService, OtpLimitsService],
   exports: [OtpService],
 })
-export class OtpModule {}
+export class OtpModule implements OnApplicationBootstrap {
+  constructor(
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    @Inject(otpConfig.KEY) private readonly otp: ConfigType<typeof otpConfig>,
+  ) {}
+
+  /** Fixed codes are a back door; production must say loudly that they are open. */
+  onApplicationBootstrap(): void {
+    if (this.app.nodeEnv === 'production' && this.otp.testNumbers.size) {
+      new Logger('OtpModule').warn(
+        `OTP_TEST_NUMBERS is set in production: ${[...this.otp.testNumbers.keys()].join(', ')} sign in with fixed codes and receive no SMS`,
+      );
+    }
+  }
+}

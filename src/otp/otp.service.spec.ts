@@ -8,7 +8,9 @@ import type { SmsMessage } from '../sms/sms-sender';
 import { SmsDeliveryError } from '../sms/sms-sender';
 import { OtpCode } from './otp-code.entity';
 import { hashCode } from './otp-code';
+import { OtpLimitsService } from './otp-limits.service';
 import { OtpService } from './otp.service';
+import { MemoryRateLimitStore } from '../common/rate-limit/memory-rate-limit.store';
 
 const PHONE = '+12015550123';
 const OTHER_PHONE = '+447911123456';
@@ -19,6 +21,16 @@ const OTP_CONFIG: ConfigType<typeof otpConfig> = {
   codeLength: 6,
   ttlMs: 5 * 60_000,
   maxAttempts: 3,
+  // The limits have their own spec; here they stay out of the way.
+  resendCooldownMs: 0,
+  phoneSendLimit: 1000,
+  phoneSendWindowMs: 3_600_000,
+  phoneDailySendLimit: 1000,
+  smsHourlyBudget: 1000,
+  phoneFailureLimit: 1000,
+  phoneFailureWindowMs: 3_600_000,
+  maxConsecutiveFailures: 1000,
+  testNumbers: new Map(),
 };
 
 /** OtpService reads only `appName` from the SMS namespace. */
@@ -31,7 +43,8 @@ describe('OtpService', () => {
   let warn: jest.SpyInstance;
 
   function createService(overrides: Partial<ConfigType<typeof otpConfig>> = {}): OtpService {
-    return new OtpService(codes, { ...OTP_CONFIG, ...overrides }, SMS_CONFIG, sender);
+    const config = { ...OTP_CONFIG, ...overrides };
+    return new OtpService(codes, config, SMS_CONFIG, sender, new OtpLimitsService(new MemoryRateLimitStore(), config));
   }
 
   /** The text of the last SMS sent to `phone`, whether or not the send succeeded. */

@@ -8,6 +8,7 @@ import { otpConfig, smsConfig } from '../config';
 import { SmsSender } from '../sms/sms-sender';
 import { OtpCode } from './otp-code.entity';
 import { generateCode, hashCode, hashesMatch } from './otp-code';
+import { OtpLimitsService } from './otp-limits.service';
 
 export interface IssuedOtp {
   expiresAt: Date;
@@ -23,11 +24,17 @@ export class OtpService {
     @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
     @Inject(smsConfig.KEY) private readonly sms: ConfigType<typeof smsConfig>,
     @Inject(SmsSender) private readonly smsSender: SmsSender,
+    private readonly limits: OtpLimitsService,
   ) {}
 
-  /** Replaces any live code for the phone with a new one and texts it. */
+  /**
+   * Replaces any live code for the phone with a new one and texts it. A configured test number
+   * gets its fixed code and no SMS, under the same limits as everyone else.
+   */
   async issue(phoneNumber: string): Promise<IssuedOtp> {
-    const code = generateCode(this.config.codeLength);
+    const testCode = this.config.testNumbers.get(phoneNumber);
+    await this.limits.admitSend(phoneNumber, { sendsSms: testCode === undefined });
+    const code = testCode ?? generateCode(this.config.codeLength);
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.config.ttlMs);
     await this.codes.update({ phoneNumber, consumedAt: IsNull(), invalidatedAt: IsNull() }, { invalidatedAt: now });
@@ -55,6 +62,20 @@ export class OtpService {
     return { expiresAt, ttlSeconds: Math.ceil(this.config.ttlMs / 1000) };
   }
 
+  private async text(row: OtpCode, code: string): Promise<void> {
+    try {
+      await this.smsSender.send({ to: row.phoneNumber, body: this.message(code) });
+    } catch (error) {
+      // The code may never have reached the phone, so it must never be redeemable.
+      await this.codes.update(row.id, { invalidatedAt: new Date() });
+      await this.limits.releaseCooldown(row.phoneNumber);
+      this.logger.warn(
+        `SMS to ${maskPhone(row.phoneNumber)} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      throw new ProblemException('sms_delivery_failed');
+    }
+  }
+
   /**
    * Redeems the newest code for the phone. The attempt is counted by one conditional UPDATE
    * before the comparison, and the code is consumed by another, so parallel requests can neither
@@ -65,9 +86,10 @@ export class OtpService {
       const message = `otp_code must be exactly ${this.config.codeLength} digits`;
       throw new ProblemException('validation_failed', { detail: message, errors: [{ field: 'otp_code', message }] });
     }
+    await this.limits.admitGuess(phoneNumber);
     const latest = await this.codes.findOne({ where: { phoneNumber }, order: { id: 'DESC' } });
     const now = Date.now();
-    if (!latest || !this.isRedeemable(latest, now)) throw this.rejection(latest, now);
+    if (!latest || !this.isRedeemable(latest, now)) throw await this.rejection(phoneNumber, latest, now);
 
     const counted = await this.codes
       .createQueryBuilder()
@@ -77,10 +99,11 @@ export class OtpService {
       .andWhere('expires_at > :now AND attempts < :max', { now, max: this.config.maxAttempts })
       .execute();
     if (!counted.affected) {
-      throw this.rejection(await this.codes.findOneBy({ id: latest.id }), now);
+      throw await this.rejection(phoneNumber, await this.codes.findOneBy({ id: latest.id }), now);
     }
 
     if (!hashesMatch(latest.codeHash, hashCode(this.config.secret, phoneNumber, code))) {
+      await this.limits.recordWrongGuess(phoneNumber);
       throw new ProblemException('otp_invalid');
     }
     const consumed = await this.codes
@@ -90,6 +113,7 @@ export class OtpService {
       .where('id = :id AND consumed_at IS NULL AND invalidated_at IS NULL', { id: latest.id })
       .execute();
     if (!consumed.affected) throw new ProblemException('otp_invalid');
+    await this.limits.recordSuccess(phoneNumber);
   }
 
   /** Deletes codes that expired before `before`; idempotent, so every instance may run it. */
@@ -104,11 +128,16 @@ export class OtpService {
     );
   }
 
-  /** Used, replaced and never-requested codes answer alike, so a guesser learns nothing. */
-  private rejection(row: OtpCode | null, now: number): ProblemException {
-    if (!row || row.consumedAt || row.invalidatedAt) return new ProblemException('otp_invalid');
-    if (row.attempts >= this.config.maxAttempts) return new ProblemException('otp_attempts_exceeded');
-    if (row.expiresAt.getTime() <= now) return new ProblemException('otp_expired');
+  /**
+   * Used, replaced and never-requested codes answer alike, and count as wrong guesses alike, so
+   * a guesser learns nothing from which one it was.
+   */
+  private async rejection(phoneNumber: string, row: OtpCode | null, now: number): Promise<ProblemException> {
+    if (row && !row.consumedAt && !row.invalidatedAt) {
+      if (row.attempts >= this.config.maxAttempts) return new ProblemException('otp_attempts_exceeded');
+      if (row.expiresAt.getTime() <= now) return new ProblemException('otp_expired');
+    }
+    await this.limits.recordWrongGuess(phoneNumber);
     return new ProblemException('otp_invalid');
   }
 

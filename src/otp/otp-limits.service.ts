@@ -1,0 +1,103 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { ProblemException } from '../common/errors/problem.exception';
+import type { LimitRule, LimitVerdict } from '../common/rate-limit/rate-limit.store';
+import { RateLimitStore } from '../common/rate-limit/rate-limit.store';
+import { otpConfig } from '../config';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * Per-phone and service-wide limits on sending and guessing codes (OWASP API4:2023, NIST SP
+ * 800-63B §5.2.2). Every check-and-count is one atomic store operation, so parallel requests
+ * cannot slip past a limit together.
+ */
+@Injectable()
+export class OtpLimitsService {
+  constructor(
+    @Inject(RateLimitStore) private readonly store: RateLimitStore,
+    @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
+  ) {}
+
+  /**
+   * Counts one send against the resend cooldown, the phone's hourly and daily caps and the
+   * hourly SMS budget, or throws without counting anything. Each SMS costs money and toll fraud
+   * ("SMS pumping") works by triggering many, so all of these hold before any SMS leaves.
+   */
+  async admitSend(phoneNumber: string, { sendsSms }: { sendsSms: boolean }): Promise<void> {
+    const cooldown = this.cooldownRule(phoneNumber);
+    const rules: LimitRule[] = [
+      ...(cooldown ? [cooldown] : []),
+      {
+        key: `otp:send:hour:${phoneNumber}`,
+        limit: this.config.phoneSendLimit,
+        windowMs: this.config.phoneSendWindowMs,
+      },
+      { key: `otp:send:day:${phoneNumber}`, limit: this.config.phoneDailySendLimit, windowMs: DAY },
+      ...(sendsSms ? [{ key: 'otp:send:budget', limit: this.config.smsHourlyBudget, windowMs: HOUR }] : []),
+    ];
+    const verdict = await this.store.consume(rules);
+    if (!verdict.allowed) {
+      throw verdict.rule === cooldown
+        ? new ProblemException('otp_resend_too_soon', { retryAfter: retryAfter(verdict) })
+        : new ProblemException('rate_limited', {
+            detail: 'Too many codes were requested. Try again later.',
+            retryAfter: retryAfter(verdict),
+          });
+    }
+  }
+
+  /** A send whose SMS failed should not make the user wait out the cooldown before retrying. */
+  async releaseCooldown(phoneNumber: string): Promise<void> {
+    const cooldown = this.cooldownRule(phoneNumber);
+    if (cooldown) await this.store.reset([cooldown.key]);
+  }
+
+  /**
+   * Refuses a guess once the phone has had too many wrong ones, across all its codes: the
+   * per-code cap alone would let a guesser request a fresh code after every few tries.
+   */
+  async admitGuess(phoneNumber: string): Promise<void> {
+    const verdict = await this.store.check(this.failureRules(phoneNumber));
+    if (!verdict.allowed) {
+      throw new ProblemException('rate_limited', {
+        detail: 'Too many wrong codes for this number. Try again later.',
+        retryAfter: retryAfter(verdict),
+      });
+    }
+  }
+
+  async recordWrongGuess(phoneNumber: string): Promise<void> {
+    await Promise.all(this.failureRules(phoneNumber).map((rule) => this.store.increment(rule.key, rule.windowMs)));
+  }
+
+  /** The streak counts consecutive failures, so a success ends it. */
+  async recordSuccess(phoneNumber: string): Promise<void> {
+    await this.store.reset([this.streakKey(phoneNumber)]);
+  }
+
+  private cooldownRule(phoneNumber: string): LimitRule | undefined {
+    const windowMs = this.config.resendCooldownMs;
+    return windowMs ? { key: `otp:cooldown:${phoneNumber}`, limit: 1, windowMs } : undefined;
+  }
+
+  private failureRules(phoneNumber: string): LimitRule[] {
+    return [
+      {
+        key: `otp:fail:${phoneNumber}`,
+        limit: this.config.phoneFailureLimit,
+        windowMs: this.config.phoneFailureWindowMs,
+      },
+      { key: this.streakKey(phoneNumber), limit: this.config.maxConsecutiveFailures, windowMs: DAY },
+    ];
+  }
+
+  private streakKey(phoneNumber: string): string {
+    return `otp:fail-streak:${phoneNumber}`;
+  }
+}
+
+function retryAfter(verdict: Extract<LimitVerdict, { allowed: false }>): number {
+  return Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+}
