@@ -29,6 +29,8 @@ export class AuthController {
   @ApiProblems(
     'validation_failed',
     'invalid_phone_number',
+    'phone_not_allowed',
+    'otp_resend_too_soon',
     'rate_limited',
     'payload_too_large',
     'unsupported_media_type',
