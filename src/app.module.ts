@@ -25,6 +25,8 @@ import { typeOrmOptions } from './config/typeorm.options';
       inject: [throttleConfig.KEY, RateLimitStore],
       useFactory: (config: ConfigType<typeof throttleConfig>, store: RateLimitStore) => ({
         storage: new ThrottlerStorageAdapter(store),
+        // Keyed on the client alone (the default key adds the route), so THROTTLE_LIMIT spans the API.
+        generateKey: (_context, tracker, name) => `${name}:${tracker}`,
         throttlers: [
           { name: 'default', limit: config.limit, ttl: config.ttlMs },
           {

@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { createJsonBodyParser } from './common/json-body.parser';
 import { createValidationPipe } from './common/validation.pipe';
 import { appConfig } from './config';
 
@@ -20,8 +21,6 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   const fastify = app.getHttpAdapter().getInstance();
-  // Only JSON bodies are accepted: anything else gets 415 rather than reaching validation as a string.
-  fastify.removeContentTypeParser('text/plain');
   await app.register(helmet, {
     // Tight enough for JSON, loose enough for Swagger UI's own stylesheet and images.
     contentSecurityPolicy: {
@@ -41,7 +40,10 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   setUpApiDocs(app);
   app.enableShutdownHooks();
   await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  // Only JSON bodies are accepted: text, forms and the rest get 415 instead of reaching validation.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, createJsonBodyParser(fastify));
+  await fastify.ready();
 }
 
 function setUpApiDocs(app: INestApplication): void {

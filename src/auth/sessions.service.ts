@@ -69,7 +69,8 @@ export class SessionsService {
       session = await this.findUsable(claims, now);
       if (rotated.affected) return this.tokens.issuePair(session);
     }
-    const withinGrace = now.getTime() - session.rotatedAt.getTime() <= this.config.reuseGraceMs;
+    const elapsed = now.getTime() - session.rotatedAt.getTime();
+    const withinGrace = this.config.reuseGraceMs > 0 && elapsed <= this.config.reuseGraceMs;
     if (claims.jti === session.previousRefreshJti && withinGrace) {
       return this.tokens.issuePair(session);
     }
@@ -77,9 +78,10 @@ export class SessionsService {
     throw new ProblemException('refresh_token_reused');
   }
 
+  /** Only a live session can sign out, so an old token cannot be used to sign the user out everywhere. */
   async logout(refreshToken: string, scope: LogoutScope): Promise<void> {
-    const { sid, sub } = await this.tokens.verify(refreshToken, 'refresh');
-    const userId = Number(sub);
+    const claims = await this.tokens.verify(refreshToken, 'refresh');
+    const { id: sid, userId } = await this.findUsable(claims, new Date());
     if (scope === 'local') await this.revoke({ id: sid, userId }, 'logout');
     if (scope === 'others') await this.revoke({ userId, id: Not(sid) }, 'signed_out_elsewhere');
     if (scope === 'global') await this.revoke({ userId }, 'logout');

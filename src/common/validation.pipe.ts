@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { ProblemException, type FieldError } from './errors/problem.exception';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -9,9 +9,26 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-/** The single global pipe: unknown fields are refused, not silently dropped. */
+/**
+ * The single global pipe: unknown fields are refused, not silently dropped. class-validator's
+ * whitelist looks field names up on a plain object, so `constructor`, `toString` and the other
+ * names every object inherits would pass as known; they are refused here first.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && value !== null && typeof value === 'object') {
+      const inherited = Object.keys(value).filter((key) => key in Object.prototype);
+      if (inherited.length) {
+        const errors = inherited.map((field) => ({ field, message: `property ${field} should not exist` }));
+        throw new ProblemException('validation_failed', { detail: errors.map((e) => e.message).join('; '), errors });
+      }
+    }
+    return super.transform(value, metadata) as Promise<unknown>;
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

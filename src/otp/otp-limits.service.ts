@@ -10,8 +10,10 @@ const DAY = 24 * HOUR;
 
 /**
  * Per-phone and service-wide limits on sending and guessing codes (OWASP API4:2023, NIST SP
- * 800-63B §5.2.2). Every check-and-count is one atomic store operation, so parallel requests
- * cannot slip past a limit together.
+ * 800-63B §5.2.2). A send is checked and counted in one atomic store operation, so parallel
+ * sends cannot slip past a limit together. A guess is checked before and counted after the
+ * comparison; parallel wrong guesses can overshoot the per-phone caps by at most what the
+ * per-code attempt cap (itself exact) allows.
  */
 @Injectable()
 export class OtpLimitsService {

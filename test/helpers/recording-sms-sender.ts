@@ -3,9 +3,12 @@ import { SmsDeliveryError, type SmsMessage, type SmsSender } from '../../src/sms
 /** Stands in for the SMS provider in e2e tests: records every message, fails on demand. */
 export class RecordingSmsSender implements SmsSender {
   readonly sent: SmsMessage[] = [];
+  /** Every message the app tried to send, including those that failed while `failing` was set. */
+  readonly attempted: SmsMessage[] = [];
   failing = false;
 
   send(message: SmsMessage): Promise<void> {
+    this.attempted.push(message);
     if (this.failing) return Promise.reject(new SmsDeliveryError('recording sender set to fail'));
     this.sent.push(message);
     return Promise.resolve();
@@ -13,13 +16,22 @@ export class RecordingSmsSender implements SmsSender {
 
   /** The digits of the newest code texted to `phoneNumber` (E.164). */
   lastCodeFor(phoneNumber: string): string {
-    const message = [...this.sent].reverse().find((m) => m.to === phoneNumber);
-    const code = message && /code is (\d+)/.exec(message.body)?.[1];
-    if (!code) throw new Error(`no code was texted to ${phoneNumber}`);
-    return code;
+    return newestCode(this.sent, phoneNumber);
+  }
+
+  /** The digits of the newest code the app tried to text to `phoneNumber`, delivered or not. */
+  lastAttemptedCodeFor(phoneNumber: string): string {
+    return newestCode(this.attempted, phoneNumber);
   }
 
   countFor(phoneNumber: string): number {
     return this.sent.filter((m) => m.to === phoneNumber).length;
   }
+}
+
+function newestCode(messages: SmsMessage[], phoneNumber: string): string {
+  const message = [...messages].reverse().find((m) => m.to === phoneNumber);
+  const code = message && /code is (\d+)/.exec(message.body)?.[1];
+  if (!code) throw new Error(`no code was texted to ${phoneNumber}`);
+  return code;
 }

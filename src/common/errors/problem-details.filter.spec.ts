@@ -99,25 +99,12 @@ describe('ProblemDetailsFilter', () => {
     expect(headers(plain.reply)).not.toHaveProperty('Retry-After');
   });
 
-  it('answers malformed JSON with validation_failed', () => {
-    const { body, reply } = render(new HttpException('Unexpected token', 400, { cause: new SyntaxError('bad') }));
+  it('answers a plain 400 HttpException (not one of ours) with bad_request, keeping its status', () => {
+    const { body, reply } = render(new BadRequestException('Unexpected token'));
 
     expect(reply.status).toHaveBeenCalledWith(400);
-    expect(body).toMatchObject({
-      code: 'validation_failed',
-      status: 400,
-      title: 'Validation failed',
-      detail: 'The request body is not valid JSON.',
-    });
+    expect(body).toMatchObject({ code: 'bad_request', status: 400, title: 'Bad request' });
   });
-
-  it.each(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY'])(
-    "answers Fastify's %s with validation_failed",
-    (code) => {
-      const cause = Object.assign(new Error('body parse failed'), { code });
-      expect(render(new BadRequestException('x', { cause })).body).toMatchObject({ code: 'validation_failed' });
-    },
-  );
 
   it.each([
     ['NotFoundException', new NotFoundException('Cannot POST /nope'), 404, 'not_found', 'No such resource.'],

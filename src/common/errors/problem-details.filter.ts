@@ -36,19 +36,9 @@ function fromCode(code: ErrorCode, status: number = ERROR_CODES[code].status): P
   return { code, status, detail: ERROR_CODES[code].detail };
 }
 
-const JSON_BODY_ERRORS = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
-
-/** Fastify's JSON parser failed: malformed, empty, or carrying `__proto__` / `constructor.prototype`. */
-function isJsonBodyError(error: unknown): boolean {
-  return error instanceof SyntaxError || JSON_BODY_ERRORS.has((error as { code?: string } | undefined)?.code ?? '');
-}
-
 function toProblem(exception: unknown): Problem {
   if (exception instanceof ProblemException) {
     return { code: exception.code, status: exception.getStatus(), detail: exception.message, ...exception.problem };
-  }
-  if (isJsonBodyError(exception instanceof HttpException ? exception.cause : exception)) {
-    return { ...fromCode('validation_failed'), detail: 'The request body is not valid JSON.' };
   }
   // The Fastify adapter hands its own 4xx errors (body limit, content type) over as HttpExceptions.
   const status = exception instanceof HttpException ? exception.getStatus() : 500;

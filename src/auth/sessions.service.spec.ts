@@ -1,0 +1,490 @@
+import type { ConfigType } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
+import { DataSource, type Repository } from 'typeorm';
+import { migrations } from '../../migrations';
+import type { AuthenticatedUser } from '../common/auth.decorators';
+import type { jwtConfig, sessionConfig } from '../config';
+import { OtpCode } from '../otp/otp-code.entity';
+import { User } from '../users/user.entity';
+import { Session } from './session.entity';
+import { SessionsService } from './sessions.service';
+import { TokenService, type TokenPayload } from './token.service';
+
+const T0 = new Date('2026-07-08T12:00:00.000Z').getTime();
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+const JWT_CONFIG: ConfigType<typeof jwtConfig> = {
+  secret: 'unit-test-jwt-secret-of-at-least-32-bytes',
+  accessTtlMs: 15 * MINUTE,
+  refreshTtlMs: 7 * DAY,
+  issuer: 'otp-auth',
+  audience: 'otp-auth',
+};
+
+const SESSION_CONFIG: ConfigType<typeof sessionConfig> = {
+  reuseGraceMs: 10_000,
+  maxAgeMs: 30 * DAY,
+  purgeIntervalMs: 60 * MINUTE,
+  purgeRetentionMs: 7 * DAY,
+};
+
+const CLIENT = { ip: '203.0.113.7', userAgent: 'UnitSpec/1.0' };
+
+describe('SessionsService', () => {
+  let dataSource: DataSource;
+  let sessions: Repository<Session>;
+  let users: Repository<User>;
+  let alice: User;
+  let bob: User;
+  const jwt = new JwtService({
+    secret: JWT_CONFIG.secret,
+    signOptions: { algorithm: 'HS256', issuer: JWT_CONFIG.issuer, audience: JWT_CONFIG.audience },
+    verifyOptions: { algorithms: ['HS256'], issuer: JWT_CONFIG.issuer, audience: JWT_CONFIG.audience },
+  });
+  const tokens = new TokenService(jwt, JWT_CONFIG);
+
+  function createService(overrides: Partial<ConfigType<typeof sessionConfig>> = {}): SessionsService {
+    return new SessionsService(sessions, { ...SESSION_CONFIG, ...overrides }, tokens);
+  }
+
+  const claimsOf = (token: string): TokenPayload => jwt.decode<TokenPayload>(token);
+  const caller = (token: string): AuthenticatedUser => ({
+    userId: Number(claimsOf(token).sub),
+    sessionId: claimsOf(token).sid,
+  });
+  const rowOf = (token: string): Promise<Session | null> => sessions.findOneBy({ id: claimsOf(token).sid });
+  const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);
+
+  function newUser(phoneNumber: string): User {
+    return users.create({
+      phoneNumber,
+      username: phoneNumber,
+      firstName: '',
+      lastName: '',
+      isPhoneVerified: true,
+      isActive: true,
+      dateJoined: new Date(T0 - DAY),
+      lastLogin: null,
+    });
+  }
+
+  beforeAll(async () => {
+    dataSource = new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [User, OtpCode, Session],
+      migrations,
+      migrationsRun: true,
+    });
+    await dataSource.initialize();
+    sessions = dataSource.getRepository(Session);
+    users = dataSource.getRepository(User);
+    alice = newUser('+12015550101');
+    bob = newUser('+12015550102');
+    await users.insert([alice, bob]);
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+  });
+
+  beforeEach(async () => {
+    await sessions.clear();
+    await users.update({ isActive: false }, { isActive: true });
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    jest.setSystemTime(T0);
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  describe('start', () => {
+    it('inserts a live session expiring SESSION_MAX_AGE from now, with the client, and returns its pair', async () => {
+      const pair = await createService().start(alice.id, CLIENT);
+
+      const row = await rowOf(pair.refresh);
+      expect(row).toEqual({
+        id: claimsOf(pair.access).sid,
+        userId: alice.id,
+        refreshJti: claimsOf(pair.refresh).jti,
+        previousRefreshJti: null,
+        rotatedAt: new Date(T0),
+        createdAt: new Date(T0),
+        lastUsedAt: new Date(T0),
+        expiresAt: new Date(T0 + 30 * DAY),
+        revokedAt: null,
+        revokedReason: null,
+        userAgent: 'UnitSpec/1.0',
+        ip: '203.0.113.7',
+      });
+      expect(claimsOf(pair.access)).toMatchObject({ typ: 'access', sub: String(alice.id) });
+      expect(claimsOf(pair.refresh)).toMatchObject({ typ: 'refresh', sub: String(alice.id), sid: row?.id });
+    });
+
+    it('keeps the first 512 characters of a long user agent, and null when there is none', async () => {
+      const long = await createService().start(alice.id, { userAgent: 'u'.repeat(600) });
+      const none = await createService().start(alice.id, {});
+
+      expect((await rowOf(long.refresh))?.userAgent).toBe('u'.repeat(512));
+      expect(await rowOf(none.refresh)).toMatchObject({ userAgent: null, ip: null });
+    });
+  });
+
+  describe('refresh', () => {
+    it('rotates: a new pair whose jti becomes current, the presented one previous, rotated and used now', async () => {
+      const service = createService();
+      const first = await service.start(alice.id, CLIENT);
+      advance(5 * MINUTE);
+
+      const second = await service.refresh(first.refresh);
+
+      expect(second.access).not.toBe(first.access);
+      expect(claimsOf(second.refresh).jti).not.toBe(claimsOf(first.refresh).jti);
+      expect(claimsOf(second.refresh).sid).toBe(claimsOf(first.refresh).sid);
+      expect(claimsOf(second.refresh).iat).toBe(Math.floor((T0 + 5 * MINUTE) / 1000));
+      expect(await rowOf(second.refresh)).toMatchObject({
+        refreshJti: claimsOf(second.refresh).jti,
+        previousRefreshJti: claimsOf(first.refresh).jti,
+        rotatedAt: new Date(T0 + 5 * MINUTE),
+        lastUsedAt: new Date(T0 + 5 * MINUTE),
+        createdAt: new Date(T0),
+        expiresAt: new Date(T0 + 30 * DAY),
+        revokedAt: null,
+      });
+    });
+
+    it('accepts the newest token of every generation', async () => {
+      const service = createService();
+      let pair = await service.start(alice.id, CLIENT);
+      for (let i = 0; i < 5; i += 1) {
+        advance(MINUTE);
+        pair = await service.refresh(pair.refresh);
+      }
+
+      expect((await rowOf(pair.refresh))?.refreshJti).toBe(claimsOf(pair.refresh).jti);
+      await expect(service.authenticate(claimsOf(pair.access))).resolves.toEqual(caller(pair.access));
+    });
+
+    it('answers the replaced token with the identical pair up to the end of the grace window, rotating nothing', async () => {
+      const service = createService();
+      const first = await service.start(alice.id, CLIENT);
+      const second = await service.refresh(first.refresh);
+      const rotated = await rowOf(second.refresh);
+      advance(10_000);
+
+      await expect(service.refresh(first.refresh)).resolves.toEqual(second);
+
+      expect(await rowOf(second.refresh)).toEqual(rotated);
+    });
+
+    it('treats the replaced token as reuse 1 ms after the grace window and revokes the session', async () => {
+      const service = createService();
+      const first = await service.start(alice.id, CLIENT);
+      const second = await service.refresh(first.refresh);
+      advance(10_001);
+
+      await expect(service.refresh(first.refresh)).rejects.toMatchObject({ code: 'refresh_token_reused' });
+
+      expect(await rowOf(second.refresh)).toMatchObject({
+        revokedAt: new Date(T0 + 10_001),
+        revokedReason: 'refresh_token_reused',
+      });
+      await expect(service.refresh(second.refresh)).rejects.toMatchObject({ code: 'unauthorized' });
+      await expect(service.authenticate(claimsOf(second.access))).resolves.toBeNull();
+    });
+
+    it('treats a token two rotations old as reuse even inside the grace window', async () => {
+      const service = createService();
+      const first = await service.start(alice.id, CLIENT);
+      const second = await service.refresh(first.refresh);
+      const third = await service.refresh(second.refresh);
+
+      await expect(service.refresh(first.refresh)).rejects.toMatchObject({ code: 'refresh_token_reused' });
+
+      await expect(service.authenticate(claimsOf(third.access))).resolves.toBeNull();
+      await expect(service.refresh(third.refresh)).rejects.toMatchObject({ code: 'unauthorized' });
+    });
+
+    it('gives parallel refreshes of one token the identical pair and rotates the session once', async () => {
+      const service = createService();
+      const first = await service.start(alice.id, CLIENT);
+
+      const pairs = await Promise.all([1, 2, 3].map(() => service.refresh(first.refresh)));
+
+      expect(pairs[1]).toEqual(pairs[0]);
+      expect(pairs[2]).toEqual(pairs[0]);
+      expect(await rowOf(first.refresh)).toMatchObject({
+        refreshJti: claimsOf(pairs[0].refresh).jti,
+        previousRefreshJti: claimsOf(first.refresh).jti,
+        revokedAt: null,
+      });
+    });
+
+    it('with a zero grace window treats even an immediate second use as reuse', async () => {
+      const service = createService({ reuseGraceMs: 0 });
+      const first = await service.start(alice.id, CLIENT);
+      await service.refresh(first.refresh);
+
+      await expect(service.refresh(first.refresh)).rejects.toMatchObject({ code: 'refresh_token_reused' });
+      expect((await rowOf(first.refresh))?.revokedReason).toBe('refresh_token_reused');
+    });
+
+    it('with a zero grace window treats a second use 1 ms later as reuse', async () => {
+      const service = createService({ reuseGraceMs: 0 });
+      const first = await service.start(alice.id, CLIENT);
+      await service.refresh(first.refresh);
+      advance(1);
+
+      await expect(service.refresh(first.refresh)).rejects.toMatchObject({ code: 'refresh_token_reused' });
+    });
+
+    it('refuses the token of a logged-out session as unauthorized, not as reuse', async () => {
+      const service = createService();
+      const pair = await service.start(alice.id, CLIENT);
+      await service.logout(pair.refresh, 'local');
+
+      await expect(service.refresh(pair.refresh)).rejects.toMatchObject({ code: 'unauthorized' });
+      expect((await rowOf(pair.refresh))?.revokedReason).toBe('logout');
+    });
+
+    it('refuses the token of a deactivated user', async () => {
+      const service = createService();
+      const pair = await service.start(alice.id, CLIENT);
+      await users.update(alice.id, { isActive: false });
+
+      await expect(service.refresh(pair.refresh)).rejects.toMatchObject({ code: 'unauthorized' });
+    });
+
+    it('refuses refresh once the absolute lifetime is reached, however recently the session was refreshed', async () => {
+      const service = createService({ maxAgeMs: 60 * MINUTE });
+      let pair = await service.start(alice.id, CLIENT);
+      for (const step of [20, 20, 19]) {
+        advance(step * MINUTE);
+        pair = await service.refresh(pair.refresh);
+      }
+      advance(MINUTE);
+
+      await expect(service.refresh(pair.refresh)).rejects.toMatchObject({ code: 'unauthorized' });
+      await expect(service.authenticate(claimsOf(pair.access))).resolves.toBeNull();
+      expect((await rowOf(pair.refresh))?.expiresAt).toEqual(new Date(T0 + 60 * MINUTE));
+    });
+
+    it('refuses an access token, so it cannot be traded for a new pair', async () => {
+      const service = createService();
+      const pair = await service.start(alice.id, CLIENT);
+
+      await expect(service.refresh(pair.access)).rejects.toMatchObject({ code: 'unauthorized' });
+      expect((await rowOf(pair.refresh))?.previousRefreshJti).toBeNull();
+    });
+
+    it('refuses a refresh token signed with another key', async () => {
+      const service = createService();
+      const pair = await service.start(alice.id, CLIENT);
+      const forged = new JwtService({ secret: 'another-secret-of-at-least-32-bytes!!' }).sign(claimsOf(pair.refresh));
+
+      await expect(service.refresh(forged)).rejects.toMatchObject({ code: 'unauthorized' });
+    });
+  });
+
+  describe('authenticate', () => {
+    it('accepts an access token of a live session of an active user', async () => {
+      const pair = await createService().start(alice.id, CLIENT);
+
+      await expect(createService().authenticate(claimsOf(pair.access))).resolves.toEqual({
+        userId: alice.id,
+        sessionId: claimsOf(pair.access).sid,
+      });
+    });
+
+    it('refuses once the session is revoked, the user deactivated, or the session expired', async () => {
+      const service = createService({ maxAgeMs: 60 * MINUTE });
+      const revoked = await service.start(alice.id, CLIENT);
+      await service.logout(revoked.refresh, 'local');
+      const inactive = await service.start(bob.id, CLIENT);
+      await users.update(bob.id, { isActive: false });
+      const expiring = await service.start(alice.id, CLIENT);
+
+      await expect(service.authenticate(claimsOf(revoked.access))).resolves.toBeNull();
+      await expect(service.authenticate(claimsOf(inactive.access))).resolves.toBeNull();
+      await expect(service.authenticate(claimsOf(expiring.access))).resolves.not.toBeNull();
+      advance(60 * MINUTE);
+      await expect(service.authenticate(claimsOf(expiring.access))).resolves.toBeNull();
+    });
+
+    it('refuses claims pairing one user with another user’s session', async () => {
+      const service = createService();
+      const bobs = await service.start(bob.id, CLIENT);
+
+      await expect(service.authenticate({ ...claimsOf(bobs.access), sub: String(alice.id) })).resolves.toBeNull();
+    });
+  });
+
+  describe('logout', () => {
+    it('local revokes the token’s session only', async () => {
+      const service = createService();
+      const current = await service.start(alice.id, CLIENT);
+      const other = await service.start(alice.id, CLIENT);
+
+      await service.logout(current.refresh, 'local');
+
+      expect(await rowOf(current.refresh)).toMatchObject({ revokedAt: new Date(T0), revokedReason: 'logout' });
+      expect((await rowOf(other.refresh))?.revokedAt).toBeNull();
+    });
+
+    it('others revokes every other session of the user and keeps the current one and other users’', async () => {
+      const service = createService();
+      const current = await service.start(alice.id, CLIENT);
+      const other = await service.start(alice.id, CLIENT);
+      const bobs = await service.start(bob.id, CLIENT);
+
+      await service.logout(current.refresh, 'others');
+
+      expect((await rowOf(current.refresh))?.revokedAt).toBeNull();
+      expect((await rowOf(other.refresh))?.revokedReason).toBe('signed_out_elsewhere');
+      expect((await rowOf(bobs.refresh))?.revokedAt).toBeNull();
+    });
+
+    it('global revokes every session of the user and no one else’s', async () => {
+      const service = createService();
+      const current = await service.start(alice.id, CLIENT);
+      const other = await service.start(alice.id, CLIENT);
+      const bobs = await service.start(bob.id, CLIENT);
+
+      await service.logout(current.refresh, 'global');
+
+      expect((await rowOf(current.refresh))?.revokedReason).toBe('logout');
+      expect((await rowOf(other.refresh))?.revokedReason).toBe('logout');
+      expect((await rowOf(bobs.refresh))?.revokedAt).toBeNull();
+    });
+
+    it('refuses a second logout with the same token and keeps the first revocation’s time and reason', async () => {
+      const service = createService();
+      const pair = await service.start(alice.id, CLIENT);
+      await service.logout(pair.refresh, 'local');
+      advance(MINUTE);
+
+      await expect(service.logout(pair.refresh, 'global')).rejects.toMatchObject({ code: 'unauthorized' });
+
+      expect(await rowOf(pair.refresh)).toMatchObject({ revokedAt: new Date(T0), revokedReason: 'logout' });
+    });
+  });
+
+  describe('list', () => {
+    it('returns the caller’s live sessions, most recently used first, marking the caller’s as current', async () => {
+      const service = createService({ maxAgeMs: 60 * MINUTE });
+      const expired = await service.start(alice.id, { userAgent: 'Expired/1' });
+      advance(30 * MINUTE);
+      const older = await service.start(alice.id, { userAgent: 'Older/1', ip: '198.51.100.1' });
+      const revoked = await service.start(alice.id, { userAgent: 'Revoked/1' });
+      await service.logout(revoked.refresh, 'local');
+      await service.start(bob.id, { userAgent: 'Bob/1' });
+      advance(MINUTE);
+      const current = await service.start(alice.id, { userAgent: 'Current/1' });
+      advance(29 * MINUTE);
+      await service.refresh(older.refresh);
+      expect((await rowOf(expired.refresh))?.expiresAt).toEqual(new Date(T0 + 60 * MINUTE));
+
+      await expect(service.list(caller(current.access))).resolves.toEqual({
+        sessions: [
+          {
+            id: claimsOf(older.access).sid,
+            current: false,
+            created_at: new Date(T0 + 30 * MINUTE).toISOString(),
+            last_used_at: new Date(T0 + 60 * MINUTE).toISOString(),
+            expires_at: new Date(T0 + 90 * MINUTE).toISOString(),
+            user_agent: 'Older/1',
+            ip: '198.51.100.1',
+          },
+          expect.objectContaining({ id: claimsOf(current.access).sid, current: true, user_agent: 'Current/1' }),
+        ],
+      });
+    });
+  });
+
+  describe('revokeOwn', () => {
+    it('revokes one of the caller’s sessions with reason revoked', async () => {
+      const service = createService();
+      const current = await service.start(alice.id, CLIENT);
+      const other = await service.start(alice.id, CLIENT);
+
+      await expect(service.revokeOwn(caller(current.access), claimsOf(other.access).sid)).resolves.toBeUndefined();
+
+      expect(await rowOf(other.refresh)).toMatchObject({ revokedAt: new Date(T0), revokedReason: 'revoked' });
+      expect((await rowOf(current.refresh))?.revokedAt).toBeNull();
+    });
+
+    it('answers another user’s session as not_found and leaves it live', async () => {
+      const service = createService();
+      const mine = await service.start(alice.id, CLIENT);
+      const bobs = await service.start(bob.id, CLIENT);
+
+      await expect(service.revokeOwn(caller(mine.access), claimsOf(bobs.access).sid)).rejects.toMatchObject({
+        code: 'not_found',
+      });
+
+      expect((await rowOf(bobs.refresh))?.revokedAt).toBeNull();
+    });
+
+    it.each(['', 'not-a-uuid', '1', '00000000-0000-4000-8000-000000000000', "' OR 1=1 --"])(
+      'answers the id %j as not_found',
+      async (id) => {
+        const service = createService();
+        const mine = await service.start(alice.id, CLIENT);
+
+        await expect(service.revokeOwn(caller(mine.access), id)).rejects.toMatchObject({ code: 'not_found' });
+        expect((await rowOf(mine.refresh))?.revokedAt).toBeNull();
+      },
+    );
+
+    it('answers an already revoked session as not_found, keeping its first reason', async () => {
+      const service = createService();
+      const current = await service.start(alice.id, CLIENT);
+      const other = await service.start(alice.id, CLIENT);
+      await service.logout(other.refresh, 'local');
+
+      await expect(service.revokeOwn(caller(current.access), claimsOf(other.access).sid)).rejects.toMatchObject({
+        code: 'not_found',
+      });
+      expect((await rowOf(other.refresh))?.revokedReason).toBe('logout');
+    });
+  });
+
+  describe('purge', () => {
+    it('deletes only sessions revoked or expired before the cutoff and returns how many', async () => {
+      const service = createService({ maxAgeMs: DAY });
+      const revokedLongAgo = await service.start(alice.id, CLIENT);
+      await service.logout(revokedLongAgo.refresh, 'local');
+      const expiredLongAgo = await service.start(alice.id, CLIENT);
+      advance(DAY + 1);
+      const cutoff = new Date();
+      const revokedAtCutoff = await service.start(alice.id, CLIENT);
+      await service.logout(revokedAtCutoff.refresh, 'local');
+      advance(MINUTE);
+      const revokedRecently = await service.start(bob.id, CLIENT);
+      await service.logout(revokedRecently.refresh, 'local');
+      const live = await service.start(bob.id, CLIENT);
+
+      await expect(service.purge(cutoff)).resolves.toBe(2);
+
+      expect(await rowOf(revokedLongAgo.refresh)).toBeNull();
+      expect(await rowOf(expiredLongAgo.refresh)).toBeNull();
+      expect(await rowOf(revokedAtCutoff.refresh)).not.toBeNull();
+      expect(await rowOf(revokedRecently.refresh)).not.toBeNull();
+      expect(await rowOf(live.refresh)).not.toBeNull();
+    });
+
+    it('deletes nothing a second time, so several instances may run it at once', async () => {
+      const service = createService();
+      const pair = await service.start(alice.id, CLIENT);
+      await service.logout(pair.refresh, 'local');
+      advance(MINUTE);
+
+      const counts = await Promise.all([service.purge(new Date()), service.purge(new Date())]);
+
+      expect(counts.sort()).toEqual([0, 1]);
+      expect(await sessions.count()).toBe(0);
+    });
+  });
+});

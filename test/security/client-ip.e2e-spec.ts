@@ -1,0 +1,50 @@
+import { randomInt } from 'node:crypto';
+import { dialects } from '../helpers/databases';
+import { expectRateLimited } from '../helpers/problems';
+import { createTestApp, type TestApp } from '../helpers/test-app';
+
+const SEND = '/api/auth/send-otp/';
+const HOUR_S = 3600;
+
+const randomIp = (): string => Array.from({ length: 4 }, () => randomInt(1, 255)).join('.');
+
+describe.each(dialects())('security: client IP for per-IP limits on %s', (dialect) => {
+  describe('with TRUST_PROXY=false and OTP_IP_SEND_LIMIT=2', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(dialect, { env: { TRUST_PROXY: 'false', OTP_IP_SEND_LIMIT: '2' } });
+    });
+    afterAll(() => t?.close());
+
+    it('ignores X-Forwarded-For, so a fresh spoofed address on every request does not dodge the limit', async () => {
+      const send = (phone: string) =>
+        t.http().post(SEND).set('X-Forwarded-For', randomIp()).send({ phone_number: phone });
+
+      expect((await send('+12015550150')).status).toBe(200);
+      expect((await send('+12015550151')).status).toBe(200);
+      expectRateLimited(await send('+12015550152'), HOUR_S);
+      expect(t.sms.attempted).toHaveLength(2);
+    });
+  });
+
+  describe('with TRUST_PROXY=true and OTP_IP_SEND_LIMIT=2', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(dialect, { env: { TRUST_PROXY: 'true', OTP_IP_SEND_LIMIT: '2' } });
+    });
+    afterAll(() => t?.close());
+
+    it('counts each X-Forwarded-For client separately behind a trusted proxy', async () => {
+      const send = (ip: string, phone: string) =>
+        t.http().post(SEND).set('X-Forwarded-For', ip).send({ phone_number: phone });
+
+      expect((await send('203.0.113.7', '+12015550153')).status).toBe(200);
+      expect((await send('203.0.113.7', '+12015550154')).status).toBe(200);
+      expect((await send('198.51.100.9', '+12015550155')).status).toBe(200);
+      expect((await send('198.51.100.9', '+12015550156')).status).toBe(200);
+      expectRateLimited(await send('203.0.113.7', '+12015550157'), HOUR_S);
+      expectRateLimited(await send('198.51.100.9', '+12015550158'), HOUR_S);
+      expect(t.sms.attempted).toHaveLength(4);
+    });
+  });
+});

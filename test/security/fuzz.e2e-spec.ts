@@ -1,0 +1,156 @@
+import fc from 'fast-check';
+import type { Response } from 'supertest';
+import { dialects } from '../helpers/databases';
+import { signIn, type SignedIn } from '../helpers/sign-in';
+import { createTestApp, type TestApp } from '../helpers/test-app';
+
+const NUM_RUNS = 150;
+/** Set FUZZ_SEED to replay a failure; fast-check prints the seed and path of every counterexample. */
+const SEED = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {};
+
+const FIELDS = ['phone_number', 'otp_code', 'refresh', 'scope', 'first_name', 'last_name'];
+/** Zero to nine in scripts other than ASCII: Arabic-Indic, Devanagari, fullwidth, mathematical bold. */
+const DIGIT_SETS = ['٠١٢٣٤٥٦٧٨٩', '०१२३४५६७८९', '０１２３４５６７８９', '𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗'].map((set) => [...set]);
+
+const unicodeDigits = fc
+  .tuple(fc.constantFrom(...DIGIT_SETS), fc.stringMatching(/^\+?[0-9]{4,15}$/))
+  .map(([digits, ascii]) => ascii.replace(/[0-9]/g, (d) => digits[Number(d)]));
+
+const nearlyValidPhone = fc
+  .tuple(fc.integer({ min: 100, max: 199 }), fc.constantFrom('+1201555%', '+1 (201) 555-%', '+1.201.555.%', '1201555%'))
+  .map(([n, format]) => format.replace('%', `0${n}`.slice(-4)));
+
+/** A value for any field: every JSON type, odd strings, huge numbers written as strings, near-misses. */
+const fieldValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  unicodeDigits,
+  nearlyValidPhone,
+  fc.stringMatching(/^[0-9]{4,10}$/),
+  fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }).map(String),
+  fc.double(),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\u0000+12015550170',
+    '+',
+    '+1',
+    'eyJhbGciOiJub25lIn0.e30.',
+    'local',
+    'global',
+    'x'.repeat(5000),
+  ),
+);
+
+const knownKeysObject = fc.record(Object.fromEntries(FIELDS.map((field) => [field, fieldValue])), { requiredKeys: [] });
+const withExtraKeys = fc
+  .tuple(knownKeysObject, fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 12 }), fieldValue, { maxKeys: 3 }))
+  .map(([known, extra]) => ({ ...extra, ...known }));
+
+/** A bare integer literal too large for any number type, in a field or as the whole body. */
+const hugeNumberLiteral = fc
+  .tuple(fc.constantFrom(...FIELDS), fc.bigInt({ min: 10n ** 20n, max: 10n ** 400n }), fc.boolean())
+  .map(([field, n, whole]) => (whole ? `${n}` : `{"${field}": ${n}}`));
+
+/** Nesting thousands deep, still under BODY_LIMIT. */
+const deepNesting = fc
+  .tuple(fc.integer({ min: 1, max: 1500 }), fc.constantFrom(...FIELDS), fc.boolean())
+  .map(([depth, field, arrays]) =>
+    arrays
+      ? `{"${field}": ${'['.repeat(depth)}${']'.repeat(depth)}}`
+      : `${`{"${field}":`.repeat(depth)}"+12015550170"${'}'.repeat(depth)}`,
+  );
+
+/** Bodies that broke parsers and databases elsewhere; each is also sent to every endpoint on its own. */
+const EDGE_CASES = [
+  '',
+  'null',
+  '[]',
+  '"+12015550170"',
+  '{"__proto__": {"phone_number": "+12015550170"}}',
+  '{"constructor": {"prototype": {"otp_code": "123456"}}}',
+  '{"phone_number": "+12015550170", "phone_number": ["+12015550170"]}',
+  '{"first_name": "\\ud800"}',
+  '{"first_name": "a\\u0000b"}',
+  '{"phone_number": 1e309}',
+  '{"otp_code": -0}',
+  '{"refresh": "',
+  '\ufeff{}',
+];
+
+/** Raw request bodies, sent as application/json. */
+const body: fc.Arbitrary<string> = fc.oneof(
+  fc.jsonValue({ maxDepth: 6 }).map((value) => JSON.stringify(value)),
+  withExtraKeys.map((value) => JSON.stringify(value)),
+  hugeNumberLiteral,
+  deepNesting,
+  fc.constantFrom(...EDGE_CASES),
+  fc.string({ unit: 'binary', maxLength: 200 }),
+);
+
+function expectNoServerError(res: Response): void {
+  expect(res.status).toBeGreaterThanOrEqual(200);
+  expect(res.status).toBeLessThan(500);
+  if (res.status >= 400) {
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json\b/);
+    expect(res.body).toEqual(expect.objectContaining({ status: res.status, code: expect.stringMatching(/^[a-z_]+$/) }));
+  }
+}
+
+describe.each(dialects())('security: fuzzing every public endpoint on %s', (dialect) => {
+  let t: TestApp;
+  let session: SignedIn;
+  beforeAll(async () => {
+    t = await createTestApp(dialect);
+    session = await signIn(t, '+12015550170');
+  });
+  afterAll(() => t?.close());
+
+  const endpoints: [string, (text: string) => Promise<Response>][] = [
+    ['POST /api/auth/send-otp/', (text) => post('/api/auth/send-otp/', text)],
+    ['POST /api/auth/verify-otp/', (text) => post('/api/auth/verify-otp/', text)],
+    ['POST /api/auth/token/refresh/', (text) => post('/api/auth/token/refresh/', text)],
+    ['POST /api/auth/logout/', (text) => post('/api/auth/logout/', text)],
+    [
+      'PATCH /api/auth/profile/ (signed in)',
+      (text) =>
+        t
+          .http()
+          .patch('/api/auth/profile/')
+          .set('Authorization', `Bearer ${session.tokens.access}`)
+          .set('Content-Type', 'application/json')
+          .send(text),
+    ],
+  ];
+
+  function post(path: string, text: string): Promise<Response> {
+    return t.http().post(path).set('Content-Type', 'application/json').send(text);
+  }
+
+  it.each(endpoints)('answers random JSON at %s with a 2xx or a 4xx problem, never a 5xx', async (_name, send) => {
+    await fc.assert(
+      fc.asyncProperty(body, async (text) => {
+        expectNoServerError(await send(text));
+      }),
+      { numRuns: NUM_RUNS, ...SEED },
+    );
+    // The signed-in session survived the barrage.
+    await t.http().get('/api/auth/profile/').set('Authorization', `Bearer ${session.tokens.access}`).expect(200);
+  });
+
+  it.each(endpoints)('answers every known edge-case body at %s with a 2xx or a 4xx problem', async (_name, send) => {
+    const answers: { body: string; status: number; contentType: string }[] = [];
+    for (const text of EDGE_CASES) {
+      const res = await send(text);
+      answers.push({ body: text, status: res.status, contentType: String(res.headers['content-type']) });
+    }
+
+    const serverErrors = answers.filter((a) => a.status >= 500);
+    expect(serverErrors).toEqual([]);
+    for (const answer of answers.filter((a) => a.status >= 400)) {
+      expect(answer.contentType).toMatch(/^application\/problem\+json\b/);
+    }
+  });
+});

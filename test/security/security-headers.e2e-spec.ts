@@ -1,0 +1,124 @@
+import type { Response } from 'supertest';
+import { dialects } from '../helpers/databases';
+import { signIn, type SignedIn } from '../helpers/sign-in';
+import { createTestApp, type TestApp } from '../helpers/test-app';
+
+const SEND = '/api/auth/send-otp/';
+const VERIFY = '/api/auth/verify-otp/';
+const PROFILE = '/api/auth/profile/';
+
+interface Case {
+  name: string;
+  status: number;
+  /** An auth response: tokens, codes or profiles that no cache may keep. */
+  auth: boolean;
+  request: (t: TestApp, session: SignedIn) => Promise<Response>;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'send-otp 200',
+    status: 200,
+    auth: true,
+    request: (t) => t.http().post(SEND).send({ phone_number: '+12015550161' }),
+  },
+  {
+    name: 'verify-otp 200 with tokens',
+    status: 200,
+    auth: true,
+    request: async (t) => {
+      await t.http().post(SEND).send({ phone_number: '+12015550162' }).expect(200);
+      return t
+        .http()
+        .post(VERIFY)
+        .send({ phone_number: '+12015550162', otp_code: t.sms.lastCodeFor('+12015550162') });
+    },
+  },
+  {
+    name: 'profile 200',
+    status: 200,
+    auth: true,
+    request: (t, s) => t.http().get(PROFILE).set('Authorization', `Bearer ${s.tokens.access}`),
+  },
+  {
+    name: 'token/refresh 200',
+    status: 200,
+    auth: true,
+    request: (t, s) => t.http().post('/api/auth/token/refresh/').send({ refresh: s.tokens.refresh }),
+  },
+  {
+    name: 'sessions 200',
+    status: 200,
+    auth: true,
+    request: (t, s) => t.http().get('/api/auth/sessions/').set('Authorization', `Bearer ${s.tokens.access}`),
+  },
+  {
+    name: 'verify-otp 400 problem',
+    status: 400,
+    auth: true,
+    request: (t) => t.http().post(VERIFY).send({ phone_number: '+12015550164', otp_code: '123456' }),
+  },
+  {
+    name: 'send-otp 400 validation problem',
+    status: 400,
+    auth: true,
+    request: (t) => t.http().post(SEND).send({ phone_number: 42 }),
+  },
+  { name: 'profile 401 problem', status: 401, auth: true, request: (t) => t.http().get(PROFILE) },
+  {
+    name: 'send-otp 413 problem',
+    status: 413,
+    auth: true,
+    request: (t) =>
+      t
+        .http()
+        .post(SEND)
+        .send({ phone_number: '+12015550165', padding: 'x'.repeat(64 * 1024) }),
+  },
+  {
+    name: 'send-otp 415 problem',
+    status: 415,
+    auth: true,
+    request: (t) => t.http().post(SEND).set('Content-Type', 'text/plain').send('+12015550165'),
+  },
+  {
+    name: 'send-otp 429 problem',
+    status: 429,
+    auth: true,
+    request: async (t) => {
+      await t.http().post(SEND).send({ phone_number: '+12015550166' }).expect(200);
+      return t.http().post(SEND).send({ phone_number: '+12015550166' });
+    },
+  },
+  { name: 'unknown route 404 problem', status: 404, auth: false, request: (t) => t.http().get('/no/such/route') },
+  { name: 'OpenAPI document 200', status: 200, auth: false, request: (t) => t.http().get('/api/docs-json') },
+];
+
+describe.each(dialects())('security: response headers on %s', (dialect) => {
+  let t: TestApp;
+  let session: SignedIn;
+  beforeAll(async () => {
+    t = await createTestApp(dialect, { env: { OTP_RESEND_COOLDOWN: '60s' } });
+    session = await signIn(t, '+12015550163');
+  });
+  afterAll(() => t?.close());
+
+  it.each(CASES)('sends nosniff and no X-Powered-By, and no-store on auth routes: $name', async (c) => {
+    const res = await c.request(t, session);
+
+    expect(res.status).toBe(c.status);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    if (c.auth) expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('sends no-store on a 404 under /api/auth too, and frame and transport protections everywhere', async () => {
+    const res = await t.http().get('/api/auth/nothing-here/');
+
+    expect(res.status).toBe(404);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+});
