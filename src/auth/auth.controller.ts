@@ -36,8 +36,8 @@ export class AuthController {
     'unsupported_media_type',
     'sms_delivery_failed',
   )
-  sendOtp(@Body() body: SendOtpDto): Promise<SendOtpResponseDto> {
-    return this.auth.sendOtp(body.phone_number);
+  sendOtp(@Body() body: SendOtpDto, @Headers('accept-language') acceptLanguage?: string): Promise<SendOtpResponseDto> {
+    return this.auth.sendOtp(body.phone_number, { locale: body.locale, acceptLanguage });
   }
 
   @Post('verify-otp')

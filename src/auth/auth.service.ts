@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PhoneNumberService } from '../common/phone-number.service';
 import { OtpService } from '../otp/otp.service';
+import { resolveLocale } from '../sms/code-message';
 import { toUserResponse } from '../users/dto/user-response.dto';
 import { UsersService } from '../users/users.service';
 import type { SendOtpResponseDto } from './dto/send-otp.dto';
@@ -17,9 +18,12 @@ export class AuthService {
   ) {}
 
   /** Answers alike whether or not the number has an account, so the reply reveals nothing. */
-  async sendOtp(rawPhoneNumber: string): Promise<SendOtpResponseDto> {
+  async sendOtp(
+    rawPhoneNumber: string,
+    language: { locale?: string; acceptLanguage?: string },
+  ): Promise<SendOtpResponseDto> {
     const phoneNumber = this.phones.normalizeForSending(rawPhoneNumber);
-    const { ttlSeconds } = await this.otp.issue(phoneNumber);
+    const { ttlSeconds } = await this.otp.issue(phoneNumber, resolveLocale(language.locale, language.acceptLanguage));
     return {
       message: 'OTP sent successfully',
       phone_number: phoneNumber,

@@ -4,7 +4,7 @@ import { DataSource, type Repository } from 'typeorm';
 import { migrations } from '../../migrations';
 import type { ProblemException } from '../common/errors/problem.exception';
 import type { otpConfig, smsConfig } from '../config';
-import type { SmsMessage } from '../sms/sms-sender';
+import type { CodeMessage } from '../sms/sms-sender';
 import { SmsDeliveryError } from '../sms/sms-sender';
 import { OtpCode } from './otp-code.entity';
 import { hashCode } from './otp-code';
@@ -33,13 +33,13 @@ const OTP_CONFIG: ConfigType<typeof otpConfig> = {
   testNumbers: new Map(),
 };
 
-/** OtpService reads only `appName` from the SMS namespace. */
-const SMS_CONFIG = { appName: 'Acme' } as ConfigType<typeof smsConfig>;
+/** OtpService reads only the message and deadline settings from the SMS namespace. */
+const SMS_CONFIG = { appName: 'Acme', timeoutMs: 10_000, webOtpDomain: undefined } as ConfigType<typeof smsConfig>;
 
 describe('OtpService', () => {
   let dataSource: DataSource;
   let codes: Repository<OtpCode>;
-  let sender: { send: jest.Mock<Promise<void>, [SmsMessage]> };
+  let sender: { send: jest.Mock<Promise<void>, [CodeMessage]> };
   let warn: jest.SpyInstance;
 
   function createService(overrides: Partial<ConfigType<typeof otpConfig>> = {}): OtpService {
@@ -87,7 +87,7 @@ describe('OtpService', () => {
 
   beforeEach(async () => {
     await codes.clear();
-    sender = { send: jest.fn((_message: SmsMessage) => Promise.resolve()) };
+    sender = { send: jest.fn((_message: CodeMessage) => Promise.resolve()) };
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     jest.setSystemTime(T0);
@@ -100,7 +100,7 @@ describe('OtpService', () => {
 
   describe('issue', () => {
     it('texts the phone a message with the app name, the code and its lifetime', async () => {
-      await expect(createService().issue(PHONE)).resolves.toEqual({
+      await expect(createService().issue(PHONE, 'en')).resolves.toEqual({
         expiresAt: new Date(T0 + 5 * 60_000),
         ttlSeconds: 300,
       });
@@ -112,21 +112,21 @@ describe('OtpService', () => {
     });
 
     it('words a one-minute lifetime in the singular and a sub-minute one in seconds', async () => {
-      await createService({ ttlMs: 60_000 }).issue(PHONE);
+      await createService({ ttlMs: 60_000 }).issue(PHONE, 'en');
       expect(lastMessageTo(PHONE)).toContain('expires in 1 minute.');
-      await createService({ ttlMs: 20_000 }).issue(PHONE);
+      await createService({ ttlMs: 20_000 }).issue(PHONE, 'en');
       expect(lastMessageTo(PHONE)).toContain('expires in 20 seconds.');
     });
 
     it.each([30_000, 90_000])('never promises a longer lifetime than the code has (OTP_TTL = %d ms)', async (ttlMs) => {
-      await createService({ ttlMs }).issue(PHONE);
+      await createService({ ttlMs }).issue(PHONE, 'en');
       const [, amount, unit] = /expires in (\d+) (minutes?|seconds)/.exec(lastMessageTo(PHONE)) ?? [];
       const promisedMs = Number(amount) * (unit.startsWith('minute') ? 60_000 : 1_000);
       expect(promisedMs).toBeLessThanOrEqual(ttlMs);
     });
 
     it('stores only the HMAC of the code, never the digits', async () => {
-      await createService().issue(PHONE);
+      await createService().issue(PHONE, 'en');
       const code = lastCodeTo(PHONE);
 
       const [row] = await rowsFor(PHONE);
@@ -147,12 +147,12 @@ describe('OtpService', () => {
 
     it('invalidates the previous live code for the same phone', async () => {
       const service = createService();
-      await service.issue(PHONE);
+      await service.issue(PHONE, 'en');
       const first = lastCodeTo(PHONE);
       jest.setSystemTime(T0 + 1_000);
       let second: string;
       do {
-        await service.issue(PHONE);
+        await service.issue(PHONE, 'en');
         second = lastCodeTo(PHONE);
       } while (second === first);
 
@@ -165,8 +165,8 @@ describe('OtpService', () => {
 
     it("leaves other phones' codes alone", async () => {
       const service = createService();
-      await service.issue(OTHER_PHONE);
-      await service.issue(PHONE);
+      await service.issue(OTHER_PHONE, 'en');
+      await service.issue(PHONE, 'en');
 
       await expect(service.verify(OTHER_PHONE, lastCodeTo(OTHER_PHONE))).resolves.toBeUndefined();
     });
@@ -175,7 +175,7 @@ describe('OtpService', () => {
       sender.send.mockRejectedValueOnce(new SmsDeliveryError('provider down'));
       const service = createService();
 
-      await expect(service.issue(PHONE)).rejects.toMatchObject({ code: 'sms_delivery_failed', status: 503 });
+      await expect(service.issue(PHONE, 'en')).rejects.toMatchObject({ code: 'sms_delivery_failed', status: 503 });
 
       const [row] = await rowsFor(PHONE);
       expect(row.invalidatedAt).toEqual(new Date(T0));
@@ -185,7 +185,7 @@ describe('OtpService', () => {
     it('logs a failed send with the phone masked and without the code', async () => {
       sender.send.mockRejectedValueOnce(new SmsDeliveryError('provider down'));
 
-      await expect(createService().issue(PHONE)).rejects.toMatchObject({ code: 'sms_delivery_failed' });
+      await expect(createService().issue(PHONE, 'en')).rejects.toMatchObject({ code: 'sms_delivery_failed' });
 
       expect(warn).toHaveBeenCalledTimes(1);
       const [logged] = warn.mock.calls[0] as [string];
@@ -198,7 +198,7 @@ describe('OtpService', () => {
     it('still invalidates the code when the provider throws something that is not an Error', async () => {
       sender.send.mockRejectedValueOnce('timeout');
 
-      await expect(createService().issue(PHONE)).rejects.toMatchObject({ code: 'sms_delivery_failed' });
+      await expect(createService().issue(PHONE, 'en')).rejects.toMatchObject({ code: 'sms_delivery_failed' });
       const [row] = await rowsFor(PHONE);
       expect(row.invalidatedAt).not.toBeNull();
     });
@@ -210,7 +210,7 @@ describe('OtpService', () => {
 
     beforeEach(async () => {
       service = createService();
-      await service.issue(PHONE);
+      await service.issue(PHONE, 'en');
       code = lastCodeTo(PHONE);
     });
 
@@ -272,7 +272,7 @@ describe('OtpService', () => {
     it('refuses the right digits sent for another phone, because the hash covers the number', async () => {
       let otherCode: string;
       do {
-        await service.issue(OTHER_PHONE);
+        await service.issue(OTHER_PHONE, 'en');
         otherCode = lastCodeTo(OTHER_PHONE);
       } while (otherCode === code);
 

@@ -5,7 +5,8 @@ import { IsNull, LessThan, Repository } from 'typeorm';
 import { ProblemException } from '../common/errors/problem.exception';
 import { maskPhone } from '../common/phone-number.service';
 import { otpConfig, smsConfig } from '../config';
-import { SmsSender } from '../sms/sms-sender';
+import { renderCodeMessage, type SmsLocale } from '../sms/code-message';
+import { SmsDeliveryError, SmsSender, withDeadline } from '../sms/sms-sender';
 import { OtpCode } from './otp-code.entity';
 import { generateCode, hashCode, hashesMatch } from './otp-code';
 import { OtpLimitsService } from './otp-limits.service';
@@ -31,7 +32,7 @@ export class OtpService {
    * Replaces any live code for the phone with a new one and texts it. A configured test number
    * gets its fixed code and no SMS, under the same limits as everyone else.
    */
-  async issue(phoneNumber: string): Promise<IssuedOtp> {
+  async issue(phoneNumber: string, locale: SmsLocale): Promise<IssuedOtp> {
     const testCode = this.config.testNumbers.get(phoneNumber);
     await this.limits.admitSend(phoneNumber, { sendsSms: testCode === undefined });
     const code = testCode ?? generateCode(this.config.codeLength);
@@ -48,22 +49,40 @@ export class OtpService {
       invalidatedAt: null,
     });
     await this.codes.insert(row);
-    if (testCode === undefined) await this.text(row, code);
+    if (testCode === undefined) await this.text(row, code, locale);
     return { expiresAt, ttlSeconds: Math.ceil(this.config.ttlMs / 1000) };
   }
 
-  private async text(row: OtpCode, code: string): Promise<void> {
+  private async text(row: OtpCode, code: string, locale: SmsLocale): Promise<void> {
+    const { appName, webOtpDomain, timeoutMs } = this.sms;
+    const body = renderCodeMessage({ appName, code, ttlMs: this.config.ttlMs, locale, webOtpDomain });
+    const deadline = AbortSignal.timeout(timeoutMs);
     try {
-      await this.smsSender.send({ to: row.phoneNumber, body: this.message(code) });
+      await withDeadline(this.smsSender.send({ to: row.phoneNumber, code, body, locale }, deadline), deadline);
     } catch (error) {
       // The code may never have reached the phone, so it must never be redeemable.
       await this.codes.update(row.id, { invalidatedAt: new Date() });
       await this.limits.releaseCooldown(row.phoneNumber);
-      this.logger.warn(
-        `SMS to ${maskPhone(row.phoneNumber)} failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      throw new ProblemException('sms_delivery_failed');
+      throw this.deliveryProblem(row.phoneNumber, error);
     }
+  }
+
+  private deliveryProblem(phoneNumber: string, error: unknown): ProblemException {
+    const failure = error instanceof SmsDeliveryError ? error : new SmsDeliveryError(String(error));
+    if (failure.reason === 'invalid_number') {
+      return new ProblemException('invalid_phone_number', { detail: 'This number cannot receive SMS.' });
+    }
+    if (failure.reason === 'not_allowed') {
+      return new ProblemException('phone_not_allowed', { detail: 'Codes cannot be texted to this number.' });
+    }
+    if (failure.reason === 'misconfigured') {
+      this.logger.error(
+        `SMS provider refused our credentials or settings; check ${failure.details.setting ?? 'the SMS_* and TWILIO_* settings'}: ${failure.message}`,
+      );
+    } else {
+      this.logger.warn(`SMS to ${maskPhone(phoneNumber)} failed (${failure.reason}): ${failure.message}`);
+    }
+    return new ProblemException('sms_delivery_failed', { retryAfter: failure.details.retryAfterSeconds });
   }
 
   /**
@@ -92,7 +111,7 @@ export class OtpService {
       throw await this.rejection(phoneNumber, await this.codes.findOneBy({ id: latest.id }), now);
     }
 
-    if (!hashesMatch(latest.codeHash, hashCode(this.config.secret, phoneNumber, code))) {
+    if (!(await this.matches(latest, code))) {
       await this.limits.recordWrongGuess(phoneNumber);
       throw new ProblemException('otp_invalid');
     }
@@ -104,6 +123,23 @@ export class OtpService {
       .execute();
     if (!consumed.affected) throw new ProblemException('otp_invalid');
     await this.limits.recordSuccess(phoneNumber);
+  }
+
+  /** Our own HMAC comparison, or, for providers that made the code (Twilio Verify), theirs. */
+  private async matches(row: OtpCode, code: string): Promise<boolean> {
+    if (!this.smsSender.check || this.config.testNumbers.has(row.phoneNumber)) {
+      return hashesMatch(row.codeHash, hashCode(this.config.secret, row.phoneNumber, code));
+    }
+    const deadline = AbortSignal.timeout(this.sms.timeoutMs);
+    try {
+      return await withDeadline(this.smsSender.check(row.phoneNumber, code, deadline), deadline);
+    } catch (error) {
+      const failure = error instanceof SmsDeliveryError ? error : new SmsDeliveryError(String(error));
+      this.logger.warn(`Code check for ${maskPhone(row.phoneNumber)} failed (${failure.reason}): ${failure.message}`);
+      throw new ProblemException('service_unavailable', {
+        detail: 'The code could not be checked. Try again in a moment.',
+      });
+    }
   }
 
   /** Deletes codes that expired before `before`; idempotent, so every instance may run it. */
@@ -130,16 +166,4 @@ export class OtpService {
     await this.limits.recordWrongGuess(phoneNumber);
     return new ProblemException('otp_invalid');
   }
-
-  private message(code: string): string {
-    const { ttlMs } = this.config;
-    // Never promise more time than the code has: whole minutes only when the TTL is whole minutes.
-    const lifetime =
-      ttlMs % 60_000 === 0 ? plural(ttlMs / 60_000, 'minute') : plural(Math.floor(ttlMs / 1000), 'second');
-    return `Your ${this.sms.appName} code is ${code}. It expires in ${lifetime}.`;
-  }
-}
-
-function plural(count: number, unit: string): string {
-  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }

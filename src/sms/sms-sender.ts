@@ -1,24 +1,60 @@
-export interface SmsMessage {
+import type { SmsLocale } from './code-message';
+
+/** A one-time code on its way to a phone. */
+export interface CodeMessage {
   /** E.164 recipient. */
   to: string;
+  /** The code; providers that generate their own (Twilio Verify) ignore it. */
+  code: string;
+  /** The rendered text, in `locale`, with the WebOTP line when configured. */
   body: string;
+  locale: SmsLocale;
 }
 
 /**
- * Port to an SMS provider. `send` resolves once the provider has accepted the message and rejects
- * with {@link SmsDeliveryError} when it did not; callers must treat a rejection as "not delivered"
- * and must not retry on their own, since a retry after a timeout can deliver twice.
+ * Port to an SMS provider. Two styles fit it: providers that deliver our text (Twilio Messaging,
+ * a webhook, the mock) implement `send` only; providers that make and check their own codes
+ * (Twilio Verify) also implement `check`, and the service then asks them instead of comparing
+ * hashes. Either way the service keeps every limit, cooldown and attempt cap.
+ *
+ * Calls must honour `signal` (SMS_TIMEOUT) where they can and must never retry on their own:
+ * after a timeout the first attempt may still be delivered, and a retry would text twice.
  */
 export interface SmsSender {
-  send(message: SmsMessage): Promise<void>;
+  /** Resolves once the provider accepted the message; rejects with {@link SmsDeliveryError}. */
+  send(message: CodeMessage, signal: AbortSignal): Promise<void>;
+
+  /** Whether `code` is the one this provider sent to `to`; rejects with {@link SmsDeliveryError}. */
+  check?(to: string, code: string, signal: AbortSignal): Promise<boolean>;
 }
 
 /** Injection token for the configured {@link SmsSender}. */
 export const SmsSender = Symbol('SmsSender');
 
+/**
+ * Why a provider refused or failed: `invalid_number` and `not_allowed` are the caller's to fix;
+ * `misconfigured` is the operator's (and names the setting); `rate_limited` and `unavailable`
+ * pass with time.
+ */
+export type SmsFailure = 'invalid_number' | 'not_allowed' | 'misconfigured' | 'rate_limited' | 'unavailable';
+
 export class SmsDeliveryError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    message: string,
+    readonly reason: SmsFailure = 'unavailable',
+    readonly details: { cause?: unknown; retryAfterSeconds?: number; setting?: string } = {},
+  ) {
+    super(message, { cause: details.cause });
     this.name = 'SmsDeliveryError';
   }
+}
+
+/** Settles like `call`, or rejects as `unavailable` when `signal` aborts first (SMS_TIMEOUT). */
+export function withDeadline<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new SmsDeliveryError('The SMS provider did not answer in time (SMS_TIMEOUT)'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    call.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

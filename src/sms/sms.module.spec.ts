@@ -4,7 +4,23 @@ import { MockSmsAdapter } from './adapters/mock-sms.adapter';
 import { createSmsSender } from './sms.module';
 
 function config(provider: string): ConfigType<typeof smsConfig> {
-  return { provider, appName: 'Acme', mockFailureRate: 0, mockOutbox: undefined };
+  return {
+    provider,
+    appName: 'Acme',
+    timeoutMs: 10_000,
+    webOtpDomain: undefined,
+    mockFailureRate: 0,
+    mockOutbox: undefined,
+    twilio: {
+      accountSid: undefined,
+      authToken: undefined,
+      from: undefined,
+      messagingServiceSid: undefined,
+      verifyServiceSid: undefined,
+      apiBaseUrl: undefined,
+    },
+    webhook: { url: undefined, secret: undefined },
+  };
 }
 
 describe('createSmsSender', () => {

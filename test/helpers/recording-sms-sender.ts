@@ -1,13 +1,13 @@
-import { SmsDeliveryError, type SmsMessage, type SmsSender } from '../../src/sms/sms-sender';
+import { SmsDeliveryError, type CodeMessage, type SmsSender } from '../../src/sms/sms-sender';
 
 /** Stands in for the SMS provider in e2e tests: records every message, fails on demand. */
 export class RecordingSmsSender implements SmsSender {
-  readonly sent: SmsMessage[] = [];
+  readonly sent: CodeMessage[] = [];
   /** Every message the app tried to send, including those that failed while `failing` was set. */
-  readonly attempted: SmsMessage[] = [];
+  readonly attempted: CodeMessage[] = [];
   failing = false;
 
-  send(message: SmsMessage): Promise<void> {
+  send(message: CodeMessage): Promise<void> {
     this.attempted.push(message);
     if (this.failing) return Promise.reject(new SmsDeliveryError('recording sender set to fail'));
     this.sent.push(message);
@@ -29,9 +29,9 @@ export class RecordingSmsSender implements SmsSender {
   }
 }
 
-function newestCode(messages: SmsMessage[], phoneNumber: string): string {
+function newestCode(messages: CodeMessage[], phoneNumber: string): string {
   const message = [...messages].reverse().find((m) => m.to === phoneNumber);
-  const code = message && /code is (\d+)/.exec(message.body)?.[1];
+  const code = message?.code;
   if (!code) throw new Error(`no code was texted to ${phoneNumber}`);
   return code;
 }

@@ -1,7 +1,9 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { SMS_LOCALES } from '../../sms/code-message';
 
-export class SendOtpDto {
+/** The field send-otp and verify-otp share. */
+export class PhoneNumberDto {
   @ApiProperty({
     example: '+12015550123',
     maxLength: 32,
@@ -12,6 +14,18 @@ export class SendOtpDto {
   @IsNotEmpty()
   @MaxLength(32)
   readonly phone_number: string;
+}
+
+export class SendOtpDto extends PhoneNumberDto {
+  @ApiPropertyOptional({
+    example: 'es',
+    description: `Language of the SMS (${SMS_LOCALES.join(', ')}); otherwise Accept-Language decides, then English`,
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$/, { message: 'locale must be a language tag such as es or pt-BR' })
+  @MaxLength(35)
+  readonly locale?: string;
 }
 
 export class SendOtpResponseDto {

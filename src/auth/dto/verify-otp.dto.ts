@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 import { UserResponseDto } from '../../users/dto/user-response.dto';
-import { SendOtpDto } from './send-otp.dto';
+import { PhoneNumberDto } from './send-otp.dto';
 
-export class VerifyOtpDto extends SendOtpDto {
+export class VerifyOtpDto extends PhoneNumberDto {
   @ApiProperty({
     example: '123456',
     description: 'The code from the SMS: exactly OTP_CODE_LENGTH (default 6) ASCII digits',

@@ -2,10 +2,15 @@ import { Logger } from '@nestjs/common';
 import fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SmsDeliveryError } from '../sms-sender';
+import { SmsDeliveryError, type CodeMessage } from '../sms-sender';
 import { MockSmsAdapter } from './mock-sms.adapter';
 
-const MESSAGE = { to: '+12015550123', body: 'Your Acme code is 123456. It expires in 5 minutes.' };
+const MESSAGE: CodeMessage = {
+  to: '+12015550123',
+  code: '123456',
+  body: 'Your Acme code is 123456. It expires in 5 minutes.',
+  locale: 'en',
+};
 const NOW = new Date('2026-07-08T12:34:56.789Z');
 
 describe('MockSmsAdapter', () => {
@@ -49,17 +54,19 @@ describe('MockSmsAdapter', () => {
     it('appends one JSON line with to, body and sent_at, creating the folders', async () => {
       await expect(adapter().send(MESSAGE)).resolves.toBeUndefined();
 
-      await expect(outboxLines()).resolves.toEqual([{ ...MESSAGE, sent_at: NOW.toISOString() }]);
+      await expect(outboxLines()).resolves.toEqual([
+        { to: MESSAGE.to, body: MESSAGE.body, sent_at: NOW.toISOString() },
+      ]);
     });
 
     it('appends rather than overwrites', async () => {
       const sender = adapter();
       await sender.send(MESSAGE);
       jest.setSystemTime(NOW.getTime() + 1_000);
-      await sender.send({ to: '+447911123456', body: 'second' });
+      await sender.send({ to: '+447911123456', code: '654321', body: 'second', locale: 'en' });
 
       await expect(outboxLines()).resolves.toEqual([
-        { ...MESSAGE, sent_at: NOW.toISOString() },
+        { to: MESSAGE.to, body: MESSAGE.body, sent_at: NOW.toISOString() },
         { to: '+447911123456', body: 'second', sent_at: new Date(NOW.getTime() + 1_000).toISOString() },
       ]);
     });

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SmsDeliveryError, type SmsMessage, type SmsSender } from '../sms-sender';
+import { SmsDeliveryError, type CodeMessage, type SmsSender } from '../sms-sender';
 
 export interface MockSmsOptions {
   /** Share of sends that fail, 0 to 1, like the seed's simulated 5%. */
@@ -23,7 +23,7 @@ export class MockSmsAdapter implements SmsSender {
     this.random = options.random ?? Math.random;
   }
 
-  async send({ to, body }: SmsMessage): Promise<void> {
+  async send({ to, body }: CodeMessage): Promise<void> {
     if (this.random() < this.options.failureRate) {
       throw new SmsDeliveryError('Mock SMS provider simulated a delivery failure');
     }

@@ -1,0 +1,73 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { SmsDeliveryError, type CodeMessage, type SmsFailure, type SmsSender } from '../sms-sender';
+
+export interface WebhookSmsOptions {
+  url: string;
+  secret: string;
+}
+
+/** What a gateway may answer with 422 to say why it refused a number. */
+const REFUSALS: Record<string, SmsFailure> = {
+  invalid_phone_number: 'invalid_number',
+  phone_not_allowed: 'not_allowed',
+};
+
+/**
+ * Hands each code to an operator's own HTTP endpoint, which texts it through any gateway (the
+ * idea of Supabase's "send SMS hook"). The JSON body is signed the Standard Webhooks way:
+ * `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">` keyed by SMS_WEBHOOK_SECRET,
+ * so the receiver can tell our requests from forgeries and replays.
+ */
+export class WebhookSmsAdapter implements SmsSender {
+  constructor(private readonly options: WebhookSmsOptions) {}
+
+  async send({ to, code, body, locale }: CodeMessage, signal: AbortSignal): Promise<void> {
+    const payload = JSON.stringify({ type: 'otp', to, code, body, locale });
+    const id = `msg_${randomUUID()}`;
+    const timestamp = Math.floor(Date.now() / 1000).toString();
+    let response: Response;
+    try {
+      response = await fetch(this.options.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': timestamp,
+          'webhook-signature': `v1,${sign(this.options.secret, `${id}.${timestamp}.${payload}`)}`,
+        },
+        body: payload,
+        signal,
+        redirect: 'error',
+      });
+    } catch (error) {
+      throw new SmsDeliveryError('The SMS webhook could not be reached', 'unavailable', { cause: error });
+    }
+    if (response.ok) return;
+    throw await failure(response);
+  }
+}
+
+export function sign(secret: string, content: string): string {
+  return createHmac('sha256', secret).update(content).digest('base64');
+}
+
+async function failure(response: Response): Promise<SmsDeliveryError> {
+  const { status } = response;
+  if (status === 422) {
+    const answer = (await response.json().catch(() => ({}))) as { code?: string };
+    const reason = REFUSALS[answer.code ?? ''];
+    if (reason) return new SmsDeliveryError(`The SMS webhook refused the number (${answer.code})`, reason);
+  }
+  if (status === 429) {
+    const retryAfter = Number(response.headers.get('retry-after'));
+    return new SmsDeliveryError('The SMS webhook is rate limiting', 'rate_limited', {
+      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    });
+  }
+  if (status === 401 || status === 403 || status === 404) {
+    return new SmsDeliveryError(`The SMS webhook answered ${status}`, 'misconfigured', {
+      setting: status === 404 ? 'SMS_WEBHOOK_URL' : 'SMS_WEBHOOK_SECRET',
+    });
+  }
+  return new SmsDeliveryError(`The SMS webhook answered ${status}`, 'unavailable');
+}
