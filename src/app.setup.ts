@@ -1,7 +1,6 @@
 import helmet from '@fastify/helmet';
-import type { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { setUpApiDocs } from './api-docs';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { createJsonBodyParser } from './common/json-body.parser';
 import { createValidationPipe } from './common/validation.pipe';
@@ -44,21 +43,4 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, createJsonBodyParser(fastify));
   await fastify.ready();
-}
-
-function setUpApiDocs(app: INestApplication): void {
-  const config = new DocumentBuilder()
-    .setTitle('Phone OTP Auth')
-    .setDescription(
-      'Sign up and sign in with a phone number: `POST /api/auth/send-otp/` texts a one-time code, ' +
-        '`POST /api/auth/verify-otp/` redeems it for JWT access and refresh tokens, and the access token ' +
-        'opens the protected routes as `Authorization: Bearer …`. Every error is an RFC 9457 problem document ' +
-        '(`application/problem+json`) with a stable `code`. Every path also answers with a trailing slash.',
-    )
-    .setVersion(process.env.npm_package_version ?? '0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, config), {
-    jsonDocumentUrl: 'api/docs-json',
-  });
 }
