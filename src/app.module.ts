@@ -3,14 +3,17 @@ import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AuthModule } from './auth/auth.module';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { UsersModule } from './users/users.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { RateLimitStore } from './common/rate-limit/rate-limit.store';
 import { ThrottlerStorageAdapter } from './common/rate-limit/throttler-storage.adapter';
 import { ProblemThrottlerGuard, unlessRouteUses } from './common/throttling';
 import { configNamespaces, databaseConfig, throttleConfig } from './config';
-import { typeOrmOptions } from './config/typeorm.options';
+import { runMigrations, typeOrmOptions } from './config/typeorm.options';
 
 @Module({
   imports: [
@@ -19,6 +22,12 @@ import { typeOrmOptions } from './config/typeorm.options';
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
       useFactory: (config: ConfigType<typeof databaseConfig>) => typeOrmOptions(config),
+      // TypeORM's own migrationsRun has no lock; runMigrations() takes one on PostgreSQL.
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource({ ...options!, migrationsRun: false }).initialize();
+        if (options!.migrationsRun) await runMigrations(dataSource);
+        return dataSource;
+      },
     }),
     RateLimitModule,
     ThrottlerModule.forRootAsync({
@@ -26,7 +35,7 @@ import { typeOrmOptions } from './config/typeorm.options';
       useFactory: (config: ConfigType<typeof throttleConfig>, store: RateLimitStore) => ({
         storage: new ThrottlerStorageAdapter(store),
         // Keyed on the client alone (the default key adds the route), so THROTTLE_LIMIT spans the API.
-        generateKey: (_context, tracker, name) => `${name}:${tracker}`,
+        generateKey: (_context, tracker) => tracker,
         throttlers: [
           { name: 'default', limit: config.limit, ttl: config.ttlMs },
           {
@@ -46,6 +55,8 @@ import { typeOrmOptions } from './config/typeorm.options';
     }),
     AuthModule,
     UsersModule,
+    HealthModule,
+    MetricsModule,
   ],
   providers: [{ provide: APP_GUARD, useClass: ProblemThrottlerGuard }],
 })

@@ -4,12 +4,22 @@ import { setUpApiDocs } from './api-docs';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { createJsonBodyParser } from './common/json-body.parser';
 import { createValidationPipe } from './common/validation.pipe';
+import { createLogger, requestId } from './common/logger';
 import { appConfig } from './config';
+import { MetricsService } from './metrics/metrics.service';
 
 /** The HTTP server options that must exist before Nest does; read through the same config namespace. */
 export function createFastifyAdapter(): FastifyAdapter {
-  const { bodyLimit, trustProxy } = appConfig();
-  return new FastifyAdapter({ bodyLimit, trustProxy, routerOptions: { ignoreTrailingSlash: true } });
+  const { bodyLimit, trustProxy, logLevel } = appConfig();
+  return new FastifyAdapter({
+    bodyLimit,
+    trustProxy,
+    routerOptions: { ignoreTrailingSlash: true },
+    loggerInstance: createLogger(logLevel),
+    genReqId: requestId,
+    // One line per request, written by the onResponse hook below with the route template.
+    disableRequestLogging: true,
+  });
 }
 
 /**
@@ -32,12 +42,22 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
       },
     },
   });
-  // Tokens, codes and profiles must never sit in a browser or proxy cache.
   fastify.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+    // Tokens, codes and profiles must never sit in a browser or proxy cache.
     if (!request.url.startsWith('/api/docs')) reply.header('Cache-Control', 'no-store');
   });
-  setUpApiDocs(app);
-  app.enableShutdownHooks();
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.httpRequest(request.method, route, reply.statusCode, seconds);
+    request.log.info(
+      { method: request.method, route, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
+  });
+  if (appConfig().apiDocsEnabled) setUpApiDocs(app);
   await app.init();
   // Only JSON bodies are accepted: text, forms and the rest get 415 instead of reaching validation.
   fastify.removeAllContentTypeParsers();

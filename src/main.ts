@@ -1,28 +1,54 @@
-import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
-import { appConfig, LOG_LEVELS } from './config';
+import { PinoLoggerService } from './common/logger';
+import { appConfig } from './config';
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const { port, host, logLevel, nodeEnv } = appConfig();
-  const logLevels = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(logLevel) + 1).map((level) =>
-    level === 'info' ? 'log' : level,
-  );
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
-    logger: new ConsoleLogger({ json: nodeEnv === 'production', logLevels }),
-    // Throw instead of process.abort(), so a bad setting ends with its message and exit code 1.
-    abortOnError: false,
-  });
-  await configureApp(app);
-  await app.listen(port, host);
-  new Logger('Bootstrap').log(`Listening on ${await app.getUrl()}; API docs at /api/docs`);
+  const { port, host, shutdownTimeoutMs } = appConfig();
+  const adapter = createFastifyAdapter();
+  const logger = new PinoLoggerService(adapter.getInstance().log);
+  try {
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+      logger,
+      // Throw instead of process.abort(), so a bad setting ends with its message and exit code 1.
+      abortOnError: false,
+    });
+    await configureApp(app);
+    await app.listen(port, host);
+    logger.log(`Listening on ${await app.getUrl()}; API docs at /api/docs`, 'Bootstrap');
+    drainOnSignal(app, logger, shutdownTimeoutMs);
+  } catch (error) {
+    logger.fatal(error instanceof Error ? error.message : String(error), 'Bootstrap');
+    process.exit(1);
+  }
 }
 
-bootstrap().catch((error: unknown) => {
-  new Logger('Bootstrap').fatal(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+/**
+ * SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database pool and
+ * Redis (Nest's close does all three, in that order), then exit 0; exit 1 if that outlasts
+ * SHUTDOWN_TIMEOUT.
+ */
+function drainOnSignal(app: NestFastifyApplication, logger: PinoLoggerService, timeoutMs: number): void {
+  const drain = (signal: NodeJS.Signals) => {
+    logger.log(`${signal} received; finishing in-flight requests`, 'Shutdown');
+    setTimeout(() => {
+      logger.error(`Still busy after SHUTDOWN_TIMEOUT (${timeoutMs} ms); exiting`, undefined, 'Shutdown');
+      process.exit(1);
+    }, timeoutMs).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${String(error)}`, undefined, 'Shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', drain);
+  process.once('SIGINT', drain);
+}
+
+void bootstrap();

@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';
 import { RateLimit } from '../common/throttling';
@@ -23,9 +23,18 @@ export class AuthController {
   @RateLimit('otp-send')
   @ApiOperation({
     summary: 'Text a one-time code to a phone number',
-    description: 'Replaces any earlier code for the number.',
+    description:
+      'Step 1 of signing in. Replaces any earlier code for the number. Answers the same whether or not the number ' +
+      'has an account. Limited per phone (OTP_RESEND_COOLDOWN, OTP_PHONE_SEND_LIMIT) and per client IP ' +
+      '(OTP_IP_SEND_LIMIT). Numbers in OTP_TEST_NUMBERS get their fixed code and no SMS.',
   })
-  @ApiOkResponse({ type: SendOtpResponseDto })
+  @ApiHeader({
+    name: 'accept-language',
+    required: false,
+    description: 'Language of the SMS when the body has no `locale`',
+    example: 'es-MX,es;q=0.9,en;q=0.5',
+  })
+  @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way' })
   @ApiProblems(
     'validation_failed',
     'invalid_phone_number',
@@ -35,6 +44,8 @@ export class AuthController {
     'payload_too_large',
     'unsupported_media_type',
     'sms_delivery_failed',
+    'service_unavailable',
+    'internal_error',
   )
   sendOtp(@Body() body: SendOtpDto, @Headers('accept-language') acceptLanguage?: string): Promise<SendOtpResponseDto> {
     return this.auth.sendOtp(body.phone_number, { locale: body.locale, acceptLanguage });
@@ -45,8 +56,19 @@ export class AuthController {
   @RateLimit('otp-verify')
   @ApiOperation({
     summary: 'Redeem the code: signs the user in (creating the account on first use) and starts a session',
+    description:
+      'Step 2 of signing in. A code works once and only the newest one per number does; OTP_MAX_ATTEMPTS wrong ' +
+      'guesses burn it (`otp_attempts_exceeded`), and `otp_invalid` does not say whether the code was wrong, used ' +
+      'or never requested. Send `tokens.access` as `Authorization: Bearer …` and keep `tokens.refresh` for ' +
+      '`POST /api/auth/token/refresh/`.',
   })
-  @ApiOkResponse({ type: VerifyOtpResponseDto })
+  @ApiHeader({
+    name: 'user-agent',
+    required: false,
+    description: 'Stored with the session and shown in the session list',
+    example: 'MyApp/2.1 (iPhone; iOS 18.0)',
+  })
+  @ApiOkResponse({ type: VerifyOtpResponseDto, description: 'Signed in' })
   @ApiProblems(
     'validation_failed',
     'invalid_phone_number',
@@ -56,6 +78,8 @@ export class AuthController {
     'rate_limited',
     'payload_too_large',
     'unsupported_media_type',
+    'service_unavailable',
+    'internal_error',
   )
   verifyOtp(
     @Body() body: VerifyOtpDto,
@@ -73,8 +97,17 @@ export class AuthController {
       'The refresh token rotates: only the newest one is accepted. Presenting a replaced one revokes the whole ' +
       'session (`refresh_token_reused`), except within REFRESH_REUSE_GRACE of the rotation, when it gets the same new pair.',
   })
-  @ApiOkResponse({ type: TokensDto })
-  @ApiProblems('validation_failed', 'unauthorized', 'refresh_token_reused', 'rate_limited')
+  @ApiOkResponse({ type: TokensDto, description: 'The new pair; the refresh token sent is now spent' })
+  @ApiProblems(
+    'validation_failed',
+    'unauthorized',
+    'refresh_token_reused',
+    'rate_limited',
+    'payload_too_large',
+    'unsupported_media_type',
+    'service_unavailable',
+    'internal_error',
+  )
   refresh(@Body() body: RefreshDto): Promise<TokensDto> {
     return this.sessions.refresh(body.refresh);
   }
@@ -83,7 +116,15 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: "End the refresh token's session, the user's other sessions, or all of them" })
   @ApiNoContentResponse({ description: 'Signed out; the revoked sessions’ access tokens stop working at once' })
-  @ApiProblems('validation_failed', 'unauthorized', 'rate_limited')
+  @ApiProblems(
+    'validation_failed',
+    'unauthorized',
+    'rate_limited',
+    'payload_too_large',
+    'unsupported_media_type',
+    'service_unavailable',
+    'internal_error',
+  )
   logout(@Body() body: LogoutDto): Promise<void> {
     return this.sessions.logout(body.refresh, body.scope ?? 'local');
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PhoneNumberService } from '../common/phone-number.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { OtpService } from '../otp/otp.service';
 import { resolveLocale } from '../sms/code-message';
 import { toUserResponse } from '../users/dto/user-response.dto';
@@ -15,6 +16,7 @@ export class AuthService {
     private readonly otp: OtpService,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Answers alike whether or not the number has an account, so the reply reveals nothing. */
@@ -36,6 +38,7 @@ export class AuthService {
     const phoneNumber = this.phones.normalize(rawPhoneNumber);
     await this.otp.verify(phoneNumber, code);
     const { user, isNewUser } = await this.users.signIn(phoneNumber);
+    this.metrics.signIn(isNewUser);
     return {
       message: 'Authentication successful',
       user: toUserResponse(user),

@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { CurrentUser, type AuthenticatedUser } from '../common/auth.decorators';
 import { SessionListDto } from './dto/session.dto';
@@ -13,8 +13,8 @@ export class SessionsController {
 
   @Get()
   @ApiOperation({ summary: "The caller's active sessions, newest use first" })
-  @ApiOkResponse({ type: SessionListDto })
-  @ApiProblems('unauthorized', 'rate_limited')
+  @ApiOkResponse({ type: SessionListDto, description: 'Live sessions; `current` marks the one making this request' })
+  @ApiProblems('unauthorized', 'rate_limited', 'service_unavailable', 'internal_error')
   list(@CurrentUser() caller: AuthenticatedUser): Promise<SessionListDto> {
     return this.sessions.list(caller);
   }
@@ -22,8 +22,13 @@ export class SessionsController {
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: "Revoke one of the caller's sessions; its tokens stop working at once" })
+  @ApiParam({
+    name: 'id',
+    description: 'A session `id` from the session list',
+    schema: { type: 'string', format: 'uuid', example: '6f1c2b9e-8d4a-4c3e-9b1a-2f5e7d9c0a11' },
+  })
   @ApiNoContentResponse({ description: 'Revoked' })
-  @ApiProblems('unauthorized', 'not_found', 'rate_limited')
+  @ApiProblems('unauthorized', 'not_found', 'rate_limited', 'service_unavailable', 'internal_error')
   revoke(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string): Promise<void> {
     return this.sessions.revokeOwn(caller, id);
   }

@@ -3,7 +3,22 @@ import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ERROR_CODES, type ErrorCode } from './errors/error-codes';
 import { ProblemDto } from './errors/problem.dto';
 
-/** Documents the problem responses a route can give, grouped by status, with their codes. */
+/** Codes always answered with `Retry-After`; sms_delivery_failed carries it when the provider gave one. */
+const ALWAYS_RETRY_AFTER: ReadonlySet<ErrorCode> = new Set(['rate_limited', 'otp_resend_too_soon']);
+const SOMETIMES_RETRY_AFTER: ReadonlySet<ErrorCode> = new Set(['sms_delivery_failed']);
+
+const FIELD_ERRORS: Partial<Record<ErrorCode, { field: string; message: string }[]>> = {
+  validation_failed: [{ field: 'phone_number', message: 'phone_number must be a string' }],
+  invalid_phone_number: [{ field: 'phone_number', message: '+1234567890 is not a valid phone number.' }],
+  phone_not_allowed: [{ field: 'phone_number', message: 'Codes are not sent to numbers in FR.' }],
+};
+
+/**
+ * Documents the problem responses a route can give, grouped by status: the `code`s each status
+ * carries (narrowed in the schema, so a generated client and the e2e conformance check know them),
+ * an example of each and `Retry-After` where it is sent. `instance` in the examples is filled in
+ * with the route's path by setUpApiDocs.
+ */
 export function ApiProblems(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
@@ -16,19 +31,33 @@ export function ApiProblems(...codes: ErrorCode[]): MethodDecorator & ClassDecor
       ApiResponse({
         status,
         description: group.map((code) => `\`${code}\`: ${ERROR_CODES[code].detail}`).join('<br>'),
+        headers: retryAfterHeader(group),
         content: {
           'application/problem+json': {
-            schema: { $ref: getSchemaPath(ProblemDto) },
+            schema: {
+              allOf: [
+                { $ref: getSchemaPath(ProblemDto) },
+                {
+                  type: 'object',
+                  properties: {
+                    status: { type: 'integer', enum: [status] },
+                    code: { type: 'string', enum: group },
+                  },
+                },
+              ],
+            },
             examples: Object.fromEntries(
               group.map((code) => [
                 code,
                 {
+                  summary: ERROR_CODES[code].title,
                   value: {
                     type: `/problems/${code}`,
                     title: ERROR_CODES[code].title,
                     status,
                     detail: ERROR_CODES[code].detail,
                     code,
+                    ...(FIELD_ERRORS[code] && { errors: FIELD_ERRORS[code] }),
                   },
                 },
               ]),
@@ -38,4 +67,18 @@ export function ApiProblems(...codes: ErrorCode[]): MethodDecorator & ClassDecor
       }),
     ),
   );
+}
+
+function retryAfterHeader(group: ErrorCode[]) {
+  const always = group.filter((code) => ALWAYS_RETRY_AFTER.has(code));
+  const sometimes = group.filter((code) => SOMETIMES_RETRY_AFTER.has(code));
+  if (!always.length && !sometimes.length) return undefined;
+  const sentWith = [...always, ...sometimes].map((code) => `\`${code}\``).join(', ');
+  return {
+    'Retry-After': {
+      description: `Whole seconds to wait before trying again; sent with ${sentWith}`,
+      required: always.length === group.length,
+      schema: { type: 'integer', minimum: 1 },
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { EnvError, envBool, envInt, envOneOf, envString } from './env';
+import { EnvError, envBool, envDuration, envInt, envOneOf, envOptional, envString } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -21,4 +21,10 @@ export const appConfig = registerAs('app', () => ({
   trustProxy: envBool('TRUST_PROXY', false),
   bodyLimit: envByteSize('BODY_LIMIT', '16kb'),
   logLevel: envOneOf<LogLevel>('LOG_LEVEL', 'info', LOG_LEVELS),
+  /** Serve Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. */
+  apiDocsEnabled: envBool('API_DOCS_ENABLED', true),
+  /** Bearer token /metrics requires; unset means open in development and absent in production. */
+  metricsToken: envOptional('METRICS_TOKEN'),
+  /** How long a SIGTERM waits for in-flight requests before the process exits anyway. */
+  shutdownTimeoutMs: envDuration('SHUTDOWN_TIMEOUT', '10s'),
 }));

@@ -1,5 +1,6 @@
 import {
   appConfig,
+  configNamespaces,
   databaseConfig,
   jwtConfig,
   otpConfig,
@@ -8,6 +9,8 @@ import {
   smsConfig,
   throttleConfig,
 } from '.';
+import { TwilioSmsAdapter } from '../sms/adapters/twilio-sms.adapter';
+import { createSmsSender } from '../sms/sms.module';
 import { parseDatabaseUrl } from './database.config';
 import { EnvError } from './env';
 
@@ -36,6 +39,15 @@ const VARIABLES = [
   'SMS_TIMEOUT',
   'SMS_MOCK_FAILURE_RATE',
   'SMS_MOCK_OUTBOX',
+  'SMS_WEBOTP_DOMAIN',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_FROM',
+  'TWILIO_MESSAGING_SERVICE_SID',
+  'TWILIO_VERIFY_SERVICE_SID',
+  'TWILIO_API_BASE_URL',
+  'SMS_WEBHOOK_URL',
+  'SMS_WEBHOOK_SECRET',
   'THROTTLE_LIMIT',
   'THROTTLE_TTL',
   'OTP_IP_SEND_LIMIT',
@@ -257,6 +269,101 @@ describe('config namespaces', () => {
     it('refuses a failure rate above 1, naming SMS_MOCK_FAILURE_RATE', () => {
       process.env.SMS_MOCK_FAILURE_RATE = '1.5';
       expectEnvError(() => smsConfig(), 'SMS_MOCK_FAILURE_RATE');
+    });
+
+    it('has no WebOTP line, webhook or Twilio settings, and a 10s SMS_TIMEOUT by default', () => {
+      expect(smsConfig()).toMatchObject({
+        timeoutMs: 10_000,
+        webOtpDomain: undefined,
+        webhook: { url: undefined, secret: undefined },
+        twilio: { accountSid: undefined, apiBaseUrl: undefined },
+      });
+    });
+
+    it.each([
+      ['example.com', 'example.com'],
+      ['Login.Example.CO.uk', 'login.example.co.uk'],
+      ['xn--bcher-kva.example', 'xn--bcher-kva.example'],
+    ])('accepts SMS_WEBOTP_DOMAIN=%s as %s', (value, domain) => {
+      process.env.SMS_WEBOTP_DOMAIN = value;
+      expect(smsConfig().webOtpDomain).toBe(domain);
+    });
+
+    it.each([
+      'https://example.com',
+      '@example.com',
+      'example.com/otp',
+      'example.com:443',
+      'example',
+      'exa mple.com',
+      '-example.com',
+      'example.com.',
+      'example..com',
+      'example.com #123456',
+    ])('refuses SMS_WEBOTP_DOMAIN=%j, naming it', (value) => {
+      process.env.SMS_WEBOTP_DOMAIN = value;
+      expectEnvError(() => smsConfig(), 'SMS_WEBOTP_DOMAIN');
+    });
+
+    it.each(['https://gateway.example.com/sms', 'http://127.0.0.1:8080/hooks/sms?tenant=1'])(
+      'accepts SMS_WEBHOOK_URL=%s',
+      (url) => {
+        process.env.SMS_WEBHOOK_URL = url;
+        expect(smsConfig().webhook.url).toBe(url);
+      },
+    );
+
+    it.each([
+      'gateway.example.com/sms',
+      'ftp://gateway.example.com/sms',
+      'javascript:alert(1)',
+      'https://',
+      'https://gate way.example.com/sms',
+      'http://[::1/sms',
+    ])('refuses SMS_WEBHOOK_URL=%j, naming it', (url) => {
+      process.env.SMS_WEBHOOK_URL = url;
+      expectEnvError(() => smsConfig(), 'SMS_WEBHOOK_URL');
+    });
+
+    it('refuses a TWILIO_API_BASE_URL that is not an http(s) URL, naming it', () => {
+      process.env.TWILIO_API_BASE_URL = 'api.twilio.test';
+      expectEnvError(() => smsConfig(), 'TWILIO_API_BASE_URL');
+    });
+
+    it.each(['0s', 'soon'])('refuses SMS_TIMEOUT=%s, naming it', (value) => {
+      process.env.SMS_TIMEOUT = value;
+      expectEnvError(() => smsConfig(), 'SMS_TIMEOUT');
+    });
+
+    describe('a production boot with SMS_PROVIDER=twilio', () => {
+      beforeEach(() => {
+        Object.assign(process.env, {
+          NODE_ENV: 'production',
+          JWT_SECRET: STRONG_SECRET,
+          OTP_SECRET: 'b'.repeat(32),
+          SMS_PROVIDER: 'twilio',
+          TWILIO_ACCOUNT_SID: 'AC' + '1'.repeat(32),
+          TWILIO_AUTH_TOKEN: 'c'.repeat(32),
+          TWILIO_FROM: '+12015550199',
+        });
+      });
+
+      it('passes every config namespace and binds the Twilio adapter when the settings are complete', () => {
+        for (const load of configNamespaces) expect(load).not.toThrow();
+        expect(smsConfig()).toMatchObject({
+          provider: 'twilio',
+          twilio: { accountSid: 'AC' + '1'.repeat(32), authToken: 'c'.repeat(32), from: '+12015550199' },
+        });
+        expect(createSmsSender(smsConfig())).toBeInstanceOf(TwilioSmsAdapter);
+      });
+
+      it.each(['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'])(
+        'stops at the SMS provider without %s, naming it',
+        (variable) => {
+          delete process.env[variable];
+          expectEnvError(() => createSmsSender(smsConfig()), variable);
+        },
+      );
     });
   });
 

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { EnvError, envBool, envString } from './env';
+import { EnvError, envBool, envDuration, envInt, envString } from './env';
 
 export type DatabaseTarget = { type: 'sqlite'; database: string } | { type: 'postgres'; url: string };
 
@@ -17,4 +17,8 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
 export const databaseConfig = registerAs('database', () => ({
   target: parseDatabaseUrl(envString('DATABASE_URL', 'sqlite:data/otp-auth.sqlite')),
   migrationsRun: envBool('DATABASE_MIGRATIONS_RUN', true),
+  /** PostgreSQL pool: connections per instance, and how long to wait for one or for a statement. */
+  poolSize: envInt('DATABASE_POOL_SIZE', 10, { min: 1, max: 1000 }),
+  connectTimeoutMs: envDuration('DATABASE_CONNECT_TIMEOUT', '5s'),
+  statementTimeoutMs: envDuration('DATABASE_STATEMENT_TIMEOUT', '10s'),
 }));

@@ -11,7 +11,7 @@ function envDomain(name: string): string | undefined {
 
 function envUrl(name: string): string | undefined {
   const value = envOptional(name);
-  if (value !== undefined && !/^https?:\/\/[^\s]+$/.test(value)) {
+  if (value !== undefined && !(URL.canParse(value) && /^https?:$/.test(new URL(value).protocol))) {
     throw new EnvError(name, `expected an http(s) URL, got "${value}"`);
   }
   return value;

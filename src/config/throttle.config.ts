@@ -1,7 +1,19 @@
 import { registerAs } from '@nestjs/config';
-import { envDuration, envInt } from './env';
+import { EnvError, envDuration, envInt, envOptional, envString } from './env';
+
+function envRedisUrl(name: string): string | undefined {
+  const value = envOptional(name);
+  if (value !== undefined && !/^rediss?:\/\/\S+$/.test(value)) {
+    throw new EnvError(name, `expected redis://host:6379 or rediss://…, got "${value}"`);
+  }
+  return value;
+}
 
 export const throttleConfig = registerAs('throttle', () => ({
+  /** Shared counters for every instance; in-process memory when unset. */
+  redisUrl: envRedisUrl('REDIS_URL'),
+  /** Namespaces the keys, so several deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: envString('REDIS_KEY_PREFIX', 'otp-auth:'),
   limit: envInt('THROTTLE_LIMIT', 120, { min: 1 }),
   ttlMs: envDuration('THROTTLE_TTL', '60s'),
   otpIpSendLimit: envInt('OTP_IP_SEND_LIMIT', 20, { min: 1 }),

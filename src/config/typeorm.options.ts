@@ -1,5 +1,5 @@
 import type { ConfigType } from '@nestjs/config';
-import type { DataSourceOptions } from 'typeorm';
+import type { DataSource, DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations';
 import { Session } from '../auth/session.entity';
 import { OtpCode } from '../otp/otp-code.entity';
@@ -15,7 +15,16 @@ export function typeOrmOptions(config: ConfigType<typeof databaseConfig>): DataS
     synchronize: false,
   };
   if (config.target.type === 'postgres') {
-    return { ...common, type: 'postgres', url: config.target.url };
+    return {
+      ...common,
+      type: 'postgres',
+      url: config.target.url,
+      extra: {
+        max: config.poolSize,
+        connectionTimeoutMillis: config.connectTimeoutMs,
+        statement_timeout: config.statementTimeoutMs,
+      },
+    };
   }
   return {
     ...common,
@@ -27,4 +36,27 @@ export function typeOrmOptions(config: ConfigType<typeof databaseConfig>): DataS
       db.pragma('synchronous = NORMAL');
     },
   };
+}
+
+/** Any fixed 64-bit number; it names the lock every instance takes around migrations. */
+const MIGRATION_LOCK = 4_815_162_342;
+
+/**
+ * Runs pending migrations. On PostgreSQL under an advisory lock, so that instances starting at
+ * once take turns: the first migrates, the others wait and then find nothing pending.
+ */
+export async function runMigrations(dataSource: DataSource): Promise<void> {
+  if (dataSource.options.type !== 'postgres') {
+    await dataSource.runMigrations({ transaction: 'each' });
+    return;
+  }
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.release();
+  }
 }

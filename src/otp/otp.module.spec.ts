@@ -3,14 +3,8 @@ import type { ConfigType } from '@nestjs/config';
 import type { appConfig, otpConfig } from '../config';
 import { OtpModule } from './otp.module';
 
-const APP: ConfigType<typeof appConfig> = {
-  nodeEnv: 'production',
-  port: 3000,
-  host: '0.0.0.0',
-  trustProxy: false,
-  bodyLimit: 16 * 1024,
-  logLevel: 'info',
-};
+/** OtpModule reads only `nodeEnv` from the app namespace. */
+const APP = { nodeEnv: 'production' } as ConfigType<typeof appConfig>;
 
 /** OtpModule reads only `testNumbers` from the OTP namespace. */
 const otpWith = (numbers: [string, string][]) =>

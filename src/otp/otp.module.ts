@@ -4,12 +4,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { appConfig, otpConfig } from '../config';
 import { SmsModule } from '../sms/sms.module';
 import { OtpCode } from './otp-code.entity';
+import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 import { OtpService } from './otp.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([OtpCode]), SmsModule],
-  providers: [OtpService, OtpLimitsService],
+  providers: [OtpService, OtpLimitsService, OtpDeliveryService],
   exports: [OtpService],
 })
 export class OtpModule implements OnApplicationBootstrap {

@@ -8,6 +8,8 @@ import type { CodeMessage } from '../sms/sms-sender';
 import { SmsDeliveryError } from '../sms/sms-sender';
 import { OtpCode } from './otp-code.entity';
 import { hashCode } from './otp-code';
+import { MetricsService } from '../metrics/metrics.service';
+import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 import { OtpService } from './otp.service';
 import { MemoryRateLimitStore } from '../common/rate-limit/memory-rate-limit.store';
@@ -44,7 +46,14 @@ describe('OtpService', () => {
 
   function createService(overrides: Partial<ConfigType<typeof otpConfig>> = {}): OtpService {
     const config = { ...OTP_CONFIG, ...overrides };
-    return new OtpService(codes, config, SMS_CONFIG, sender, new OtpLimitsService(new MemoryRateLimitStore(), config));
+    const metrics = new MetricsService();
+    return new OtpService(
+      codes,
+      config,
+      new OtpDeliveryService(sender, SMS_CONFIG, config, metrics),
+      new OtpLimitsService(new MemoryRateLimitStore(), config),
+      metrics,
+    );
   }
 
   /** The text of the last SMS sent to `phone`, whether or not the send succeeded. */

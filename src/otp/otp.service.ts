@@ -1,14 +1,14 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, Repository } from 'typeorm';
 import { ProblemException } from '../common/errors/problem.exception';
-import { maskPhone } from '../common/phone-number.service';
-import { otpConfig, smsConfig } from '../config';
-import { renderCodeMessage, type SmsLocale } from '../sms/code-message';
-import { SmsDeliveryError, SmsSender, withDeadline } from '../sms/sms-sender';
+import { otpConfig } from '../config';
+import type { SmsLocale } from '../sms/code-message';
 import { OtpCode } from './otp-code.entity';
 import { generateCode, hashCode, hashesMatch } from './otp-code';
+import { MetricsService, type VerificationResult } from '../metrics/metrics.service';
+import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 
 export interface IssuedOtp {
@@ -18,14 +18,12 @@ export interface IssuedOtp {
 
 @Injectable()
 export class OtpService {
-  private readonly logger = new Logger(OtpService.name);
-
   constructor(
     @InjectRepository(OtpCode) private readonly codes: Repository<OtpCode>,
     @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
-    @Inject(smsConfig.KEY) private readonly sms: ConfigType<typeof smsConfig>,
-    @Inject(SmsSender) private readonly smsSender: SmsSender,
+    private readonly delivery: OtpDeliveryService,
     private readonly limits: OtpLimitsService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -50,39 +48,19 @@ export class OtpService {
     });
     await this.codes.insert(row);
     if (testCode === undefined) await this.text(row, code, locale);
+    this.metrics.codeSent();
     return { expiresAt, ttlSeconds: Math.ceil(this.config.ttlMs / 1000) };
   }
 
   private async text(row: OtpCode, code: string, locale: SmsLocale): Promise<void> {
-    const { appName, webOtpDomain, timeoutMs } = this.sms;
-    const body = renderCodeMessage({ appName, code, ttlMs: this.config.ttlMs, locale, webOtpDomain });
-    const deadline = AbortSignal.timeout(timeoutMs);
     try {
-      await withDeadline(this.smsSender.send({ to: row.phoneNumber, code, body, locale }, deadline), deadline);
+      await this.delivery.text(row.phoneNumber, code, locale);
     } catch (error) {
       // The code may never have reached the phone, so it must never be redeemable.
       await this.codes.update(row.id, { invalidatedAt: new Date() });
       await this.limits.releaseCooldown(row.phoneNumber);
-      throw this.deliveryProblem(row.phoneNumber, error);
+      throw error;
     }
-  }
-
-  private deliveryProblem(phoneNumber: string, error: unknown): ProblemException {
-    const failure = error instanceof SmsDeliveryError ? error : new SmsDeliveryError(String(error));
-    if (failure.reason === 'invalid_number') {
-      return new ProblemException('invalid_phone_number', { detail: 'This number cannot receive SMS.' });
-    }
-    if (failure.reason === 'not_allowed') {
-      return new ProblemException('phone_not_allowed', { detail: 'Codes cannot be texted to this number.' });
-    }
-    if (failure.reason === 'misconfigured') {
-      this.logger.error(
-        `SMS provider refused our credentials or settings; check ${failure.details.setting ?? 'the SMS_* and TWILIO_* settings'}: ${failure.message}`,
-      );
-    } else {
-      this.logger.warn(`SMS to ${maskPhone(phoneNumber)} failed (${failure.reason}): ${failure.message}`);
-    }
-    return new ProblemException('sms_delivery_failed', { retryAfter: failure.details.retryAfterSeconds });
   }
 
   /**
@@ -91,6 +69,18 @@ export class OtpService {
    * exceed the attempt cap nor redeem one code twice.
    */
   async verify(phoneNumber: string, code: string): Promise<void> {
+    try {
+      await this.redeem(phoneNumber, code);
+      this.metrics.verification('success');
+    } catch (error) {
+      this.metrics.verification(
+        error instanceof ProblemException && isVerificationResult(error.code) ? error.code : 'error',
+      );
+      throw error;
+    }
+  }
+
+  private async redeem(phoneNumber: string, code: string): Promise<void> {
     if (code.length !== this.config.codeLength) {
       const message = `otp_code must be exactly ${this.config.codeLength} digits`;
       throw new ProblemException('validation_failed', { detail: message, errors: [{ field: 'otp_code', message }] });
@@ -127,19 +117,10 @@ export class OtpService {
 
   /** Our own HMAC comparison, or, for providers that made the code (Twilio Verify), theirs. */
   private async matches(row: OtpCode, code: string): Promise<boolean> {
-    if (!this.smsSender.check || this.config.testNumbers.has(row.phoneNumber)) {
-      return hashesMatch(row.codeHash, hashCode(this.config.secret, row.phoneNumber, code));
+    if (this.delivery.providerChecksCodes && !this.config.testNumbers.has(row.phoneNumber)) {
+      return this.delivery.check(row.phoneNumber, code);
     }
-    const deadline = AbortSignal.timeout(this.sms.timeoutMs);
-    try {
-      return await withDeadline(this.smsSender.check(row.phoneNumber, code, deadline), deadline);
-    } catch (error) {
-      const failure = error instanceof SmsDeliveryError ? error : new SmsDeliveryError(String(error));
-      this.logger.warn(`Code check for ${maskPhone(row.phoneNumber)} failed (${failure.reason}): ${failure.message}`);
-      throw new ProblemException('service_unavailable', {
-        detail: 'The code could not be checked. Try again in a moment.',
-      });
-    }
+    return hashesMatch(row.codeHash, hashCode(this.config.secret, row.phoneNumber, code));
   }
 
   /** Deletes codes that expired before `before`; idempotent, so every instance may run it. */
@@ -166,4 +147,10 @@ export class OtpService {
     await this.limits.recordWrongGuess(phoneNumber);
     return new ProblemException('otp_invalid');
   }
+}
+
+const VERIFICATION_RESULTS: readonly string[] = ['otp_invalid', 'otp_expired', 'otp_attempts_exceeded', 'rate_limited'];
+
+function isVerificationResult(code: string): code is VerificationResult {
+  return VERIFICATION_RESULTS.includes(code);
 }

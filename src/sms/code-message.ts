@@ -66,7 +66,7 @@ export function resolveLocale(explicit?: string, acceptLanguage?: string): SmsLo
     .split(',')
     .map((part) => {
       const [tag, ...params] = part.split(';');
-      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/i.exec(p)?.[1]).find(Boolean);
       return { tag, q: q === undefined ? 1 : Number(q) };
     })
     .filter(({ q }) => q > 0)

@@ -53,8 +53,9 @@ export class SmsDeliveryError extends Error {
 export function withDeadline<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new SmsDeliveryError('The SMS provider did not answer in time (SMS_TIMEOUT)'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    // Settling twice is harmless; leaving a late rejection unobserved would crash the process.
     call.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
 }

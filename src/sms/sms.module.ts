@@ -14,9 +14,16 @@ function required(value: string | undefined, name: string, provider: string): st
   return value;
 }
 
+/** The SDK wants the account SID (AC…); an API key SID (SK…) there fails only at the first SMS. */
+function accountSid(value: string): string {
+  if (!/^AC[0-9a-f]{32}$/i.test(value))
+    throw new EnvError('TWILIO_ACCOUNT_SID', 'expected an account SID: AC followed by 32 hex digits');
+  return value;
+}
+
 function twilioClient({ twilio, timeoutMs, provider }: ConfigType<typeof smsConfig>) {
   return createTwilioClient({
-    accountSid: required(twilio.accountSid, 'TWILIO_ACCOUNT_SID', provider),
+    accountSid: accountSid(required(twilio.accountSid, 'TWILIO_ACCOUNT_SID', provider)),
     authToken: required(twilio.authToken, 'TWILIO_AUTH_TOKEN', provider),
     timeoutMs,
     apiBaseUrl: twilio.apiBaseUrl,

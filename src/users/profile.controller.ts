@@ -14,16 +14,24 @@ export class ProfileController {
 
   @Get()
   @ApiOperation({ summary: 'The signed-in user' })
-  @ApiOkResponse({ type: ProfileResponseDto })
-  @ApiProblems('unauthorized', 'rate_limited')
+  @ApiOkResponse({ type: ProfileResponseDto, description: 'The user the access token speaks for' })
+  @ApiProblems('unauthorized', 'rate_limited', 'service_unavailable', 'internal_error')
   get(@CurrentUser() { userId }: AuthenticatedUser): Promise<ProfileResponseDto> {
     return this.users.getProfile(userId);
   }
 
   @Patch()
   @ApiOperation({ summary: "Change the signed-in user's first and last name" })
-  @ApiOkResponse({ type: ProfileResponseDto })
-  @ApiProblems('validation_failed', 'unauthorized', 'rate_limited', 'payload_too_large', 'unsupported_media_type')
+  @ApiOkResponse({ type: ProfileResponseDto, description: 'The user after the change' })
+  @ApiProblems(
+    'validation_failed',
+    'unauthorized',
+    'rate_limited',
+    'payload_too_large',
+    'unsupported_media_type',
+    'service_unavailable',
+    'internal_error',
+  )
   update(@CurrentUser() { userId }: AuthenticatedUser, @Body() body: UpdateProfileDto): Promise<ProfileResponseDto> {
     return this.users.updateProfile(userId, body);
   }

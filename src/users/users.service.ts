@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ProblemException } from '../common/errors/problem.exception';
-import { isUniqueViolation } from '../common/unique-violation';
+import { isUniqueViolation } from '../common/database-errors';
 import type { UpdateProfileDto } from './dto/update-profile.dto';
 import { toUserResponse, type ProfileResponseDto } from './dto/user-response.dto';
 import { User } from './user.entity';

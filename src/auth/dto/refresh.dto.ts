@@ -1,9 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { EXAMPLE_REFRESH_TOKEN } from './verify-otp.dto';
 
 export class RefreshDto {
   @ApiProperty({
-    example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…',
+    example: EXAMPLE_REFRESH_TOKEN,
+    minLength: 1,
+    maxLength: 4096,
     description: 'The newest refresh token of the session',
   })
   @IsString()

@@ -6,6 +6,7 @@ import { SMS_LOCALES } from '../../sms/code-message';
 export class PhoneNumberDto {
   @ApiProperty({
     example: '+12015550123',
+    minLength: 1,
     maxLength: 32,
     description:
       'E.164 or any international format (`+1 (201) 555-0123`); national formats when PHONE_DEFAULT_REGION is set',
@@ -19,6 +20,8 @@ export class PhoneNumberDto {
 export class SendOtpDto extends PhoneNumberDto {
   @ApiPropertyOptional({
     example: 'es',
+    pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$',
+    maxLength: 35,
     description: `Language of the SMS (${SMS_LOCALES.join(', ')}); otherwise Accept-Language decides, then English`,
   })
   @IsOptional()
@@ -32,12 +35,16 @@ export class SendOtpResponseDto {
   @ApiProperty({ example: 'OTP sent successfully' })
   readonly message: string;
 
-  @ApiProperty({ example: '+12015550123', description: 'The number the code went to, in E.164' })
+  @ApiProperty({
+    example: '+12015550123',
+    pattern: '^\\+[1-9][0-9]{1,14}$',
+    description: 'The number the code went to, in E.164',
+  })
   readonly phone_number: string;
 
-  @ApiProperty({ example: 5 })
+  @ApiProperty({ example: 5, description: 'Code lifetime (OTP_TTL) in minutes; fractional below a minute' })
   readonly expires_in_minutes: number;
 
-  @ApiProperty({ example: 300 })
+  @ApiProperty({ type: 'integer', example: 300, description: 'Code lifetime in seconds' })
   readonly expires_in_seconds: number;
 }

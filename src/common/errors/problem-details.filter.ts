@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../database-errors';
 import { ERROR_CODES, type ErrorCode } from './error-codes';
 import { ProblemException, type FieldError } from './problem.exception';
 
@@ -38,12 +39,24 @@ function fromCode(code: ErrorCode, status: number = ERROR_CODES[code].status): P
 
 function toProblem(exception: unknown): Problem {
   if (exception instanceof ProblemException) {
-    return { code: exception.code, status: exception.getStatus(), detail: exception.message, ...exception.problem };
+    const { errors, retryAfter } = exception.problem;
+    return { code: exception.code, status: exception.getStatus(), detail: exception.message, errors, retryAfter };
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      ...fromCode('service_unavailable'),
+      detail: 'The database is unavailable. Try again in a moment.',
+      retryAfter: 5,
+    };
   }
   // The Fastify adapter hands its own 4xx errors (body limit, content type) over as HttpExceptions.
   const status = exception instanceof HttpException ? exception.getStatus() : 500;
   if (status >= 500) return fromCode(status === 503 ? 'service_unavailable' : 'internal_error');
   return fromCode(CODE_BY_STATUS[status] ?? 'bad_request', status);
+}
+
+function route(request: FastifyRequest): string {
+  return request.routeOptions?.url ?? 'unmatched route';
 }
 
 /**
@@ -58,9 +71,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = toProblem(exception);
-    if (problem.status >= 500) {
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`${request.method} ${route(request)}: database unavailable (${(exception as Error).message})`);
+    } else if (exception instanceof ProblemException && problem.status >= 500) {
+      // An outage we detected and answered on purpose: one line, with the cause.
+      const cause = exception.cause instanceof Error ? exception.cause.message : undefined;
+      this.logger.warn(`${request.method} ${route(request)}: ${problem.code}${cause ? ` (${cause})` : ''}`);
+    } else if (problem.status >= 500) {
       this.logger.error(
-        `${request.method} ${request.routeOptions?.url ?? 'unmatched route'} failed`,
+        `${request.method} ${route(request)} failed`,
         exception instanceof Error ? exception.stack : String(exception),
       );
     }

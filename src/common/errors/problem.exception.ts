@@ -11,6 +11,8 @@ export interface ProblemOptions {
   errors?: FieldError[];
   /** Seconds; sent as `Retry-After`. */
   retryAfter?: number;
+  /** The underlying failure, for the log; never sent to the client. */
+  cause?: unknown;
 }
 
 /** The one exception the application throws on purpose; the filter turns it into RFC 9457 JSON. */
@@ -19,6 +21,6 @@ export class ProblemException extends HttpException {
     readonly code: ErrorCode,
     readonly problem: ProblemOptions = {},
   ) {
-    super(problem.detail ?? ERROR_CODES[code].detail, ERROR_CODES[code].status);
+    super(problem.detail ?? ERROR_CODES[code].detail, ERROR_CODES[code].status, { cause: problem.cause });
   }
 }

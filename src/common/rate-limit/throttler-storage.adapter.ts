@@ -18,7 +18,12 @@ export class ThrottlerStorageAdapter implements ThrottlerStorage {
     _blockDuration: number,
     throttler: string,
   ): Promise<ThrottlerStorageRecord> {
-    const { count, resetInMs } = await this.store.increment(`throttle:${throttler}:${key}`, ttl);
+    const counted = this.store.increment(`throttle:${throttler}:${key}`, ttl);
+    // The API-wide limit fails open when the store is down, so signed-in users keep working;
+    // the OTP routes' own limits fail closed (503) because they guard SMS spend and guessing.
+    const { count, resetInMs } = await (throttler === 'default'
+      ? counted.catch(() => ({ count: 0, resetInMs: ttl }))
+      : counted);
     const seconds = Math.max(1, Math.ceil(resetInMs / 1000));
     const isBlocked = count > limit;
     return { totalHits: count, timeToExpire: seconds, isBlocked, timeToBlockExpire: isBlocked ? seconds : 0 };

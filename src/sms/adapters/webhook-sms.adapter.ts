@@ -59,9 +59,8 @@ async function failure(response: Response): Promise<SmsDeliveryError> {
     if (reason) return new SmsDeliveryError(`The SMS webhook refused the number (${answer.code})`, reason);
   }
   if (status === 429) {
-    const retryAfter = Number(response.headers.get('retry-after'));
     return new SmsDeliveryError('The SMS webhook is rate limiting', 'rate_limited', {
-      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+      retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after')),
     });
   }
   if (status === 401 || status === 403 || status === 404) {
@@ -70,4 +69,13 @@ async function failure(response: Response): Promise<SmsDeliveryError> {
     });
   }
   return new SmsDeliveryError(`The SMS webhook answered ${status}`, 'unavailable');
+}
+
+const DEFAULT_RETRY_AFTER_SECONDS = 60;
+
+/** `Retry-After` as whole seconds, from either of its forms (delay or HTTP date), else a minute. */
+function retryAfterSeconds(header: string | null): number {
+  const seconds =
+    header && /^\d+(\.\d+)?$/.test(header.trim()) ? Number(header) : (Date.parse(header ?? '') - Date.now()) / 1000;
+  return Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : DEFAULT_RETRY_AFTER_SECONDS;
 }

@@ -2,25 +2,25 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { User } from '../user.entity';
 
 export class UserResponseDto {
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', example: 1 })
   readonly id: number;
 
-  @ApiProperty({ example: '+12015550123', description: 'E.164' })
+  @ApiProperty({ example: '+12015550123', pattern: '^\\+[1-9][0-9]{1,14}$', description: 'E.164' })
   readonly phone_number: string;
 
   @ApiProperty({ example: '+12015550123', description: 'Same as phone_number, as in the original service' })
   readonly username: string;
 
-  @ApiProperty({ example: '' })
+  @ApiProperty({ example: '', maxLength: 150 })
   readonly first_name: string;
 
-  @ApiProperty({ example: '' })
+  @ApiProperty({ example: '', maxLength: 150 })
   readonly last_name: string;
 
   @ApiProperty({ example: true })
   readonly is_phone_verified: boolean;
 
-  @ApiProperty({ example: '2026-07-08T12:34:56Z', description: 'ISO 8601, UTC' })
+  @ApiProperty({ example: '2026-07-08T12:34:56Z', format: 'date-time', description: 'ISO 8601, UTC, whole seconds' })
   readonly date_joined: string;
 }
 

@@ -1,0 +1,58 @@
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+  type HealthCheckResult,
+} from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
+import type Redis from 'ioredis';
+import { ApiProblems } from '../common/api-problems.decorator';
+import { Public } from '../common/auth.decorators';
+import { REDIS } from '../common/rate-limit/rate-limit.module';
+
+const DEADLINE_MS = 1_500;
+
+@ApiTags('health')
+@Public()
+// Probes come often and from one address; a 429 would take a healthy instance out of rotation.
+@SkipThrottle()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly database: TypeOrmHealthIndicator,
+    @Optional() @Inject(REDIS) private readonly redis: Redis | null,
+  ) {}
+
+  @Get('live')
+  @HealthCheck()
+  @ApiOperation({ summary: 'The process is up (liveness probe); checks no dependency' })
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'The database and, when configured, Redis answer within 1.5 s (readiness probe)' })
+  @ApiOkResponse({ description: 'Ready to serve traffic' })
+  @ApiProblems('service_unavailable')
+  ready(): Promise<HealthCheckResult> {
+    const redis = this.redis;
+    return this.health.check([
+      () => this.database.pingCheck('database').withTimeout(DEADLINE_MS),
+      ...(redis
+        ? [
+            () =>
+              this.indicators
+                .check('redis')
+                .attempt(() => redis.ping().then(() => undefined))
+                .withTimeout(DEADLINE_MS),
+          ]
+        : []),
+    ]);
+  }
+}
