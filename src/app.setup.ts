@@ -1,5 +1,6 @@
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import { setUpApiDocs } from './api-docs';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { createJsonBodyParser } from './common/json-body.parser';
@@ -18,7 +19,7 @@ export function createFastifyAdapter(): FastifyAdapter {
     loggerInstance: createLogger(logLevel),
     genReqId: requestId,
     // One line per request, written by the onResponse hook below with the route template.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
 }
 
@@ -44,6 +45,9 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   });
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+    // Once the server stops listening (shutdown), keep-alive connections would hold close() open
+    // until they time out; ending each one after its response lets the drain finish promptly.
+    if (!fastify.server.listening) reply.header('Connection', 'close');
     // Tokens, codes and profiles must never sit in a browser or proxy cache.
     if (!request.url.startsWith('/api/docs')) reply.header('Cache-Control', 'no-store');
   });

@@ -16,6 +16,7 @@ import { PurgeJob } from './purge.job';
 import { Session } from './session.entity';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
+import { SigningKeys, keyId } from './signing-keys';
 import { TokenService } from './token.service';
 
 @Module({
@@ -25,7 +26,12 @@ import { TokenService } from './token.service';
       inject: [jwtConfig.KEY],
       useFactory: (config: ConfigType<typeof jwtConfig>) => ({
         secret: config.secret,
-        signOptions: { algorithm: 'HS256', issuer: config.issuer, audience: config.audience },
+        signOptions: {
+          algorithm: 'HS256',
+          issuer: config.issuer,
+          audience: config.audience,
+          keyid: keyId(config.secret),
+        },
         verifyOptions: { algorithms: ['HS256'], issuer: config.issuer, audience: config.audience },
       }),
     }),
@@ -39,6 +45,7 @@ import { TokenService } from './token.service';
     SessionsService,
     TokenService,
     JwtStrategy,
+    SigningKeys,
     PhoneNumberService,
     PurgeJob,
     { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -34,16 +34,25 @@ export class AuthService {
     };
   }
 
+  /**
+   * Signs in with the code. The code is spent last, after the user and the session exist, so an
+   * outage half-way leaves it usable for the retry (and the user still "new"); a request that
+   * loses the race to spend it throws its freshly made session away.
+   */
   async verifyOtp(rawPhoneNumber: string, code: string, client: ClientInfo): Promise<VerifyOtpResponseDto> {
     const phoneNumber = this.phones.normalize(rawPhoneNumber);
-    await this.otp.verify(phoneNumber, code);
-    const { user, isNewUser } = await this.users.signIn(phoneNumber);
+    const matched = await this.otp.check(phoneNumber, code);
+    const { user, isNewUser } = await this.users.findOrCreate(phoneNumber);
+    const tokens = await this.sessions.start(user.id, client);
+    try {
+      await this.otp.consume(matched);
+    } catch (error) {
+      await this.sessions.discard(tokens).catch(() => undefined);
+      throw error;
+    }
+    // Bookkeeping only: the sign-in is complete, so a failure here must not turn it into an error.
+    await this.users.recordSignIn(user.id).catch(() => undefined);
     this.metrics.signIn(isNewUser);
-    return {
-      message: 'Authentication successful',
-      user: toUserResponse(user),
-      tokens: await this.sessions.start(user.id, client),
-      is_new_user: isNewUser,
-    };
+    return { message: 'Authentication successful', user: toUserResponse(user), tokens, is_new_user: isNewUser };
   }
 }

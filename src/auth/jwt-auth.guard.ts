@@ -17,7 +17,11 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   handleRequest<TUser>(error: unknown, user: TUser | false, info: unknown): TUser {
-    if (error || !user) {
+    // An error here came from validate(), i.e. from the session lookup: an outage, not a bad
+    // token. Answering 401 would make clients throw their tokens away; the filter answers 503.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrown as received, possibly from another realm
+    if (error) throw error;
+    if (!user) {
       const expired = info instanceof Error && info.name === 'TokenExpiredError';
       throw new ProblemException('unauthorized', expired ? { detail: 'The access token has expired.' } : {});
     }

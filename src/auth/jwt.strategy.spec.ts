@@ -1,6 +1,7 @@
 import type { ConfigType } from '@nestjs/config';
 import type { jwtConfig } from '../config';
 import { JwtStrategy } from './jwt.strategy';
+import { SigningKeys } from './signing-keys';
 import type { SessionsService } from './sessions.service';
 import type { TokenPayload } from './token.service';
 
@@ -8,6 +9,7 @@ const SESSION_ID = '0b0e7a52-3c1d-4d0e-9a0e-6c2f1b1c9b22';
 
 const CONFIG: ConfigType<typeof jwtConfig> = {
   secret: 'unit-test-jwt-secret-of-at-least-32-bytes',
+  previousSecret: undefined,
   accessTtlMs: 15 * 60_000,
   refreshTtlMs: 7 * 86_400_000,
   issuer: 'otp-auth',
@@ -30,7 +32,7 @@ describe('JwtStrategy.validate', () => {
   const authenticate = jest.fn((claims: TokenPayload) =>
     Promise.resolve({ userId: Number(claims.sub), sessionId: claims.sid }),
   );
-  const strategy = new JwtStrategy(CONFIG, { authenticate } as unknown as SessionsService);
+  const strategy = new JwtStrategy(CONFIG, new SigningKeys(CONFIG), { authenticate } as unknown as SessionsService);
 
   beforeEach(() => authenticate.mockClear());
 

@@ -5,17 +5,23 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AuthenticatedUser } from '../common/auth.decorators';
 import { jwtConfig } from '../config';
 import { SessionsService } from './sessions.service';
+import { SigningKeys } from './signing-keys';
 import { isWellFormed, type TokenPayload } from './token.service';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
   constructor(
     @Inject(jwtConfig.KEY) config: ConfigType<typeof jwtConfig>,
+    keys: SigningKeys,
     private readonly sessions: SessionsService,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.secret,
+      // An unknown `kid` fails like a bad signature: passport-jwt reports it as a 401, not an error.
+      secretOrKeyProvider: (_request: unknown, token: string, done: (error: Error | null, secret?: string) => void) => {
+        const secret = keys.secretFor(token);
+        return secret ? done(null, secret) : done(new Error('unknown signing key'));
+      },
       // Pinned: accepting the header's `alg` is how `none` and key-confusion attacks get in.
       algorithms: ['HS256'],
       issuer: config.issuer,

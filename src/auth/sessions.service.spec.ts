@@ -8,6 +8,7 @@ import { OtpCode } from '../otp/otp-code.entity';
 import { User } from '../users/user.entity';
 import { Session } from './session.entity';
 import { SessionsService } from './sessions.service';
+import { SigningKeys } from './signing-keys';
 import { TokenService, type TokenPayload } from './token.service';
 
 const T0 = new Date('2026-07-08T12:00:00.000Z').getTime();
@@ -16,6 +17,7 @@ const DAY = 86_400_000;
 
 const JWT_CONFIG: ConfigType<typeof jwtConfig> = {
   secret: 'unit-test-jwt-secret-of-at-least-32-bytes',
+  previousSecret: undefined,
   accessTtlMs: 15 * MINUTE,
   refreshTtlMs: 7 * DAY,
   issuer: 'otp-auth',
@@ -42,7 +44,7 @@ describe('SessionsService', () => {
     signOptions: { algorithm: 'HS256', issuer: JWT_CONFIG.issuer, audience: JWT_CONFIG.audience },
     verifyOptions: { algorithms: ['HS256'], issuer: JWT_CONFIG.issuer, audience: JWT_CONFIG.audience },
   });
-  const tokens = new TokenService(jwt, JWT_CONFIG);
+  const tokens = new TokenService(jwt, JWT_CONFIG, new SigningKeys(JWT_CONFIG));
 
   function createService(overrides: Partial<ConfigType<typeof sessionConfig>> = {}): SessionsService {
     return new SessionsService(sessions, { ...SESSION_CONFIG, ...overrides }, tokens);

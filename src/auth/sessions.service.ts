@@ -78,6 +78,12 @@ export class SessionsService {
     throw new ProblemException('refresh_token_reused');
   }
 
+  /** Deletes a session whose tokens were never handed out (its sign-in failed after it was made). */
+  async discard(tokens: TokensDto): Promise<void> {
+    const { sid } = await this.tokens.verify(tokens.refresh, 'refresh');
+    await this.sessions.delete({ id: sid });
+  }
+
   /** Only a live session can sign out, so an old token cannot be used to sign the user out everywhere. */
   async logout(refreshToken: string, scope: LogoutScope): Promise<void> {
     const claims = await this.tokens.verify(refreshToken, 'refresh');

@@ -2,10 +2,12 @@ import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createHmac } from 'node:crypto';
 import type { jwtConfig } from '../config';
+import { SigningKeys } from './signing-keys';
 import { TokenService, type TokenPayload } from './token.service';
 
 const CONFIG: ConfigType<typeof jwtConfig> = {
   secret: 'unit-test-jwt-secret-of-at-least-32-bytes',
+  previousSecret: undefined,
   accessTtlMs: 15 * 60_000,
   refreshTtlMs: 7 * 86_400_000,
   issuer: 'otp-auth-test',
@@ -43,7 +45,7 @@ function forge(header: Record<string, unknown>, claims: Record<string, unknown>,
 
 describe('TokenService', () => {
   const jwt = jwtService(CONFIG);
-  const tokens = new TokenService(jwt, CONFIG);
+  const tokens = new TokenService(jwt, CONFIG, new SigningKeys(CONFIG));
 
   beforeEach(() => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
@@ -110,7 +112,11 @@ describe('TokenService', () => {
     });
 
     it('rounds the configured TTLs up to whole seconds', async () => {
-      const service = new TokenService(jwt, { ...CONFIG, accessTtlMs: 1_500, refreshTtlMs: 90_000 });
+      const service = new TokenService(
+        jwt,
+        { ...CONFIG, accessTtlMs: 1_500, refreshTtlMs: 90_000 },
+        new SigningKeys(CONFIG),
+      );
       const { access, refresh } = await service.issuePair(SESSION);
 
       const accessClaims = jwt.decode<TokenPayload>(access);
@@ -148,11 +154,18 @@ describe('TokenService', () => {
       const otherSecret = await new TokenService(
         jwtService({ ...CONFIG, secret: 'another-secret-of-at-least-32-bytes!!' }),
         CONFIG,
+        new SigningKeys(CONFIG),
       ).issuePair(SESSION);
-      const otherIssuer = await new TokenService(jwtService({ ...CONFIG, issuer: 'evil' }), CONFIG).issuePair(SESSION);
-      const otherAudience = await new TokenService(jwtService({ ...CONFIG, audience: 'evil' }), CONFIG).issuePair(
-        SESSION,
-      );
+      const otherIssuer = await new TokenService(
+        jwtService({ ...CONFIG, issuer: 'evil' }),
+        CONFIG,
+        new SigningKeys(CONFIG),
+      ).issuePair(SESSION);
+      const otherAudience = await new TokenService(
+        jwtService({ ...CONFIG, audience: 'evil' }),
+        CONFIG,
+        new SigningKeys(CONFIG),
+      ).issuePair(SESSION);
 
       for (const { access } of [otherSecret, otherIssuer, otherAudience]) {
         await expect(tokens.verify(access, 'access')).rejects.toMatchObject({ code: 'unauthorized' });

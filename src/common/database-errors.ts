@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { QueryFailedError } from 'typeorm';
 
 /** A UNIQUE constraint rejected the write, on PostgreSQL (23505) or SQLite. */
@@ -26,7 +27,8 @@ const UNAVAILABLE_MESSAGES =
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const cause: unknown = error instanceof QueryFailedError ? error.driverError : error;
-  if (!(cause instanceof Error)) return false;
+  // isNativeError also recognises errors made by Node core in another realm (Jest's sandbox).
+  if (!(cause instanceof Error || types.isNativeError(cause))) return false;
   const code = (cause as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_NODE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
   return UNAVAILABLE_MESSAGES.test(cause.message);

@@ -38,6 +38,11 @@ const OTP_CONFIG: ConfigType<typeof otpConfig> = {
 /** OtpService reads only the message and deadline settings from the SMS namespace. */
 const SMS_CONFIG = { appName: 'Acme', timeoutMs: 10_000, webOtpDomain: undefined } as ConfigType<typeof smsConfig>;
 
+/** What verify-otp does with a code: check it, then spend it. */
+async function redeem(service: OtpService, phone: string, code: string): Promise<void> {
+  await service.consume(await service.check(phone, code));
+}
+
 describe('OtpService', () => {
   let dataSource: DataSource;
   let codes: Repository<OtpCode>;
@@ -109,10 +114,7 @@ describe('OtpService', () => {
 
   describe('issue', () => {
     it('texts the phone a message with the app name, the code and its lifetime', async () => {
-      await expect(createService().issue(PHONE, 'en')).resolves.toEqual({
-        expiresAt: new Date(T0 + 5 * 60_000),
-        ttlSeconds: 300,
-      });
+      await expect(createService().issue(PHONE, 'en')).resolves.toEqual({ ttlSeconds: 300 });
 
       expect(sender.send).toHaveBeenCalledTimes(1);
       const [{ to, body }] = sender.send.mock.calls[0];
@@ -168,8 +170,8 @@ describe('OtpService', () => {
       const rows = await rowsFor(PHONE);
       expect(rows[0].invalidatedAt).toEqual(new Date(T0 + 1_000));
       expect(rows.filter((row) => row.invalidatedAt === null)).toHaveLength(1);
-      await expect(service.verify(PHONE, first)).rejects.toMatchObject({ code: 'otp_invalid' });
-      await expect(service.verify(PHONE, second)).resolves.toBeUndefined();
+      await expect(redeem(service, PHONE, first)).rejects.toMatchObject({ code: 'otp_invalid' });
+      await expect(redeem(service, PHONE, second)).resolves.toBeUndefined();
     });
 
     it("leaves other phones' codes alone", async () => {
@@ -177,7 +179,7 @@ describe('OtpService', () => {
       await service.issue(OTHER_PHONE, 'en');
       await service.issue(PHONE, 'en');
 
-      await expect(service.verify(OTHER_PHONE, lastCodeTo(OTHER_PHONE))).resolves.toBeUndefined();
+      await expect(redeem(service, OTHER_PHONE, lastCodeTo(OTHER_PHONE))).resolves.toBeUndefined();
     });
 
     it('answers sms_delivery_failed when the provider fails and burns the code it generated', async () => {
@@ -188,7 +190,7 @@ describe('OtpService', () => {
 
       const [row] = await rowsFor(PHONE);
       expect(row.invalidatedAt).toEqual(new Date(T0));
-      await expect(service.verify(PHONE, lastCodeTo(PHONE))).rejects.toMatchObject({ code: 'otp_invalid' });
+      await expect(redeem(service, PHONE, lastCodeTo(PHONE))).rejects.toMatchObject({ code: 'otp_invalid' });
     });
 
     it('logs a failed send with the phone masked and without the code', async () => {
@@ -224,27 +226,27 @@ describe('OtpService', () => {
     });
 
     it('accepts the right code once, then answers otp_invalid', async () => {
-      await expect(service.verify(PHONE, code)).resolves.toBeUndefined();
-      await expect(service.verify(PHONE, code)).rejects.toMatchObject({ code: 'otp_invalid', status: 400 });
+      await expect(redeem(service, PHONE, code)).resolves.toBeUndefined();
+      await expect(redeem(service, PHONE, code)).rejects.toMatchObject({ code: 'otp_invalid', status: 400 });
 
       const [row] = await rowsFor(PHONE);
       expect(row.consumedAt).toEqual(new Date(T0));
     });
 
     it('answers otp_invalid for a phone that never asked for a code', async () => {
-      await expect(service.verify(OTHER_PHONE, code)).rejects.toMatchObject({ code: 'otp_invalid' });
+      await expect(redeem(service, OTHER_PHONE, code)).rejects.toMatchObject({ code: 'otp_invalid' });
     });
 
     it('accepts the code 1 ms before it expires', async () => {
       jest.setSystemTime(T0 + OTP_CONFIG.ttlMs - 1);
-      await expect(service.verify(PHONE, code)).resolves.toBeUndefined();
+      await expect(redeem(service, PHONE, code)).resolves.toBeUndefined();
     });
 
     it('answers otp_expired exactly at the end of its lifetime, without counting an attempt', async () => {
       jest.setSystemTime(T0 + OTP_CONFIG.ttlMs);
-      await expect(service.verify(PHONE, code)).rejects.toMatchObject({ code: 'otp_expired', status: 400 });
+      await expect(redeem(service, PHONE, code)).rejects.toMatchObject({ code: 'otp_expired', status: 400 });
       jest.setSystemTime(T0 + OTP_CONFIG.ttlMs + 60_000);
-      await expect(service.verify(PHONE, code)).rejects.toMatchObject({ code: 'otp_expired' });
+      await expect(redeem(service, PHONE, code)).rejects.toMatchObject({ code: 'otp_expired' });
 
       const [row] = await rowsFor(PHONE);
       expect(row.attempts).toBe(0);
@@ -252,7 +254,7 @@ describe('OtpService', () => {
     });
 
     it('answers otp_invalid for a wrong code and counts the attempt', async () => {
-      await expect(service.verify(PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
+      await expect(redeem(service, PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
 
       const [row] = await rowsFor(PHONE);
       expect(row.attempts).toBe(1);
@@ -261,18 +263,18 @@ describe('OtpService', () => {
 
     it('still accepts the right code after fewer wrong guesses than the limit', async () => {
       for (let i = 1; i < OTP_CONFIG.maxAttempts; i++) {
-        await expect(service.verify(PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
+        await expect(redeem(service, PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
       }
-      await expect(service.verify(PHONE, code)).resolves.toBeUndefined();
+      await expect(redeem(service, PHONE, code)).resolves.toBeUndefined();
     });
 
     it('answers otp_attempts_exceeded for any code, the right one included, once the limit is used up', async () => {
       for (let i = 0; i < OTP_CONFIG.maxAttempts; i++) {
-        await expect(service.verify(PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
+        await expect(redeem(service, PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
       }
 
-      await expect(service.verify(PHONE, code)).rejects.toMatchObject({ code: 'otp_attempts_exceeded', status: 429 });
-      await expect(service.verify(PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_attempts_exceeded' });
+      await expect(redeem(service, PHONE, code)).rejects.toMatchObject({ code: 'otp_attempts_exceeded', status: 429 });
+      await expect(redeem(service, PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_attempts_exceeded' });
       const [row] = await rowsFor(PHONE);
       expect(row.attempts).toBe(OTP_CONFIG.maxAttempts);
       expect(row.consumedAt).toBeNull();
@@ -285,13 +287,13 @@ describe('OtpService', () => {
         otherCode = lastCodeTo(OTHER_PHONE);
       } while (otherCode === code);
 
-      await expect(service.verify(OTHER_PHONE, code)).rejects.toMatchObject({ code: 'otp_invalid' });
+      await expect(redeem(service, OTHER_PHONE, code)).rejects.toMatchObject({ code: 'otp_invalid' });
     });
 
     it.each(['12345', '1234567', ''])(
       'answers validation_failed on otp_code for %j, which is not 6 digits, without counting an attempt',
       async (input) => {
-        const rejection = service.verify(PHONE, input);
+        const rejection = redeem(service, PHONE, input);
         await expect(rejection).rejects.toMatchObject({
           code: 'validation_failed',
           problem: { errors: [{ field: 'otp_code', message: 'otp_code must be exactly 6 digits' }] },
@@ -303,7 +305,7 @@ describe('OtpService', () => {
     );
 
     it('lets exactly one of many parallel verifies of the right code succeed', async () => {
-      const results = await Promise.allSettled(Array.from({ length: 10 }, () => service.verify(PHONE, code)));
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => redeem(service, PHONE, code)));
 
       expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
       const codes = results
@@ -315,13 +317,13 @@ describe('OtpService', () => {
 
     it('counts no more than the limit when wrong guesses arrive in parallel', async () => {
       const results = await Promise.allSettled(
-        Array.from({ length: 10 }, () => service.verify(PHONE, wrongCode(code))),
+        Array.from({ length: 10 }, () => redeem(service, PHONE, wrongCode(code))),
       );
 
       expect(results.every((result) => result.status === 'rejected')).toBe(true);
       const [row] = await rowsFor(PHONE);
       expect(row.attempts).toBe(OTP_CONFIG.maxAttempts);
-      await expect(service.verify(PHONE, code)).rejects.toMatchObject({ code: 'otp_attempts_exceeded' });
+      await expect(redeem(service, PHONE, code)).rejects.toMatchObject({ code: 'otp_attempts_exceeded' });
     });
   });
 });

@@ -5,15 +5,20 @@ import { IsNull, LessThan, Repository } from 'typeorm';
 import { ProblemException } from '../common/errors/problem.exception';
 import { otpConfig } from '../config';
 import type { SmsLocale } from '../sms/code-message';
+import { MetricsService, type VerificationResult } from '../metrics/metrics.service';
 import { OtpCode } from './otp-code.entity';
 import { generateCode, hashCode, hashesMatch } from './otp-code';
-import { MetricsService, type VerificationResult } from '../metrics/metrics.service';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 
 export interface IssuedOtp {
-  expiresAt: Date;
   ttlSeconds: number;
+}
+
+/** A code that matched and has not been consumed yet. */
+export interface MatchedCode {
+  id: number;
+  phoneNumber: string;
 }
 
 @Injectable()
@@ -33,23 +38,39 @@ export class OtpService {
   async issue(phoneNumber: string, locale: SmsLocale): Promise<IssuedOtp> {
     const testCode = this.config.testNumbers.get(phoneNumber);
     await this.limits.admitSend(phoneNumber, { sendsSms: testCode === undefined });
+    // With a provider that makes its own codes (Twilio Verify) this one is never sent, and its
+    // hash is a placeholder nobody can match: matches() asks the provider instead.
     const code = testCode ?? generateCode(this.config.codeLength);
+    try {
+      const row = await this.store(phoneNumber, code);
+      if (testCode === undefined) await this.text(row, code, locale);
+    } catch (error) {
+      // Nothing reached the phone, so the next try must not wait out the resend cooldown.
+      await this.limits.releaseCooldown(phoneNumber).catch(() => undefined);
+      throw error;
+    }
+    this.metrics.codeSent();
+    return { ttlSeconds: Math.ceil(this.config.ttlMs / 1000) };
+  }
+
+  /** Inserts the new code, then retires older ones (only older: parallel sends leave the newest live). */
+  private async store(phoneNumber: string, code: string): Promise<OtpCode> {
     const now = new Date();
-    const expiresAt = new Date(now.getTime() + this.config.ttlMs);
-    await this.codes.update({ phoneNumber, consumedAt: IsNull(), invalidatedAt: IsNull() }, { invalidatedAt: now });
     const row = this.codes.create({
       phoneNumber,
       codeHash: hashCode(this.config.secret, phoneNumber, code),
       attempts: 0,
       createdAt: now,
-      expiresAt,
+      expiresAt: new Date(now.getTime() + this.config.ttlMs),
       consumedAt: null,
       invalidatedAt: null,
     });
     await this.codes.insert(row);
-    if (testCode === undefined) await this.text(row, code, locale);
-    this.metrics.codeSent();
-    return { expiresAt, ttlSeconds: Math.ceil(this.config.ttlMs / 1000) };
+    await this.codes.update(
+      { phoneNumber, id: LessThan(row.id), consumedAt: IsNull(), invalidatedAt: IsNull() },
+      { invalidatedAt: now },
+    );
+    return row;
   }
 
   private async text(row: OtpCode, code: string, locale: SmsLocale): Promise<void> {
@@ -58,20 +79,19 @@ export class OtpService {
     } catch (error) {
       // The code may never have reached the phone, so it must never be redeemable.
       await this.codes.update(row.id, { invalidatedAt: new Date() });
-      await this.limits.releaseCooldown(row.phoneNumber);
       throw error;
     }
   }
 
   /**
-   * Redeems the newest code for the phone. The attempt is counted by one conditional UPDATE
-   * before the comparison, and the code is consumed by another, so parallel requests can neither
-   * exceed the attempt cap nor redeem one code twice.
+   * Checks a code against the newest one for the phone without consuming it: the caller signs
+   * the user in and then calls consume(), so a failure in between (an outage) leaves the code
+   * usable for the retry. The attempt is counted by one conditional UPDATE before the
+   * comparison, so parallel guesses cannot exceed the attempt cap.
    */
-  async verify(phoneNumber: string, code: string): Promise<void> {
+  async check(phoneNumber: string, code: string): Promise<MatchedCode> {
     try {
-      await this.redeem(phoneNumber, code);
-      this.metrics.verification('success');
+      return await this.match(phoneNumber, code);
     } catch (error) {
       this.metrics.verification(
         error instanceof ProblemException && isVerificationResult(error.code) ? error.code : 'error',
@@ -80,7 +100,26 @@ export class OtpService {
     }
   }
 
-  private async redeem(phoneNumber: string, code: string): Promise<void> {
+  /**
+   * Spends a matched code with one conditional UPDATE: of parallel requests that matched the
+   * same code, exactly one gets here first; the others get otp_invalid.
+   */
+  async consume({ id, phoneNumber }: MatchedCode): Promise<void> {
+    const consumed = await this.codes
+      .createQueryBuilder()
+      .update()
+      .set({ consumedAt: new Date() })
+      .where('id = :id AND consumed_at IS NULL AND invalidated_at IS NULL', { id })
+      .execute();
+    if (!consumed.affected) {
+      this.metrics.verification('otp_invalid');
+      throw new ProblemException('otp_invalid');
+    }
+    this.metrics.verification('success');
+    await this.limits.recordSuccess(phoneNumber);
+  }
+
+  private async match(phoneNumber: string, code: string): Promise<MatchedCode> {
     if (code.length !== this.config.codeLength) {
       const message = `otp_code must be exactly ${this.config.codeLength} digits`;
       throw new ProblemException('validation_failed', { detail: message, errors: [{ field: 'otp_code', message }] });
@@ -100,19 +139,11 @@ export class OtpService {
     if (!counted.affected) {
       throw await this.rejection(phoneNumber, await this.codes.findOneBy({ id: latest.id }), now);
     }
-
     if (!(await this.matches(latest, code))) {
       await this.limits.recordWrongGuess(phoneNumber);
       throw new ProblemException('otp_invalid');
     }
-    const consumed = await this.codes
-      .createQueryBuilder()
-      .update()
-      .set({ consumedAt: new Date(now) })
-      .where('id = :id AND consumed_at IS NULL AND invalidated_at IS NULL', { id: latest.id })
-      .execute();
-    if (!consumed.affected) throw new ProblemException('otp_invalid');
-    await this.limits.recordSuccess(phoneNumber);
+    return { id: latest.id, phoneNumber };
   }
 
   /** Our own HMAC comparison, or, for providers that made the code (Twilio Verify), theirs. */
@@ -141,7 +172,14 @@ export class OtpService {
    */
   private async rejection(phoneNumber: string, row: OtpCode | null, now: number): Promise<ProblemException> {
     if (row && !row.consumedAt && !row.invalidatedAt) {
-      if (row.attempts >= this.config.maxAttempts) return new ProblemException('otp_attempts_exceeded');
+      if (row.attempts >= this.config.maxAttempts) {
+        // The way forward is a new code, which the resend cooldown allows from this long on.
+        const retryAfter = Math.max(
+          1,
+          Math.ceil((row.createdAt.getTime() + this.config.resendCooldownMs - now) / 1000),
+        );
+        return new ProblemException('otp_attempts_exceeded', { retryAfter });
+      }
       if (row.expiresAt.getTime() <= now) return new ProblemException('otp_expired');
     }
     await this.limits.recordWrongGuess(phoneNumber);

@@ -16,14 +16,14 @@ export interface SignIn {
 export class UsersService {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
 
-  /** The user who just proved they own `phoneNumber` (E.164), created on first sign-in. */
-  async signIn(phoneNumber: string): Promise<SignIn> {
-    const now = new Date();
+  /**
+   * The user who just proved they own `phoneNumber` (E.164), created on first sign-in. A user is
+   * new until a sign-in completes (recordSignIn sets `last_login`), so a sign-in that failed
+   * half-way is still reported as the first one when it is retried.
+   */
+  async findOrCreate(phoneNumber: string): Promise<SignIn> {
     const existing = await this.users.findOneBy({ phoneNumber });
-    if (existing) {
-      await this.users.update(existing.id, { lastLogin: now, isPhoneVerified: true });
-      return { user: { ...existing, lastLogin: now, isPhoneVerified: true }, isNewUser: false };
-    }
+    if (existing) return { user: existing, isNewUser: existing.lastLogin === null };
     const user = this.users.create({
       phoneNumber,
       username: phoneNumber,
@@ -31,17 +31,21 @@ export class UsersService {
       lastName: '',
       isPhoneVerified: true,
       isActive: true,
-      dateJoined: now,
-      lastLogin: now,
+      dateJoined: new Date(),
+      lastLogin: null,
     });
     try {
       await this.users.insert(user);
       return { user, isNewUser: true };
     } catch (error) {
-      // Two first sign-ins raced and the other one created the row: this one is a returning user.
-      if (isUniqueViolation(error)) return this.signIn(phoneNumber);
+      // Two first sign-ins raced and the other one created the row.
+      if (isUniqueViolation(error)) return this.findOrCreate(phoneNumber);
       throw error;
     }
+  }
+
+  async recordSignIn(id: number): Promise<void> {
+    await this.users.update(id, { lastLogin: new Date(), isPhoneVerified: true });
   }
 
   async getProfile(id: number): Promise<ProfileResponseDto> {

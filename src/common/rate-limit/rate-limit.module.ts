@@ -1,4 +1,4 @@
-import { Global, Inject, Module, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import Redis from 'ioredis';
 import { throttleConfig } from '../../config';
@@ -10,13 +10,26 @@ import { RedisRateLimitStore } from './redis-rate-limit.store';
 export const REDIS = Symbol('Redis');
 
 function connect(url: string): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     // Fail fast instead of queueing while disconnected: a limit check that waits is an outage too.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     commandTimeout: 1_000,
   });
+  // Without a listener ioredis prints a stack trace on every reconnection attempt; one line per
+  // distinct failure is enough, and recovery is logged too.
+  const logger = new Logger('Redis');
+  let lastError = '';
+  redis.on('error', (error: Error) => {
+    if (error.message !== lastError) logger.warn(`Redis unavailable: ${error.message}`);
+    lastError = error.message;
+  });
+  redis.on('ready', () => {
+    if (lastError) logger.log('Redis reachable again');
+    lastError = '';
+  });
+  return redis;
 }
 
 /** Provides the counters every limit shares: the throttler's per-IP ones and the OTP limits. */
