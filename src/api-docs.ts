@@ -77,12 +77,12 @@ function finish(document: OpenAPIObject): OpenAPIObject {
       const body = operation.requestBody;
       const schema = body && 'content' in body ? body.content['application/json']?.schema : undefined;
       if (schema && '$ref' in schema) requestSchemas.add(schema.$ref.split('/').pop()!);
+      const instance = `${instancePath(path, operation)}/`;
       for (const response of Object.values(operation.responses)) {
         const examples =
           response && 'content' in response ? response.content?.['application/problem+json']?.examples : undefined;
         for (const example of Object.values(examples ?? {})) {
-          if ('value' in example)
-            example.value = { ...(example.value as object), instance: `${instancePath(path, operation)}/` };
+          if ('value' in example) example.value = { ...(example.value as object), instance };
         }
       }
     }

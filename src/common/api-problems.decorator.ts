@@ -3,8 +3,12 @@ import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ERROR_CODES, type ErrorCode } from './errors/error-codes';
 import { ProblemDto } from './errors/problem.dto';
 
-/** Codes always answered with `Retry-After`; sms_delivery_failed carries it when the provider gave one. */
-const ALWAYS_RETRY_AFTER: ReadonlySet<ErrorCode> = new Set(['rate_limited', 'otp_resend_too_soon']);
+/** Codes always answered with `Retry-After` (every 429); sms_delivery_failed carries it when the provider gave one. */
+const ALWAYS_RETRY_AFTER: ReadonlySet<ErrorCode> = new Set([
+  'rate_limited',
+  'otp_resend_too_soon',
+  'otp_attempts_exceeded',
+]);
 const SOMETIMES_RETRY_AFTER: ReadonlySet<ErrorCode> = new Set(['sms_delivery_failed']);
 
 const FIELD_ERRORS: Partial<Record<ErrorCode, { field: string; message: string }[]>> = {

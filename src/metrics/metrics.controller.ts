@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Headers, Inject } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApiProblems } from '../common/api-problems.decorator';
@@ -22,6 +22,7 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiBearerAuth()
+  @ApiHeader({ name: 'authorization', required: false, description: 'Bearer METRICS_TOKEN, when one is set' })
   @ApiOperation({
     summary: 'Prometheus metrics',
     description:

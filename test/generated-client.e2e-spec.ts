@@ -1,0 +1,260 @@
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { runInThisContext } from 'node:vm';
+import ts from 'typescript';
+import { OpenApiConformance, type OpenApiDocument } from './helpers/openapi-conformance';
+import { createTestApp, type TestApp } from './helpers/test-app';
+
+/**
+ * What a user of the generated client writes: the seed's flow and a little more, typed by the
+ * generated `paths`. It is type-checked against the generated types, then run as it is.
+ */
+const FLOW = `
+import createClient from 'openapi-fetch';
+import type { components, paths } from './api';
+
+type Problem = components['schemas']['ProblemDto'];
+type User = components['schemas']['UserResponseDto'];
+
+export interface FlowResult {
+  sent: { phone_number: string; expires_in_seconds: number };
+  user: User;
+  isNewUser: boolean;
+  renamed: User;
+  sessionIds: string[];
+  refreshed: boolean;
+  logoutStatus: number;
+  wrongCode: { status: number; problem: Problem | undefined };
+}
+
+export async function seedFlow(
+  baseUrl: string,
+  phoneNumber: string,
+  codeFor: (e164: string) => string,
+  fetch: typeof globalThis.fetch,
+): Promise<FlowResult> {
+  const client = createClient<paths>({ baseUrl, fetch });
+
+  const sent = await client.POST('/api/auth/send-otp', { body: { phone_number: phoneNumber } });
+  if (!sent.data) throw new Error('send-otp failed: ' + JSON.stringify(sent.error));
+
+  const wrong = await client.POST('/api/auth/verify-otp', {
+    body: { phone_number: phoneNumber, otp_code: '0'.repeat(codeFor(sent.data.phone_number).length) },
+  });
+  const wrongProblem: Problem | undefined = wrong.error;
+
+  const verified = await client.POST('/api/auth/verify-otp', {
+    body: { phone_number: phoneNumber, otp_code: codeFor(sent.data.phone_number) },
+  });
+  if (!verified.data) throw new Error('verify-otp failed: ' + JSON.stringify(verified.error));
+  const { access, refresh } = verified.data.tokens;
+  const auth = { Authorization: 'Bearer ' + access };
+
+  const profile = await client.GET('/api/auth/profile', { headers: auth });
+  if (!profile.data) throw new Error('profile failed: ' + JSON.stringify(profile.error));
+
+  const renamed = await client.PATCH('/api/auth/profile', { headers: auth, body: { first_name: 'Ada' } });
+  if (!renamed.data) throw new Error('profile update failed: ' + JSON.stringify(renamed.error));
+
+  const sessions = await client.GET('/api/auth/sessions', { headers: auth });
+  if (!sessions.data) throw new Error('sessions failed: ' + JSON.stringify(sessions.error));
+
+  const pair = await client.POST('/api/auth/token/refresh', { body: { refresh } });
+  if (!pair.data) throw new Error('refresh failed: ' + JSON.stringify(pair.error));
+
+  const logout = await client.POST('/api/auth/logout', { body: { refresh: pair.data.refresh, scope: 'global' } });
+
+  return {
+    sent: { phone_number: sent.data.phone_number, expires_in_seconds: sent.data.expires_in_seconds },
+    user: profile.data.user,
+    isNewUser: verified.data.is_new_user,
+    renamed: renamed.data.user,
+    sessionIds: sessions.data.sessions.map((session) => session.id),
+    refreshed: pair.data.access !== access,
+    logoutStatus: logout.response.status,
+    wrongCode: { status: wrong.response.status, problem: wrongProblem },
+  };
+}
+
+/** Never called: the generated types must refuse these. */
+export function refusedByTheTypes(client: ReturnType<typeof createClient<paths>>, id: string): void {
+  // @ts-expect-error phone_number is required
+  void client.POST('/api/auth/send-otp', { body: {} });
+  // @ts-expect-error otp_code is a string
+  void client.POST('/api/auth/verify-otp', { body: { phone_number: '+12015550123', otp_code: 123456 } });
+  // @ts-expect-error no such route
+  void client.GET('/api/auth/users');
+  // @ts-expect-error the session id is a path parameter
+  void client.DELETE('/api/auth/sessions/{id}', {});
+  void client.DELETE('/api/auth/sessions/{id}', { params: { path: { id } } });
+  // @ts-expect-error scope is one of local, others, global
+  void client.POST('/api/auth/logout', { body: { refresh: 'x', scope: 'everywhere' } });
+  const code: Problem['code'] = 'otp_invalid';
+  // @ts-expect-error not a documented code
+  const unknownCode: Problem['code'] = 'otp_wrong';
+  void [code, unknownCode];
+}
+`;
+
+type SeedFlow = (
+  baseUrl: string,
+  phoneNumber: string,
+  codeFor: (e164: string) => string,
+  fetch: typeof globalThis.fetch,
+) => Promise<{
+  sent: { phone_number: string; expires_in_seconds: number };
+  user: Record<string, unknown>;
+  isNewUser: boolean;
+  renamed: Record<string, unknown>;
+  sessionIds: string[];
+  refreshed: boolean;
+  logoutStatus: number;
+  wrongCode: { status: number; problem?: { code: string } };
+}>;
+
+/**
+ * openapi-typescript's programmatic API, run by Node itself: the package and its dependencies are
+ * ES modules, which Jest's CommonJS runtime cannot load.
+ */
+async function generateTypes(document: unknown): Promise<string> {
+  const script = `
+    import openapiTS, { astToString } from 'openapi-typescript';
+    const chunks = [];
+    for await (const chunk of process.stdin) chunks.push(chunk);
+    process.stdout.write(astToString(await openapiTS(JSON.parse(Buffer.concat(chunks).toString()))));
+  `;
+  const child = promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: join(__dirname, '..'),
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  child.child.stdin?.end(JSON.stringify(document));
+  return (await child).stdout;
+}
+
+/** Virtual files beside this spec, so `openapi-fetch` resolves from the project's node_modules. */
+const ROOT = join(__dirname, '__generated-client__');
+
+/** Parsed lib and node_modules declarations, shared by the type-checks of this file. */
+const libraries = new Map<string, ts.SourceFile | undefined>();
+
+/** `tsc --noEmit --strict` over in-memory files; returns the formatted diagnostics. */
+function typeCheck(files: Record<string, string>, entry: string): string {
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2023,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
+    types: [],
+  };
+  const host = ts.createCompilerHost(options);
+  const { fileExists, readFile, getSourceFile, directoryExists } = host;
+  host.directoryExists = (dir) => dir === ROOT || (directoryExists?.call(host, dir) ?? true);
+  host.fileExists = (file) => file in files || fileExists.call(host, file);
+  host.readFile = (file) => files[file] ?? readFile.call(host, file);
+  host.getSourceFile = (file, language, ...rest) => {
+    if (file in files) return ts.createSourceFile(file, files[file], language);
+    if (!libraries.has(file)) libraries.set(file, getSourceFile.call(host, file, language, ...rest));
+    return libraries.get(file);
+  };
+  const program = ts.createProgram([entry], options, host);
+  return ts.formatDiagnostics(ts.getPreEmitDiagnostics(program), {
+    getCanonicalFileName: (file) => file,
+    getCurrentDirectory: () => dirname(ROOT),
+    getNewLine: () => '\n',
+  });
+}
+
+/** Compiles the flow to CommonJS and loads it the way Node loads a module. */
+function load(source: string): { seedFlow: SeedFlow } {
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2023, esModuleInterop: true },
+  });
+  const module = { exports: {} as { seedFlow: SeedFlow } };
+  const wrapper = runInThisContext(`(function (exports, require, module) {${outputText}\n})`) as (
+    exports: object,
+    load: NodeJS.Require,
+    module: object,
+  ) => void;
+  wrapper(module.exports, require, module);
+  return module.exports;
+}
+
+describe('a client generated from the OpenAPI document (openapi-typescript + openapi-fetch)', () => {
+  let t: TestApp;
+  let baseUrl: string;
+  let document: OpenApiDocument;
+  let types: string;
+
+  beforeAll(async () => {
+    t = await createTestApp('sqlite');
+    await t.app.listen(0, '127.0.0.1');
+    baseUrl = await t.app.getUrl();
+    const res = await fetch(`${baseUrl}/api/docs-json`);
+    expect(res.status).toBe(200);
+    document = (await res.json()) as OpenApiDocument;
+    types = await generateTypes(document);
+  });
+  afterAll(() => t.close());
+
+  it('generates types for every route and every problem code', () => {
+    for (const path of Object.keys(document.paths)) expect(types).toContain(`"${path}": {`);
+    expect(types).toContain('"application/problem+json": components["schemas"]["ProblemDto"] & {');
+    expect(types).toMatch(/code\?: "validation_failed" \| "invalid_phone_number" \| "phone_not_allowed"/);
+  });
+
+  it('type-checks a program that uses the generated types, including what they must refuse', () => {
+    const entry = join(ROOT, 'flow.ts');
+    const diagnostics = typeCheck({ [join(ROOT, 'api.d.ts')]: types, [entry]: FLOW }, entry);
+    expect(diagnostics).toBe('');
+  }, 60_000);
+
+  it('fails the type-check when the document loses a field a client relies on', async () => {
+    const broken = structuredClone(document) as OpenApiDocument & {
+      components: { schemas: Record<string, { properties: Record<string, unknown>; required: string[] }> };
+    };
+    delete broken.components.schemas.TokensDto.properties.refresh;
+    broken.components.schemas.TokensDto.required = ['access'];
+    const entry = join(ROOT, 'flow.ts');
+    const brokenTypes = await generateTypes(broken);
+    const diagnostics = typeCheck({ [join(ROOT, 'api.d.ts')]: brokenTypes, [entry]: FLOW }, entry);
+    expect(diagnostics).toContain("Property 'refresh' does not exist");
+  }, 60_000);
+
+  it('runs the seed flow against the listening app, every response matching the document', async () => {
+    const checker = new OpenApiConformance(document);
+    const mismatches: string[] = [];
+    const checkingFetch: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      const response = await fetch(request);
+      const text = await response.clone().text();
+      const isJson = /json/.test(response.headers.get('content-type') ?? '');
+      const observed = {
+        status: response.status,
+        headers: Object.fromEntries(response.headers),
+        body: isJson && text ? (JSON.parse(text) as unknown) : undefined,
+        text,
+      };
+      const mismatch = checker.check(request.method, request.url, observed);
+      if (mismatch) mismatches.push(mismatch);
+      return response;
+    };
+
+    const { seedFlow } = load(FLOW);
+    const result = await seedFlow(baseUrl, '+1 (201) 555-0180', (e164) => t.sms.lastCodeFor(e164), checkingFetch);
+
+    expect(mismatches).toEqual([]);
+    expect(result.sent).toEqual({ phone_number: '+12015550180', expires_in_seconds: 300 });
+    expect(result.wrongCode).toEqual({ status: 400, problem: expect.objectContaining({ code: 'otp_invalid' }) });
+    expect(result.isNewUser).toBe(true);
+    expect(result.user).toEqual(expect.objectContaining({ phone_number: '+12015550180', first_name: '' }));
+    expect(result.renamed).toEqual(expect.objectContaining({ id: result.user.id, first_name: 'Ada' }));
+    expect(result.sessionIds).toHaveLength(1);
+    expect(result.refreshed).toBe(true);
+    expect(result.logoutStatus).toBe(204);
+  });
+});
