@@ -1,11 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
-import request from 'supertest';
+import type request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter } from '../../src/app.setup';
 import { SmsSender } from '../../src/sms/sms-sender';
-import { createTestDatabase, type Dialect } from './databases';
+import { deleteRedisPrefix, parseBackend, testRedisUrl, uniqueRedisPrefix, type Backend } from './backends';
+import { createTestDatabase } from './databases';
+import { conformingRequest } from './openapi-conformance';
 import { RecordingSmsSender } from './recording-sms-sender';
 
 export interface TestApp {
@@ -13,6 +15,8 @@ export interface TestApp {
   http: () => ReturnType<typeof request>;
   sms: RecordingSmsSender;
   db: DataSource;
+  /** The app's REDIS_KEY_PREFIX when it keeps its counters in Redis; its keys are deleted on close. */
+  redisKeyPrefix?: string;
   close(): Promise<void>;
 }
 
@@ -21,6 +25,19 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Extra provider overrides on top of the recording SMS sender. */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  /**
+   * Keep the SMS adapter that SMS_PROVIDER selects instead of the recording fake, for tests
+   * against a local provider fake; `sms` then records nothing.
+   */
+  realSms?: boolean;
+  /**
+   * Keep the rate-limit counters in the Redis at TEST_REDIS_URL (as a `…+redis` backend does),
+   * under a key prefix of this app's own. `env` may still point REDIS_URL elsewhere, e.g. at a
+   * proxy in front of that Redis.
+   */
+  redis?: boolean;
+  /** Rewrites the throw-away database's URL before the app sees it, e.g. to go through a proxy. */
+  mapDatabaseUrl?: (url: string) => string;
 }
 
 /** Limits high enough that only the tests about limits ever meet one. */
@@ -42,33 +59,44 @@ const TEST_ENV: Record<string, string> = {
 
 /**
  * The real AppModule on a throw-away database, configured by the same configureApp() as main.ts,
- * with the SMS provider replaced by a recording fake.
+ * with the SMS provider replaced by a recording fake (unless `realSms`).
  */
-export async function createTestApp(dialect: Dialect, options: TestAppOptions = {}): Promise<TestApp> {
+export async function createTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
+  const { dialect, redis } = parseBackend(backend);
+  const redisKeyPrefix = redis || options.redis ? uniqueRedisPrefix() : undefined;
+  // Without Redis the counters live in memory, even if the shell running the tests exports REDIS_URL.
+  const redisEnv = redisKeyPrefix ? { REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: redisKeyPrefix } : { REDIS_URL: '' };
+  const cleanUpRedis = async () => {
+    if (redisKeyPrefix) await deleteRedisPrefix(redisKeyPrefix);
+  };
   const database = await createTestDatabase(dialect);
+  const databaseUrl = options.mapDatabaseUrl?.(database.url) ?? database.url;
   const sms = new RecordingSmsSender();
   const saved = { ...process.env };
-  Object.assign(process.env, TEST_ENV, { DATABASE_URL: database.url }, options.env);
+  Object.assign(process.env, TEST_ENV, { DATABASE_URL: databaseUrl }, redisEnv, options.env);
   try {
-    let builder = Test.createTestingModule({ imports: [AppModule] })
-      .overrideProvider(SmsSender)
-      .useValue(sms);
+    let builder = Test.createTestingModule({ imports: [AppModule] });
+    if (!options.realSms) builder = builder.overrideProvider(SmsSender).useValue(sms);
     builder = options.override?.(builder) ?? builder;
     const moduleRef = await builder.setLogger(false as never).compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), { logger: ['fatal'] });
     await configureApp(app);
     return {
       app,
-      http: () => request(app.getHttpServer()),
+      // Every response of every e2e suite is checked against the OpenAPI document (issue 8).
+      http: conformingRequest(app.getHttpServer()),
       sms,
       db: app.get(DataSource),
+      redisKeyPrefix,
       close: async () => {
         await app.close();
         await database.drop();
+        await cleanUpRedis();
       },
     };
   } catch (error) {
     await database.drop();
+    await cleanUpRedis();
     throw error;
   } finally {
     process.env = saved;

@@ -1,4 +1,4 @@
-import { dialects } from '../helpers/databases';
+import { backends } from '../helpers/backends';
 import { latestOtpRow } from '../helpers/db-rows';
 import { expectProblem } from '../helpers/problems';
 import { requestCode, wrongCode } from '../helpers/sign-in';
@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../helpers/test-app';
 
 const VERIFY = '/api/auth/verify-otp/';
 
-describe.each(dialects())('security: attempt cap per code on %s', (dialect) => {
+describe.each(backends())('security: attempt cap per code on %s', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp(dialect, { env: { OTP_MAX_ATTEMPTS: '3' } });

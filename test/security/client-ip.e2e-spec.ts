@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { dialects } from '../helpers/databases';
+import { backends } from '../helpers/backends';
 import { expectRateLimited } from '../helpers/problems';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
@@ -8,7 +8,7 @@ const HOUR_S = 3600;
 
 const randomIp = (): string => Array.from({ length: 4 }, () => randomInt(1, 255)).join('.');
 
-describe.each(dialects())('security: client IP for per-IP limits on %s', (dialect) => {
+describe.each(backends())('security: client IP for per-IP limits on %s', (dialect) => {
   describe('with TRUST_PROXY=false and OTP_IP_SEND_LIMIT=2', () => {
     let t: TestApp;
     beforeAll(async () => {

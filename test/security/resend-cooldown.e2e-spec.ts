@@ -1,4 +1,4 @@
-import { dialects } from '../helpers/databases';
+import { backends } from '../helpers/backends';
 import { otpRows } from '../helpers/db-rows';
 import { expectProblem } from '../helpers/problems';
 import { createTestApp, type TestApp } from '../helpers/test-app';
@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../helpers/test-app';
 const SEND = '/api/auth/send-otp/';
 const VERIFY = '/api/auth/verify-otp/';
 
-describe.each(dialects())('security: resend cooldown on %s', (dialect) => {
+describe.each(backends())('security: resend cooldown on %s', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp(dialect, { env: { OTP_RESEND_COOLDOWN: '60s' } });

@@ -1,4 +1,4 @@
-import { dialects } from '../helpers/databases';
+import { backends } from '../helpers/backends';
 import { latestOtpRow, otpRows } from '../helpers/db-rows';
 import { expectProblem, expectRateLimited } from '../helpers/problems';
 import { requestCode, wrongCode } from '../helpers/sign-in';
@@ -19,7 +19,7 @@ function useApp(dialect: Parameters<typeof createTestApp>[0], options: TestAppOp
   return () => t;
 }
 
-describe.each(dialects())('security: send caps on %s', (dialect) => {
+describe.each(backends())('security: send caps on %s', (dialect) => {
   describe('with OTP_PHONE_SEND_LIMIT=3 and no cooldown', () => {
     const app = useApp(dialect, { env: { OTP_PHONE_SEND_LIMIT: '3', OTP_RESEND_COOLDOWN: '0s' } });
 

@@ -1,0 +1,442 @@
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
+import { deleteRedisPrefix, productionBackendsAvailable, testRedisUrl, uniqueRedisPrefix } from '../helpers/backends';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases';
+import { TcpProxy } from '../helpers/tcp-proxy';
+import { AppProcess, type Answer } from './app-process';
+import { buildApp, type BuiltApp } from './build';
+import { SmsGateway } from './sms-gateway';
+
+/**
+ * Issue 5: two instances of the built app behind no load balancer at all, on one PostgreSQL
+ * database and one Redis prefix. Whatever protects users must hold whichever instance a request
+ * lands on. Each instance reaches the database through a TCP proxy of its own, so one can lose it.
+ */
+const SEND = '/api/auth/send-otp/';
+const VERIFY = '/api/auth/verify-otp/';
+const PROFILE = '/api/auth/profile/';
+const REFRESH = '/api/auth/token/refresh/';
+const LOGOUT = '/api/auth/logout/';
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+const secret = () => randomBytes(32).toString('hex');
+const METRICS_TOKEN = secret();
+
+let nextPhone = 3000;
+/** A fresh valid number per call (+12015553000, …). */
+const freshPhone = () => `+1201555${nextPhone++}`;
+let nextIp = 1;
+/** A client address of its own per call, so no test meets another's per-IP limits. */
+const freshIp = () => `198.51.100.${nextIp++}`;
+
+function expectProblem(res: Answer, status: number, code: string): void {
+  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+}
+
+/** Sends a code through `app` from a fresh IP and returns it as the gateway received it. */
+async function sendCode(app: AppProcess, gateway: SmsGateway, phone: string, ip = freshIp()): Promise<string> {
+  const res = await app.call('POST', SEND, { body: { phone_number: phone }, ip });
+  expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
+  return gateway.codeFor(phone);
+}
+
+interface Tokens {
+  access: string;
+  refresh: string;
+}
+
+async function signIn(send: AppProcess, verify: AppProcess, gateway: SmsGateway, phone: string): Promise<Tokens> {
+  const code = await sendCode(send, gateway, phone);
+  const res = await verify.call('POST', VERIFY, { body: { phone_number: phone, otp_code: code }, ip: freshIp() });
+  expect(res.status).toBe(200);
+  return res.body!.tokens as Tokens;
+}
+
+async function eventually(attempt: () => Promise<Answer>, status: number, withinMs = 10_000): Promise<Answer> {
+  const deadline = Date.now() + withinMs;
+  let last = await attempt();
+  while (last.status !== status && Date.now() < deadline) {
+    await sleep(100);
+    last = await attempt();
+  }
+  expect(last.status).toBe(status);
+  return last;
+}
+
+/** A GET on a connection of its own (no keep-alive pool): does the process still accept new ones? */
+function freshConnection(url: string): Promise<number | 'refused'> {
+  return new Promise((resolve) => {
+    const req = httpRequest(`${url}/health/live`, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve('refused'));
+    req.end();
+  });
+}
+
+/** A sample's value from Prometheus text, 0 when absent. */
+function sample(metrics: string, name: string, labels: Record<string, string> = {}): number {
+  const total = metrics
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .filter((line) => Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`)))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return total;
+}
+
+const suite = productionBackendsAvailable() ? describe : describe.skip;
+
+suite('two instances on one PostgreSQL and one Redis', () => {
+  let built: BuiltApp;
+  let database: TestDatabase;
+  let db: Client;
+  const redisPrefix = uniqueRedisPrefix();
+  const proxies: TcpProxy[] = [];
+  let gateway: SmsGateway;
+  let a: AppProcess;
+  let b: AppProcess;
+
+  beforeAll(async () => {
+    built = await buildApp();
+    database = await createTestDatabase('postgres');
+    db = new Client({ connectionString: database.url });
+    await db.connect();
+    gateway = await SmsGateway.start();
+    const env = {
+      NODE_ENV: 'production',
+      REDIS_URL: testRedisUrl(),
+      REDIS_KEY_PREFIX: redisPrefix,
+      JWT_SECRET: secret(),
+      OTP_SECRET: secret(),
+      SMS_PROVIDER: 'webhook',
+      SMS_WEBHOOK_URL: gateway.url,
+      SMS_WEBHOOK_SECRET: secret(),
+      METRICS_TOKEN,
+      TRUST_PROXY: 'true',
+      LOG_LEVEL: 'info',
+      DATABASE_POOL_SIZE: '5',
+      DATABASE_CONNECT_TIMEOUT: '1s',
+      OTP_RESEND_COOLDOWN: '1s',
+      OTP_PHONE_SEND_LIMIT: '2',
+      OTP_IP_SEND_LIMIT: '4',
+      REFRESH_REUSE_GRACE: '0s',
+      THROTTLE_LIMIT: '10000',
+      SHUTDOWN_TIMEOUT: `${SHUTDOWN_TIMEOUT_MS / 1000}s`,
+    };
+    for (let i = 0; i < 2; i++) proxies.push(await TcpProxy.forUrl(database.url));
+    // Both at once on the empty database: the migration lock decides who migrates.
+    a = AppProcess.start('a', built.main, { ...env, DATABASE_URL: proxies[0].urlThrough(database.url) });
+    b = AppProcess.start('b', built.main, { ...env, DATABASE_URL: proxies[1].urlThrough(database.url) });
+    await Promise.all([a.ready(), b.ready()]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await AppProcess.killAll();
+    await Promise.all(proxies.map((proxy) => proxy.close()));
+    await gateway?.close();
+    await db?.end();
+    await database?.drop();
+    await deleteRedisPrefix(redisPrefix);
+    built?.remove();
+  }, 30_000);
+
+  afterEach(() => {
+    proxies.forEach((proxy) => proxy.restore());
+    gateway.delayMs = 0;
+  });
+
+  it('boots both on an empty database at once: each migration ran exactly once and both are ready', async () => {
+    const { rows } = await db.query<{ name: string }>('SELECT name FROM migrations ORDER BY id');
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows.map((row) => row.name)).size).toBe(rows.length);
+    expect(a.url).not.toBe(b.url);
+    expect((await a.call('GET', '/health/ready')).status).toBe(200);
+    expect((await b.call('GET', '/health/ready')).status).toBe(200);
+  });
+
+  describe('one set of rules, whichever instance answers', () => {
+    it('verifies through B a code sent through A', async () => {
+      const phone = freshPhone();
+      const code = await sendCode(a, gateway, phone);
+
+      const res = await b.call('POST', VERIFY, { body: { phone_number: phone, otp_code: code }, ip: freshIp() });
+
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ user: { phone_number: phone }, is_new_user: true });
+    });
+
+    it('holds the resend cooldown across A and B: an immediate resend through B gets otp_resend_too_soon and no SMS', async () => {
+      const phone = freshPhone();
+      await sendCode(a, gateway, phone);
+
+      const res = await b.call('POST', SEND, { body: { phone_number: phone }, ip: freshIp() });
+
+      expectProblem(res, 429, 'otp_resend_too_soon');
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(gateway.countFor(phone)).toBe(1);
+    });
+
+    it('holds the per-phone cap across A and B (OTP_PHONE_SEND_LIMIT=2): the third send, wherever it lands, is refused', async () => {
+      const phone = freshPhone();
+      await sendCode(a, gateway, phone);
+      await sleep(1_100);
+      await sendCode(b, gateway, phone);
+      await sleep(1_100);
+
+      const third = await a.call('POST', SEND, { body: { phone_number: phone }, ip: freshIp() });
+      const fourth = await b.call('POST', SEND, { body: { phone_number: phone }, ip: freshIp() });
+
+      expectProblem(third, 429, 'rate_limited');
+      expectProblem(fourth, 429, 'rate_limited');
+      expect(gateway.countFor(phone)).toBe(2);
+    });
+
+    it('signs in once when one code is verified in parallel on A and B', async () => {
+      const phone = freshPhone();
+      const code = await sendCode(a, gateway, phone);
+      const ip = freshIp();
+
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? b : a).call('POST', VERIFY, { body: { phone_number: phone, otp_code: code }, ip }),
+        ),
+      );
+
+      expect(answers.filter((res) => res.status === 200)).toHaveLength(1);
+      for (const res of answers.filter((r) => r.status !== 200)) {
+        expect(['otp_invalid', 'otp_attempts_exceeded']).toContain(res.body?.code);
+      }
+      const { rows } = await db.query(
+        'SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.phone_number = $1',
+        [phone],
+      );
+      expect(rows).toHaveLength(1);
+    });
+
+    it('detects on B a refresh token already rotated on A, and revokes the session', async () => {
+      const first = await signIn(a, b, gateway, freshPhone());
+      const rotated = await a.call('POST', REFRESH, { body: { refresh: first.refresh } });
+      expect(rotated.status).toBe(200);
+
+      const replay = await b.call('POST', REFRESH, { body: { refresh: first.refresh } });
+
+      expectProblem(replay, 401, 'refresh_token_reused');
+      // The whole session is gone: even the newest tokens stop working, on either instance.
+      expect((await a.call('POST', REFRESH, { body: { refresh: rotated.body!.refresh as string } })).status).toBe(401);
+      expect((await b.call('GET', PROFILE, { token: rotated.body!.access as string })).status).toBe(401);
+    });
+
+    it('rejects on B an access token whose session was logged out on A', async () => {
+      const tokens = await signIn(b, a, gateway, freshPhone());
+      expect((await b.call('GET', PROFILE, { token: tokens.access })).status).toBe(200);
+
+      expect((await a.call('POST', LOGOUT, { body: { refresh: tokens.refresh } })).status).toBe(204);
+
+      expectProblem(await b.call('GET', PROFILE, { token: tokens.access }), 401, 'unauthorized');
+    });
+
+    it('counts one client’s send-otp requests to A and B against one per-IP limit (OTP_IP_SEND_LIMIT=4)', async () => {
+      const ip = freshIp();
+      for (const app of [a, b, a, b]) {
+        expect((await app.call('POST', SEND, { body: { phone_number: freshPhone() }, ip })).status).toBe(200);
+      }
+
+      const fifth = await a.call('POST', SEND, { body: { phone_number: freshPhone() }, ip });
+      const sixth = await b.call('POST', SEND, { body: { phone_number: freshPhone() }, ip });
+
+      expectProblem(fifth, 429, 'rate_limited');
+      expectProblem(sixth, 429, 'rate_limited');
+      expect(Number(fifth.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Another client is not affected.
+      expect((await a.call('POST', SEND, { body: { phone_number: freshPhone() }, ip: freshIp() })).status).toBe(200);
+    });
+  });
+
+  describe('health probes', () => {
+    it('answers /health/live and /health/ready 200 on both', async () => {
+      for (const app of [a, b]) {
+        expect((await app.call('GET', '/health/live')).status).toBe(200);
+        expect((await app.call('GET', '/health/ready')).status).toBe(200);
+      }
+    });
+
+    it('takes only A out of rotation while A cannot reach the database: ready 503 on A, 200 on B, live 200, back on its own', async () => {
+      proxies[0].cut();
+
+      expect((await a.call('GET', '/health/ready')).status).toBe(503);
+      expect((await a.call('GET', '/health/live')).status).toBe(200);
+      expect((await b.call('GET', '/health/ready')).status).toBe(200);
+      const send = await a.call('POST', SEND, { body: { phone_number: freshPhone() }, ip: freshIp() });
+      expectProblem(send, 503, 'service_unavailable');
+      expect(send.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+      expect(send.text).not.toMatch(/\n\s+at |node_modules|ECONN|terminated/);
+
+      proxies[0].restore();
+
+      await eventually(() => a.call('GET', '/health/ready'), 200);
+      await eventually(() => a.call('POST', SEND, { body: { phone_number: freshPhone() }, ip: freshIp() }), 200);
+    });
+  });
+
+  describe('structured logs', () => {
+    it('writes only JSON lines to stdout, one "request completed" per request with reqId, method, route, status and durationMs', async () => {
+      await a.call('GET', '/health/live');
+      await sleep(100);
+
+      for (const app of [a, b]) {
+        const completed = app.jsonLogs().filter((line) => line.msg === 'request completed');
+        expect(completed.length).toBeGreaterThan(0);
+        for (const line of completed) {
+          expect(line).toMatchObject({
+            level: expect.any(Number),
+            time: expect.any(String),
+            reqId: expect.any(String),
+            method: expect.stringMatching(/^[A-Z]+$/),
+            route: expect.any(String),
+            status: expect.any(Number),
+            durationMs: expect.any(Number),
+          });
+        }
+      }
+      const sends = a.jsonLogs().filter((line) => line.msg === 'request completed' && line.method === 'POST');
+      expect(sends.map((line) => line.route)).toContain('/api/auth/send-otp');
+    });
+
+    it('echoes an incoming X-Request-Id and logs it; makes one up when there is none', async () => {
+      const id = `cluster-${randomBytes(8).toString('hex')}`;
+      const given = await b.call('GET', '/health/live', { headers: { 'X-Request-Id': id } });
+      const made = await b.call('GET', '/health/live');
+      await sleep(100);
+
+      expect(given.headers.get('x-request-id')).toBe(id);
+      expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const logged = b.jsonLogs().filter((line) => line.msg === 'request completed');
+      expect(logged).toContainEqual(expect.objectContaining({ reqId: id, route: '/health/live', status: 200 }));
+      expect(logged).toContainEqual(expect.objectContaining({ reqId: made.headers.get('x-request-id') }));
+    });
+
+    it('logs no code, no token and no unmasked phone number during a whole sign-in, across both instances', async () => {
+      const phone = freshPhone();
+      const logsBefore = { a: a.stdout.length + a.stderr.length, b: b.stdout.length + b.stderr.length };
+      const code = await sendCode(a, gateway, phone);
+      const wrong = code.replace(/\d/g, (digit) => String((Number(digit) + 1) % 10));
+      await b.call('POST', VERIFY, { body: { phone_number: phone, otp_code: wrong }, ip: freshIp() });
+      const verified = await b.call('POST', VERIFY, { body: { phone_number: phone, otp_code: code }, ip: freshIp() });
+      const tokens = verified.body!.tokens as Tokens;
+      await a.call('GET', PROFILE, { token: tokens.access });
+      await b.call('PATCH', PROFILE, { token: tokens.access, body: { first_name: 'Ada' } });
+      const refreshed = await a.call('POST', REFRESH, { body: { refresh: tokens.refresh } });
+      await b.call('POST', LOGOUT, { body: { refresh: refreshed.body!.refresh as string } });
+      await sleep(200);
+
+      const written = [
+        ...a.stdout.concat(a.stderr).slice(logsBefore.a),
+        ...b.stdout.concat(b.stderr).slice(logsBefore.b),
+      ].join('\n');
+      expect(written).toContain('request completed');
+      const secrets = {
+        code,
+        wrong,
+        phone,
+        nationalNumber: phone.slice(2),
+        access: tokens.access,
+        refresh: tokens.refresh,
+        newAccess: refreshed.body!.access as string,
+        newRefresh: refreshed.body!.refresh as string,
+      };
+      for (const [name, value] of Object.entries(secrets)) {
+        const pattern = new RegExp(`(^|\\D)${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\D|$)`);
+        expect({ name, found: pattern.test(written) }).toEqual({ name, found: false });
+      }
+      // Nothing shaped like a JWT at all.
+      expect(written).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+/);
+    });
+  });
+
+  describe('metrics', () => {
+    it('requires the METRICS_TOKEN bearer token: 401 without it or with a wrong one', async () => {
+      expectProblem(await a.call('GET', '/metrics'), 401, 'unauthorized');
+      expectProblem(await a.call('GET', '/metrics', { token: secret() }), 401, 'unauthorized');
+    });
+
+    it('counts the sign-in funnel and HTTP latency by route and status on the instance that served it', async () => {
+      const scrape = async () => {
+        const res = await a.call('GET', '/metrics', { token: METRICS_TOKEN });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+        return res.text;
+      };
+      const before = await scrape();
+      const phone = freshPhone();
+      const code = await sendCode(a, gateway, phone);
+      const wrong = code.replace(/\d/g, (digit) => String((Number(digit) + 1) % 10));
+      await a.call('POST', VERIFY, { body: { phone_number: phone, otp_code: wrong }, ip: freshIp() });
+      await a.call('POST', VERIFY, { body: { phone_number: phone, otp_code: code }, ip: freshIp() });
+      const after = await scrape();
+
+      const delta = (name: string, labels?: Record<string, string>) =>
+        sample(after, name, labels) - sample(before, name, labels);
+      expect(delta('otp_codes_sent_total')).toBe(1);
+      expect(delta('otp_verifications_total', { result: 'otp_invalid' })).toBe(1);
+      expect(delta('otp_verifications_total', { result: 'success' })).toBe(1);
+      expect(delta('sign_ins_total', { kind: 'new_user' })).toBe(1);
+      expect(delta('sms_provider_duration_seconds_count', { outcome: 'ok' })).toBe(1);
+      expect(
+        delta('http_request_duration_seconds_count', { method: 'POST', route: '/api/auth/send-otp', status: '200' }),
+      ).toBe(1);
+      expect(
+        delta('http_request_duration_seconds_count', { method: 'POST', route: '/api/auth/verify-otp', status: '400' }),
+      ).toBe(1);
+      expect(after).toMatch(
+        /^http_request_duration_seconds_bucket\{le="[\d.+Inf]+",method="POST",route="\/api\/auth\/verify-otp",status="200"\}/m,
+      );
+    });
+  });
+
+  describe('graceful shutdown', () => {
+    it('on SIGTERM stops accepting, completes all 50 requests in flight, and exits 0 within SHUTDOWN_TIMEOUT', async () => {
+      gateway.delayMs = 1_500;
+      const start = gateway.received.length;
+      const phones = Array.from({ length: 50 }, () => freshPhone());
+      const inFlight = phones.map((phone) =>
+        a.call('POST', SEND, { body: { phone_number: phone }, ip: freshIp() }).catch((error: Error) => error),
+      );
+      // Every one of them is inside A, waiting on the (slow) SMS gateway.
+      await gateway.waitForCount(start + 50);
+
+      const signalledAt = Date.now();
+      a.signal('SIGTERM');
+      let accepting: number | 'refused' = 200;
+      while (accepting !== 'refused' && Date.now() - signalledAt < 3_000) {
+        accepting = await freshConnection(a.url);
+        if (accepting !== 'refused') await sleep(20);
+      }
+      const answers = await Promise.all(inFlight);
+      const exit = await a.exited;
+
+      expect(accepting).toBe('refused');
+      expect(answers.filter((res) => res instanceof Error)).toEqual([]);
+      for (const res of answers as Answer[]) {
+        expect({ status: res.status, message: res.body?.message }).toEqual({
+          status: 200,
+          message: 'OTP sent successfully',
+        });
+      }
+      expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+      expect(exit.at - signalledAt).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+      // It waited for the slow sends rather than dropping them.
+      expect(exit.at - signalledAt).toBeGreaterThanOrEqual(1_000);
+      expect(a.jsonLogs().some((line) => String(line.msg).includes('SIGTERM received'))).toBe(true);
+      // B serves on, and the codes A texted while draining work there.
+      const res = await b.call('POST', VERIFY, {
+        body: { phone_number: phones[0], otp_code: gateway.codeFor(phones[0]) },
+        ip: freshIp(),
+      });
+      expect(res.status).toBe(200);
+    });
+  });
+});

@@ -1,0 +1,157 @@
+import { createServer, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Redis from 'ioredis';
+import request from 'supertest';
+import { backends, connectTestRedis, keysUnder, testRedisUrl, type Backend } from './helpers/backends';
+import { latestOtpRow, otpRows } from './helpers/db-rows';
+import { expectProblem } from './helpers/problems';
+import { requestCode, signIn } from './helpers/sign-in';
+import { TcpProxy } from './helpers/tcp-proxy';
+import { createTestApp, type TestApp } from './helpers/test-app';
+
+const SEND = '/api/auth/send-otp/';
+const VERIFY = '/api/auth/verify-otp/';
+const PROFILE = '/api/auth/profile/';
+
+const withRedis = backends().filter((backend) => backend.endsWith('+redis'));
+const suite = withRedis.length ? describe.each(withRedis) : describe.skip.each<Backend>(['sqlite+redis']);
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Status-only requests for probes, not checked against the OpenAPI document (the readiness tests are). */
+const probe = (t: TestApp) => request(t.app.getHttpServer());
+
+/** Asserts the fail-closed answer: 503 service_unavailable with a whole-seconds Retry-After. */
+function expectUnavailable(res: Parameters<typeof expectProblem>[0]): void {
+  expectProblem(res, 503, 'service_unavailable');
+  expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+}
+
+/** Retries `attempt` every 100 ms until it answers `status`, for at most `withinMs`. */
+async function eventually(attempt: () => Promise<{ status: number }>, status: number, withinMs = 8_000) {
+  const deadline = Date.now() + withinMs;
+  let last = await attempt();
+  while (last.status !== status && Date.now() < deadline) {
+    await sleep(100);
+    last = await attempt();
+  }
+  expect(last.status).toBe(status);
+  return last;
+}
+
+suite('Redis as the shared rate-limit store on %s', (backend) => {
+  describe('with Redis reachable', () => {
+    let t: TestApp;
+    let redis: Redis;
+    beforeAll(async () => {
+      t = await createTestApp(backend, { env: { OTP_RESEND_COOLDOWN: '60s' } });
+      redis = connectTestRedis();
+    });
+    afterAll(async () => {
+      redis?.disconnect();
+      await t?.close();
+    });
+
+    it('keeps the per-IP, per-phone and service-wide counters in Redis under REDIS_KEY_PREFIX, each with an expiry', async () => {
+      const phone = '+12015550160';
+      await t.http().post(SEND).send({ phone_number: phone }).expect(200);
+
+      const prefix = `${t.redisKeyPrefix}rate:`;
+      const keys = await keysUnder(redis, prefix);
+      expect(keys.map((key) => key.slice(prefix.length))).toEqual(
+        expect.arrayContaining([
+          `otp:cooldown:${phone}`,
+          `otp:send:hour:${phone}`,
+          `otp:send:day:${phone}`,
+          'otp:send:budget',
+          expect.stringMatching(/^throttle:default:/),
+          expect.stringMatching(/^throttle:otp-send:/),
+        ]),
+      );
+      // Expiry is Redis's own: no counter outlives its window, and no process keeps a timer per hit.
+      for (const key of keys) expect(await redis.pttl(key)).toBeGreaterThan(0);
+      await expect(redis.get(`${prefix}otp:send:hour:${phone}`)).resolves.toBe('1');
+    });
+
+    it('answers /health/ready 200 with Redis among the checks', async () => {
+      const res = await t.http().get('/health/ready').expect(200);
+      expect(res.body.details).toHaveProperty('redis.status', 'up');
+      expect(res.body.details).toHaveProperty('database.status', 'up');
+    });
+  });
+
+  describe('with REDIS_URL pointing at a closed port', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(backend, { env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } });
+    });
+    afterAll(() => t?.close());
+
+    it('still boots and answers /health/live 200, but /health/ready 503', async () => {
+      await t.http().get('/health/live').expect(200);
+      expectProblem(await t.http().get('/health/ready'), 503, 'service_unavailable');
+    });
+
+    it('fails send-otp closed: 503 service_unavailable with Retry-After, no SMS, no code stored', async () => {
+      const phone = '+12015550161';
+
+      const res = await t.http().post(SEND).send({ phone_number: phone });
+
+      expectUnavailable(res);
+      expect(t.sms.attempted).toEqual([]);
+      expect(await otpRows(t.db, phone)).toEqual([]);
+    });
+
+    it('fails verify-otp closed: 503 service_unavailable with Retry-After, so guessing is never unguarded', async () => {
+      for (let i = 0; i < 5; i++) {
+        expectUnavailable(await t.http().post(VERIFY).send({ phone_number: '+12015550162', otp_code: '123456' }));
+      }
+    });
+  });
+
+  describe('with Redis cut off after boot (through a TCP proxy)', () => {
+    let t: TestApp;
+    let proxy: TcpProxy;
+    beforeAll(async () => {
+      proxy = await TcpProxy.forUrl(testRedisUrl());
+      t = await createTestApp(backend, { redis: true, env: { REDIS_URL: proxy.urlThrough(testRedisUrl()) } });
+    });
+    afterAll(async () => {
+      await t?.close();
+      await proxy?.close();
+    });
+
+    it('refuses send-otp and verify-otp with 503 and texts nothing, while the profile and refresh keep working; the code still works once Redis is back', async () => {
+      const { tokens } = await signIn(t, '+12015550163');
+      const phone = '+12015550164';
+      const code = await requestCode(t, phone);
+      const attempted = t.sms.attempted.length;
+
+      proxy.cut();
+
+      expectUnavailable(await t.http().post(SEND).send({ phone_number: phone }));
+      expectUnavailable(await t.http().post(SEND).send({ phone_number: '+12015550165' }));
+      expectUnavailable(await t.http().post(VERIFY).send({ phone_number: phone, otp_code: code }));
+      expect(t.sms.attempted).toHaveLength(attempted);
+      // The refused verify never reached the code: not counted, not consumed.
+      expect(await latestOtpRow(t.db, phone)).toMatchObject({ attempts: 0, consumed_at: null });
+      await probe(t).get('/health/ready').expect(503);
+      const profile = await t.http().get(PROFILE).set('Authorization', `Bearer ${tokens.access}`);
+      expect(profile.status).toBe(200);
+      expect(profile.body.user.phone_number).toBe('+12015550163');
+      await t.http().post('/api/auth/token/refresh/').send({ refresh: tokens.refresh }).expect(200);
+
+      proxy.restore();
+
+      await eventually(() => t.http().post(VERIFY).send({ phone_number: phone, otp_code: code }), 200);
+      await t.http().get('/health/ready').expect(200);
+    });
+  });
+});
