@@ -21,7 +21,11 @@ import { runMigrations, typeOrmOptions } from './config/typeorm.options';
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configNamespaces }),
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
-      useFactory: (config: ConfigType<typeof databaseConfig>) => typeOrmOptions(config),
+      useFactory: (config: ConfigType<typeof databaseConfig>) => ({
+        ...typeOrmOptions(config),
+        retryAttempts: config.connectRetries,
+        retryDelay: 2_000,
+      }),
       // TypeORM's own migrationsRun has no lock; runMigrations() takes one on PostgreSQL.
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource({ ...options!, migrationsRun: false }).initialize();

@@ -19,6 +19,8 @@ export const databaseConfig = registerAs('database', () => ({
   migrationsRun: envBool('DATABASE_MIGRATIONS_RUN', true),
   /** PostgreSQL pool: connections per instance, and how long to wait for one or for a statement. */
   poolSize: envInt('DATABASE_POOL_SIZE', 10, { min: 1, max: 1000 }),
+  /** Connection attempts at boot before giving up (2 s apart), for a database still starting. */
+  connectRetries: envInt('DATABASE_CONNECT_RETRIES', 5, { max: 100 }),
   connectTimeoutMs: envDuration('DATABASE_CONNECT_TIMEOUT', '5s'),
   statementTimeoutMs: envDuration('DATABASE_STATEMENT_TIMEOUT', '10s'),
 }));

@@ -55,6 +55,8 @@ const TEST_ENV: Record<string, string> = {
   OTP_PHONE_FAILURE_LIMIT: '10000',
   OTP_MAX_CONSECUTIVE_FAILURES: '10000',
   LOG_LEVEL: 'error',
+  // A boot that fails on purpose must not leave TypeORM retrying against a dropped database.
+  DATABASE_CONNECT_RETRIES: '0',
 };
 
 /**
