@@ -28,7 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Databases, checkPostgres, checkRedis } from './backends.mjs';
 import { APP_MAIN, ROOT, readConfig } from './config.mjs';
 import { formatProfile, summariseProfile } from './cpuprofile.mjs';
-import { runLoad } from './drive.mjs';
+import { LoadGenerator } from './drive.mjs';
 import { PhoneAllocator, checkPhoneSample, phoneAt } from './phones.mjs';
 import { canPin, killAllNow, memoryOf, stopAll, stopProcess, tail } from './processes.mjs';
 import { analyse, formatResults, median } from './report.mjs';
@@ -44,7 +44,7 @@ const resultsDir = resolve(ROOT, 'bench/results');
 const databases = new Databases({ runId, tmpDir, pgUrl: config.pgUrl, redisUrl: config.redisUrl });
 const servers = new Servers({ config, databases, tmpDir });
 const phones = new PhoneAllocator();
-const loadContext = { tmpDir, cpu: config.pin ? config.loadCpu : undefined };
+const loader = new LoadGenerator({ tmpDir, cpu: config.pin ? config.loadCpu : undefined });
 const clock = Date.now();
 
 const log = (message) => console.log(`[${String(Math.round((Date.now() - clock) / 1000)).padStart(4)} s] ${message}`);
@@ -55,12 +55,12 @@ const describe = (r) =>
 
 const GET = (path, headers = {}) => ({ method: 'GET', path, headers });
 const POST = (path) => ({ method: 'POST', path, headers: { 'content-type': 'application/json' } });
-const WARMUP_CODES_PER_SECOND = 1_500;
 const MAX_CODES_PER_ROUND = 300_000;
-// Round pools hold this many times what the warm-up rate would spend (a cold warm-up runs slow);
-// the app's codes cost a send-otp each, the baseline's only a row.
-const APP_POOL_MARGIN = 2;
-const BASELINE_POOL_MARGIN = 4;
+// Codes for the warm-up (it ends early if they run out), and per round `margin` times what the
+// warm-up's rate would spend, as a cold warm-up runs slow. The app's codes cost a send-otp each,
+// the baseline's only a row.
+const APP_POOLS = { warmupPerSecond: 500, margin: 2 };
+const BASELINE_POOLS = { warmupPerSecond: 5_000, margin: 4 };
 const PHONES_PER_SECOND = 25_000;
 
 // ---- scenarios ---------------------------------------------------------------------------------
@@ -104,21 +104,20 @@ function sendTarget(meta, srv) {
  * POST verify-otp with a fresh valid code per request. A pool of codes for the warm-up, and after
  * it, sized by the warm-up's rate, one pool per round; a round that spends its pool ends early.
  */
-function verifyTarget(meta, srv, issue, { rounds, duration, margin = APP_POOL_MARGIN, onIssued }) {
+function verifyTarget(meta, srv, issue, { rounds, duration, pool = APP_POOLS, onIssued }) {
   const pools = [];
   return measurement(meta, srv, {
     seed: async () => {
-      pools.push(await timedIssue(meta.id, issue, Math.ceil(WARMUP_CODES_PER_SECOND * config.warmup) + 200));
+      pools.push(await timedIssue(meta.id, issue, Math.ceil(pool.warmupPerSecond * config.warmup) + 200));
     },
     afterWarmup: async (warmup) => {
-      const perRound = Math.min(MAX_CODES_PER_ROUND, Math.ceil(warmup.rps * duration * margin) + 200);
+      const perRound = Math.min(MAX_CODES_PER_ROUND, Math.ceil(warmup.rps * duration * pool.margin) + 200);
       const all = await timedIssue(meta.id, issue, perRound * rounds);
       for (let i = 0; i < rounds; i++) pools.push(all.slice(i * perRound, (i + 1) * perRound));
       await onIssued?.();
     },
     spec: (runDuration) => {
-      const pairsFile = join(tmpDir, `${meta.id.replace(/\W/g, '_')}-${pools.length}.pairs.json`);
-      writeFileSync(pairsFile, JSON.stringify(pools.shift()));
+      const pairsFile = loader.writePairs(`${meta.id.replace(/\W/g, '_')}-${pools.length}`, pools.shift());
       return { url: srv.url, ...POST('/api/auth/verify-otp/'), mode: 'pairs', duration: runDuration, pairsFile };
     },
   });
@@ -155,7 +154,7 @@ async function appVerify(backend, name, rounds, duration) {
       phoneStart: phones.take(count),
       count,
       connections: config.connections,
-      loadContext,
+      loader,
     });
   return verifyTarget({ id: `${backend}/verify-otp/app`, backend, scenario: 'verify-otp', server: 'app' }, srv, issue, {
     rounds,
@@ -203,7 +202,7 @@ async function prepare() {
         servers.baseline('b4', backend, `${backend}_b4`).then((b4) => {
           const issue = (count) => seedBaselineCodes(b4.databaseUrl, phones.take(count), count);
           const meta = { id: `${backend}/verify-otp/B4`, backend, scenario: 'verify-otp', server: 'B4' };
-          return [verifyTarget(meta, b4, issue, { rounds, duration, margin: BASELINE_POOL_MARGIN })];
+          return [verifyTarget(meta, b4, issue, { rounds, duration, pool: BASELINE_POOLS })];
         }),
       );
     }
@@ -227,7 +226,7 @@ async function prepare() {
 }
 
 async function load(target, duration) {
-  return runLoad({ connections: config.connections, ...(await target.spec(duration)) }, loadContext);
+  return loader.run({ connections: config.connections, ...(await target.spec(duration)) });
 }
 
 /** A warm-up that mostly failed means the harness, not the server, is wrong: stop and say why. */
@@ -273,32 +272,31 @@ async function measureRss(backend) {
   const sampler = setInterval(() => samples.push({ atS: (Date.now() - begin) / 1000, ...memoryOf(srv.pid) }), 1_000);
   let result;
   try {
-    result = await runLoad(
-      {
-        url: srv.url,
-        ...POST('/api/auth/send-otp/'),
-        connections: config.connections,
-        duration: config.rssDuration,
-        mode: 'send',
-        phoneStart: phones.take(count),
-        phoneCount: count,
-      },
-      loadContext,
-    );
+    result = await loader.run({
+      url: srv.url,
+      ...POST('/api/auth/send-otp/'),
+      connections: config.connections,
+      duration: config.rssDuration,
+      mode: 'send',
+      phoneStart: phones.take(count),
+      phoneCount: count,
+    });
   } finally {
     clearInterval(sampler);
   }
   // One RSS reading lands anywhere in a GC cycle: take the median of the readings within ±5 s of
   // the 30 s mark (a third of the run) and over the last 10 s.
-  const half = Math.min(5, config.rssDuration / 18);
+  const half = Math.max(1, Math.min(5, config.rssDuration / 18));
   const earlyAt = config.rssDuration / 3;
   const around = (mark, from, to) => {
-    const inside = samples.filter((s) => s.atS >= from && s.atS <= to);
+    const nearest = [...samples].sort((a, b) => Math.abs(a.atS - mark) - Math.abs(b.atS - mark)).slice(0, 1);
+    const inRange = samples.filter((s) => s.atS >= from && s.atS <= to);
+    const inside = inRange.length ? inRange : nearest;
     const rssMb = median(inside.map((s) => s.rssMb));
     return { atS: Math.round(mark), windowS: [Math.round(from), Math.round(to)], rssMb, readings: inside.length };
   };
   const early = around(earlyAt, earlyAt - half, earlyAt + half);
-  const late = around(config.rssDuration, config.rssDuration - 2 * half, config.rssDuration + 0.5);
+  const late = around(config.rssDuration, config.rssDuration - 2 * half, config.rssDuration + 1);
   const peakRssMb = servers.peakRssMb(srv);
   await stopProcess(srv.proc);
   const run = {
@@ -443,6 +441,7 @@ function finish(report, name) {
 let cleaning;
 function cleanup() {
   cleaning ??= (async () => {
+    await loader.close();
     await stopAll();
     const failures = await databases.cleanup();
     for (const failure of failures) console.error(`cleanup: could not remove ${failure}`);

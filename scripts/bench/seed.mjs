@@ -5,7 +5,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { JWT, OTP, SESSION_MAX_AGE_MS } from './config.mjs';
 import { SQL, openDb } from './db.mjs';
-import { runLoad } from './drive.mjs';
 import { phoneAt } from './phones.mjs';
 
 const require = createRequire(import.meta.url);
@@ -51,21 +50,18 @@ export async function signInThroughApi(baseUrl, outbox, phone) {
  * `count` live codes issued by the app's own send-otp (at full speed, by the load generator) to
  * fresh numbers starting at phone index `phoneStart`, read back from the outbox: [[phone, code], …].
  */
-export async function issueCodesThroughApi({ baseUrl, outbox, phoneStart, count, connections, loadContext }) {
-  const result = await runLoad(
-    {
-      url: baseUrl,
-      method: 'POST',
-      path: '/api/auth/send-otp/',
-      headers: { 'content-type': 'application/json' },
-      connections,
-      mode: 'send',
-      amount: count,
-      phoneStart,
-      phoneCount: count,
-    },
-    loadContext,
-  );
+export async function issueCodesThroughApi({ baseUrl, outbox, phoneStart, count, connections, loader }) {
+  const result = await loader.run({
+    url: baseUrl,
+    method: 'POST',
+    path: '/api/auth/send-otp/',
+    headers: { 'content-type': 'application/json' },
+    connections,
+    mode: 'send',
+    amount: count,
+    phoneStart,
+    phoneCount: count,
+  });
   if (result.non2xx || result.errors) {
     throw new Error(
       `seeding: issuing ${count} codes got ${JSON.stringify(result.statusCodes)}, ${result.errors} errors`,
