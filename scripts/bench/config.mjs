@@ -108,7 +108,7 @@ export function readConfig() {
   return {
     backends,
     scenarios: list('BENCH_SCENARIOS', SCENARIOS.join(','), SCENARIOS),
-    duration: seconds('BENCH_DURATION', 5),
+    duration: seconds('BENCH_DURATION', 4),
     rounds: integer('BENCH_ROUNDS', 3),
     warmup: seconds('BENCH_WARMUP', 2),
     connections: integer('BENCH_CONNECTIONS', 10),
@@ -125,6 +125,8 @@ export function readConfig() {
       .map((arg) => (/^\.\.?\//.test(arg) ? resolve(arg) : arg)),
     pgUrl: (process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, ''),
     redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    // BENCH_PG_REDIS=0 runs the app on PostgreSQL with in-process counters: what Redis costs.
+    pgRedis: process.env.BENCH_PG_REDIS !== '0',
     keepTmp: process.env.BENCH_KEEP_TMP === '1',
     // Server processes on one core, the load generator on another (when taskset exists).
     pin,

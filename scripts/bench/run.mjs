@@ -106,6 +106,7 @@ function sendTarget(meta, srv) {
  */
 function verifyTarget(meta, srv, issue, { rounds, duration, pool = APP_POOLS, onIssued }) {
   const pools = [];
+  let runs = 0;
   return measurement(meta, srv, {
     seed: async () => {
       pools.push(await timedIssue(meta.id, issue, Math.ceil(pool.warmupPerSecond * config.warmup) + 200));
@@ -117,7 +118,7 @@ function verifyTarget(meta, srv, issue, { rounds, duration, pool = APP_POOLS, on
       await onIssued?.();
     },
     spec: (runDuration) => {
-      const pairsFile = loader.writePairs(`${meta.id.replace(/\W/g, '_')}-${pools.length}`, pools.shift());
+      const pairsFile = loader.writePairs(`${meta.id.replace(/\W/g, '_')}-${++runs}`, pools.shift());
       return { url: srv.url, ...POST('/api/auth/verify-otp/'), mode: 'pairs', duration: runDuration, pairsFile };
     },
   });
@@ -384,7 +385,7 @@ async function main() {
   checkPhoneSample();
   if (config.backends.includes('postgres')) {
     machine.postgres = await checkPostgres(config.pgUrl);
-    machine.redis = await checkRedis(config.redisUrl);
+    if (config.pgRedis) machine.redis = await checkRedis(config.redisUrl);
   }
   const sampler = setInterval(() => servers.sample(), 1_000);
   sampler.unref();

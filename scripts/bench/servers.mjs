@@ -20,14 +20,14 @@ export class Servers {
   async app(backend, name, { outbox, cpuProfileDir, databaseUrl: shared } = {}) {
     const databaseUrl = shared ?? (await this.databases.create(backend, name));
     const port = await freePort();
-    const postgres = backend === 'postgres';
+    const redis = backend === 'postgres' && this.config.pgRedis;
     const env = {
       ...baseEnvironment(),
       ...appEnvironment({
         port,
         databaseUrl,
-        redisUrl: postgres ? this.config.redisUrl : undefined,
-        redisKeyPrefix: postgres ? this.databases.redisPrefix(name) : undefined,
+        redisUrl: redis ? this.config.redisUrl : undefined,
+        redisKeyPrefix: redis ? this.databases.redisPrefix(name) : undefined,
         outbox,
       }),
     };
