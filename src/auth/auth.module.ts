@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
@@ -16,25 +15,13 @@ import { PurgeJob } from './purge.job';
 import { Session } from './session.entity';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
-import { SigningKeys, keyId } from './signing-keys';
+import { SigningKeys, jwtModuleOptions } from './signing-keys';
 import { TokenService } from './token.service';
 
 @Module({
   imports: [
     PassportModule,
-    JwtModule.registerAsync({
-      inject: [jwtConfig.KEY],
-      useFactory: (config: ConfigType<typeof jwtConfig>) => ({
-        secret: config.secret,
-        signOptions: {
-          algorithm: 'HS256',
-          issuer: config.issuer,
-          audience: config.audience,
-          keyid: keyId(config.secret),
-        },
-        verifyOptions: { algorithms: ['HS256'], issuer: config.issuer, audience: config.audience },
-      }),
-    }),
+    JwtModule.registerAsync({ inject: [jwtConfig.KEY], useFactory: jwtModuleOptions }),
     TypeOrmModule.forFeature([Session]),
     OtpModule,
     UsersModule,

@@ -18,9 +18,10 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // An unknown `kid` fails like a bad signature: passport-jwt reports it as a 401, not an error.
-      secretOrKeyProvider: (_request: unknown, token: string, done: (error: Error | null, secret?: string) => void) => {
-        const secret = keys.secretFor(token);
-        return secret ? done(null, secret) : done(new Error('unknown signing key'));
+      secretOrKeyProvider: (_request: unknown, token: string, done: (error: Error | null, key?: Buffer) => void) => {
+        const key = keys.keyFor(token);
+        // jsonwebtoken takes the KeyObject as it is; @types/passport-jwt predates KeyObjects.
+        return key ? done(null, key as unknown as Buffer) : done(new Error('unknown signing key'));
       },
       // Pinned: accepting the header's `alg` is how `none` and key-confusion attacks get in.
       algorithms: ['HS256'],

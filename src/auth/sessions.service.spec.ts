@@ -8,7 +8,7 @@ import { OtpCode } from '../otp/otp-code.entity';
 import { User } from '../users/user.entity';
 import { Session } from './session.entity';
 import { SessionsService } from './sessions.service';
-import { SigningKeys } from './signing-keys';
+import { jwtModuleOptions } from './signing-keys';
 import { TokenService, type TokenPayload } from './token.service';
 
 const T0 = new Date('2026-07-08T12:00:00.000Z').getTime();
@@ -39,12 +39,8 @@ describe('SessionsService', () => {
   let users: Repository<User>;
   let alice: User;
   let bob: User;
-  const jwt = new JwtService({
-    secret: JWT_CONFIG.secret,
-    signOptions: { algorithm: 'HS256', issuer: JWT_CONFIG.issuer, audience: JWT_CONFIG.audience },
-    verifyOptions: { algorithms: ['HS256'], issuer: JWT_CONFIG.issuer, audience: JWT_CONFIG.audience },
-  });
-  const tokens = new TokenService(jwt, JWT_CONFIG, new SigningKeys(JWT_CONFIG));
+  const jwt = new JwtService(jwtModuleOptions(JWT_CONFIG));
+  const tokens = new TokenService(jwt, JWT_CONFIG);
 
   function createService(overrides: Partial<ConfigType<typeof sessionConfig>> = {}): SessionsService {
     return new SessionsService(sessions, { ...SESSION_CONFIG, ...overrides }, tokens);

@@ -1,7 +1,7 @@
 import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import type { jwtConfig } from '../config';
-import { keyId, SigningKeys } from './signing-keys';
+import { jwtModuleOptions, keyId, SigningKeys } from './signing-keys';
 import { TokenService } from './token.service';
 
 const OLD = 'the-old-jwt-secret-of-at-least-32-bytes!';
@@ -21,12 +21,7 @@ function config(secret: string, previousSecret?: string): ConfigType<typeof jwtC
 
 /** A TokenService wired as AuthModule wires it: signing with JWT_SECRET and its kid. */
 function tokenService(cfg: ConfigType<typeof jwtConfig>): TokenService {
-  const jwt = new JwtService({
-    secret: cfg.secret,
-    signOptions: { algorithm: 'HS256', issuer: cfg.issuer, audience: cfg.audience, keyid: keyId(cfg.secret) },
-    verifyOptions: { algorithms: ['HS256'], issuer: cfg.issuer, audience: cfg.audience },
-  });
-  return new TokenService(jwt, cfg, new SigningKeys(cfg));
+  return new TokenService(new JwtService(jwtModuleOptions(cfg)), cfg);
 }
 
 describe('JWT key rotation', () => {
@@ -74,7 +69,7 @@ describe('JWT key rotation', () => {
       {},
       { keyid: 'unknown-kid' },
     );
-    expect(keys.secretFor(forged)).toBeUndefined();
+    expect(keys.keyFor(forged)).toBeUndefined();
 
     // A token signed with OLD but labelled with NEW's kid is checked against NEW and fails.
     const relabelled = new JwtService({ secret: OLD }).sign(
@@ -88,7 +83,7 @@ describe('JWT key rotation', () => {
 
   it('checks tokens without a kid (issued before kids existed) against JWT_SECRET', () => {
     const keys = new SigningKeys(config(NEW, OLD));
-    expect(keys.secretFor(new JwtService({ secret: NEW }).sign({}))).toBe(NEW);
-    expect(keys.secretFor('not-a-jwt')).toBe(NEW);
+    expect(keys.keyFor(new JwtService({ secret: NEW }).sign({}))).toBe(keys.currentKey);
+    expect(keys.keyFor('not-a-jwt')).toBe(keys.currentKey);
   });
 });

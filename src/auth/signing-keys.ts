@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { createHash } from 'node:crypto';
+import { JwtSecretRequestType, type JwtModuleOptions } from '@nestjs/jwt';
+import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { jwtConfig } from '../config';
 
 /** A short, non-secret name for a key, carried as the token header's `kid`. */
@@ -12,22 +13,45 @@ export function keyId(secret: string): string {
  * The HS256 keys tokens are checked with: JWT_SECRET, which also signs, and during a rotation
  * JWT_PREVIOUS_SECRET, so tokens issued before the switch keep working until they expire
  * instead of signing every user out at once. The `kid` header says which key signed a token.
+ *
+ * Keys are `KeyObject`s made once: handed a string, jsonwebtoken tries to parse it as a PEM key
+ * on every sign and verify, which cost more than the rest of a profile request (docs/benchmarks.md).
  */
 @Injectable()
 export class SigningKeys {
   readonly currentKid: string;
-  private readonly byKid: Map<string, string>;
+  readonly currentKey: KeyObject;
+  private readonly byKid: Map<string, KeyObject>;
 
   constructor(@Inject(jwtConfig.KEY) config: ConfigType<typeof jwtConfig>) {
     this.currentKid = keyId(config.secret);
-    this.byKid = new Map([[this.currentKid, config.secret]]);
-    if (config.previousSecret) this.byKid.set(keyId(config.previousSecret), config.previousSecret);
+    this.currentKey = createSecretKey(Buffer.from(config.secret));
+    this.byKid = new Map([[this.currentKid, this.currentKey]]);
+    if (config.previousSecret) {
+      this.byKid.set(keyId(config.previousSecret), createSecretKey(Buffer.from(config.previousSecret)));
+    }
   }
 
   /** The key for a token's `kid`; undefined for an unknown one. Tokens without a `kid` predate it. */
-  secretFor(token: string): string | undefined {
+  keyFor(token: string): KeyObject | undefined {
     return this.byKid.get(headerKid(token) ?? this.currentKid);
   }
+}
+
+/** Signs nothing and so verifies nothing: an unknown `kid` fails like a bad signature. */
+const NO_KEY = createSecretKey(randomBytes(32));
+
+/** JwtModule's options: HS256 only, signed with JWT_SECRET, checked with the key the `kid` names. */
+export function jwtModuleOptions(config: ConfigType<typeof jwtConfig>): JwtModuleOptions {
+  const keys = new SigningKeys(config);
+  return {
+    secretOrKeyProvider: (requestType, tokenOrPayload) =>
+      requestType === JwtSecretRequestType.SIGN
+        ? keys.currentKey
+        : (typeof tokenOrPayload === 'string' && keys.keyFor(tokenOrPayload)) || NO_KEY,
+    signOptions: { algorithm: 'HS256', issuer: config.issuer, audience: config.audience, keyid: keys.currentKid },
+    verifyOptions: { algorithms: ['HS256'], issuer: config.issuer, audience: config.audience },
+  };
 }
 
 function headerKid(token: string): string | undefined {

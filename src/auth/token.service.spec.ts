@@ -2,7 +2,7 @@ import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createHmac } from 'node:crypto';
 import type { jwtConfig } from '../config';
-import { SigningKeys } from './signing-keys';
+import { jwtModuleOptions, keyId } from './signing-keys';
 import { TokenService, type TokenPayload } from './token.service';
 
 const CONFIG: ConfigType<typeof jwtConfig> = {
@@ -22,13 +22,9 @@ const SESSION = {
   rotatedAt: ROTATED_AT,
 };
 
-/** The JwtService options AuthModule registers. */
+/** The JwtService AuthModule registers. */
 function jwtService(config: ConfigType<typeof jwtConfig>): JwtService {
-  return new JwtService({
-    secret: config.secret,
-    signOptions: { algorithm: 'HS256', issuer: config.issuer, audience: config.audience },
-    verifyOptions: { algorithms: ['HS256'], issuer: config.issuer, audience: config.audience },
-  });
+  return new JwtService(jwtModuleOptions(config));
 }
 
 function decodePart(token: string, index: 0 | 1): Record<string, unknown> {
@@ -45,7 +41,7 @@ function forge(header: Record<string, unknown>, claims: Record<string, unknown>,
 
 describe('TokenService', () => {
   const jwt = jwtService(CONFIG);
-  const tokens = new TokenService(jwt, CONFIG, new SigningKeys(CONFIG));
+  const tokens = new TokenService(jwt, CONFIG);
 
   beforeEach(() => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
@@ -60,8 +56,9 @@ describe('TokenService', () => {
     it('signs both tokens with HS256', async () => {
       const { access, refresh } = await tokens.issuePair(SESSION);
 
-      expect(decodePart(access, 0)).toEqual({ alg: 'HS256', typ: 'JWT' });
-      expect(decodePart(refresh, 0)).toEqual({ alg: 'HS256', typ: 'JWT' });
+      const header = { alg: 'HS256', typ: 'JWT', kid: keyId(CONFIG.secret) };
+      expect(decodePart(access, 0)).toEqual(header);
+      expect(decodePart(refresh, 0)).toEqual(header);
     });
 
     it('gives the access token the user, the session, its type, issuer, audience and the access TTL', async () => {
@@ -112,11 +109,7 @@ describe('TokenService', () => {
     });
 
     it('rounds the configured TTLs up to whole seconds', async () => {
-      const service = new TokenService(
-        jwt,
-        { ...CONFIG, accessTtlMs: 1_500, refreshTtlMs: 90_000 },
-        new SigningKeys(CONFIG),
-      );
+      const service = new TokenService(jwt, { ...CONFIG, accessTtlMs: 1_500, refreshTtlMs: 90_000 });
       const { access, refresh } = await service.issuePair(SESSION);
 
       const accessClaims = jwt.decode<TokenPayload>(access);
@@ -154,18 +147,11 @@ describe('TokenService', () => {
       const otherSecret = await new TokenService(
         jwtService({ ...CONFIG, secret: 'another-secret-of-at-least-32-bytes!!' }),
         CONFIG,
-        new SigningKeys(CONFIG),
       ).issuePair(SESSION);
-      const otherIssuer = await new TokenService(
-        jwtService({ ...CONFIG, issuer: 'evil' }),
-        CONFIG,
-        new SigningKeys(CONFIG),
-      ).issuePair(SESSION);
-      const otherAudience = await new TokenService(
-        jwtService({ ...CONFIG, audience: 'evil' }),
-        CONFIG,
-        new SigningKeys(CONFIG),
-      ).issuePair(SESSION);
+      const otherIssuer = await new TokenService(jwtService({ ...CONFIG, issuer: 'evil' }), CONFIG).issuePair(SESSION);
+      const otherAudience = await new TokenService(jwtService({ ...CONFIG, audience: 'evil' }), CONFIG).issuePair(
+        SESSION,
+      );
 
       for (const { access } of [otherSecret, otherIssuer, otherAudience]) {
         await expect(tokens.verify(access, 'access')).rejects.toMatchObject({ code: 'unauthorized' });

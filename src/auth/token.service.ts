@@ -7,7 +7,6 @@ import { jwtConfig } from '../config';
 import { toSeconds } from '../config/duration';
 import type { TokensDto } from './dto/verify-otp.dto';
 import type { Session } from './session.entity';
-import { SigningKeys } from './signing-keys';
 
 export type TokenType = 'access' | 'refresh';
 
@@ -30,7 +29,6 @@ export class TokenService {
   constructor(
     private readonly jwt: JwtService,
     @Inject(jwtConfig.KEY) private readonly config: ConfigType<typeof jwtConfig>,
-    private readonly keys: SigningKeys,
   ) {}
 
   /**
@@ -50,8 +48,7 @@ export class TokenService {
 
   /** Signature (HS256 only), issuer, audience, expiry and type; anything else is `unauthorized`. */
   async verify(token: string, typ: TokenType): Promise<TokenPayload> {
-    const secret = this.keys.secretFor(token);
-    const claims = secret ? await this.jwt.verifyAsync<TokenPayload>(token, { secret }).catch(() => null) : null;
+    const claims = await this.jwt.verifyAsync<TokenPayload>(token).catch(() => null);
     if (!isWellFormed(claims) || claims.typ !== typ) {
       throw new ProblemException('unauthorized', { detail: `The ${typ} token is invalid or expired.` });
     }
