@@ -196,7 +196,7 @@ suite('outages of PostgreSQL and Redis, through TCP proxies', () => {
 
     beforeAll(async () => {
       code = await requestCode(t, phone);
-      const fired = database.cutWhenClientSends('INSERT INTO "sessions"');
+      const fired = database.cutWhenClientSends('INSERT INTO sessions');
       res = await t.http().post(VERIFY).send({ phone_number: phone, otp_code: code });
       await fired;
       database.restore();
@@ -233,7 +233,7 @@ suite('outages of PostgreSQL and Redis, through TCP proxies', () => {
     let res: Response;
 
     beforeAll(async () => {
-      const fired = database.cutWhenClientSends('INSERT INTO "otp_codes"');
+      const fired = database.cutWhenClientSends('INSERT INTO otp_codes');
       res = await t.http().post(SEND).send({ phone_number: phone });
       await fired;
       database.restore();

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Sql } from '../common/sql';
 import { PhoneNumberService } from '../common/phone-number.service';
 import { jwtConfig } from '../config';
 import { OtpModule } from '../otp/otp.module';
@@ -12,7 +12,6 @@ import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { PurgeJob } from './purge.job';
-import { Session } from './session.entity';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
 import { SigningKeys, jwtModuleOptions } from './signing-keys';
@@ -22,12 +21,12 @@ import { TokenService } from './token.service';
   imports: [
     PassportModule,
     JwtModule.registerAsync({ inject: [jwtConfig.KEY], useFactory: jwtModuleOptions }),
-    TypeOrmModule.forFeature([Session]),
     OtpModule,
     UsersModule,
   ],
   controllers: [AuthController, SessionsController],
   providers: [
+    Sql,
     AuthService,
     SessionsService,
     TokenService,

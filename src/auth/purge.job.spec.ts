@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
-import { getRepositoryToken } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { migrations } from '../../migrations';
+import { Sql } from '../common/sql';
 import { sessionConfig } from '../config';
 import { OtpCode } from '../otp/otp-code.entity';
 import { OtpService } from '../otp/otp.service';
@@ -42,8 +42,8 @@ describe('PurgeJob', () => {
         SessionsService,
         OtpService,
         { provide: sessionConfig.KEY, useValue: { ...CONFIG, ...overrides } },
-        { provide: getRepositoryToken(Session), useValue: sessions },
-        { provide: getRepositoryToken(OtpCode), useValue: codes },
+        Sql,
+        { provide: DataSource, useValue: dataSource },
       ],
     })
       .useMocker(() => ({}))

@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { DataSource, type Repository } from 'typeorm';
 import { migrations } from '../../migrations';
 import type { AuthenticatedUser } from '../common/auth.decorators';
+import { Sql } from '../common/sql';
 import type { jwtConfig, sessionConfig } from '../config';
 import { OtpCode } from '../otp/otp-code.entity';
 import { User } from '../users/user.entity';
@@ -43,14 +44,16 @@ describe('SessionsService', () => {
   const tokens = new TokenService(jwt, JWT_CONFIG);
 
   function createService(overrides: Partial<ConfigType<typeof sessionConfig>> = {}): SessionsService {
-    return new SessionsService(sessions, { ...SESSION_CONFIG, ...overrides }, tokens);
+    return new SessionsService(new Sql(dataSource), { ...SESSION_CONFIG, ...overrides }, tokens);
   }
 
   const claimsOf = (token: string): TokenPayload => jwt.decode<TokenPayload>(token);
-  const caller = (token: string): AuthenticatedUser => ({
-    userId: Number(claimsOf(token).sub),
-    sessionId: claimsOf(token).sid,
-  });
+  const caller = (token: string): AuthenticatedUser => {
+    const userId = Number(claimsOf(token).sub);
+    const user = [alice, bob].find(({ id }) => id === userId);
+    if (!user) throw new Error(`no test user ${userId}`);
+    return { userId, sessionId: claimsOf(token).sid, user };
+  };
   const rowOf = (token: string): Promise<Session | null> => sessions.findOneBy({ id: claimsOf(token).sid });
   const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);
 
@@ -293,6 +296,7 @@ describe('SessionsService', () => {
       await expect(createService().authenticate(claimsOf(pair.access))).resolves.toEqual({
         userId: alice.id,
         sessionId: claimsOf(pair.access).sid,
+        user: alice,
       });
     });
 

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { IsNull, LessThan, MoreThan, Not, Repository, type FindOptionsWhere } from 'typeorm';
 import type { AuthenticatedUser } from '../common/auth.decorators';
 import { ProblemException } from '../common/errors/problem.exception';
+import { sql, Sql, toDate, type SqlValue, type Statement } from '../common/sql';
 import { sessionConfig } from '../config';
+import { userColumns, userFromRow, type UserRow } from '../users/user-row';
 import type { SessionListDto } from './dto/session.dto';
 import type { TokensDto } from './dto/verify-otp.dto';
 import type { LogoutScope } from './dto/refresh.dto';
-import { Session, type RevocationReason } from './session.entity';
+import type { RevocationReason } from './session.entity';
 import { TokenService, type TokenPayload } from './token.service';
 
 export interface ClientInfo {
@@ -19,31 +19,86 @@ export interface ClientInfo {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The columns a refresh or logout needs, with whether the user may still sign in. */
+interface SessionRow {
+  id: string;
+  user_id: number;
+  refresh_jti: string;
+  previous_refresh_jti: string | null;
+  rotated_at: string | number;
+  expires_at: string | number;
+  revoked_at: string | number | null;
+  is_active: boolean | number | null;
+}
+
+interface ListedSessionRow {
+  id: string;
+  created_at: string | number;
+  last_used_at: string | number;
+  expires_at: string | number;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+const INSERT = sql(`
+  INSERT INTO sessions (id, user_id, refresh_jti, rotated_at, created_at, last_used_at, expires_at, user_agent, ip)
+  VALUES ($1, $2, $3, $4, $4, $4, $5, $6, $7)`);
+
+/** The guard's one statement: the session is live and its user active, and the user's profile. */
+const AUTHENTICATE = sql(`
+  SELECT ${userColumns('u')} FROM sessions s JOIN users u ON u.id = s.user_id
+  WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 AND u.is_active = TRUE`);
+
+const FIND = sql(`
+  SELECT s.id, s.user_id, s.refresh_jti, s.previous_refresh_jti, s.rotated_at, s.expires_at, s.revoked_at, u.is_active
+  FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id = $1`);
+
+/** Swaps the current refresh token; of parallel refreshes with the same token only one matches. */
+const ROTATE = sql(`
+  UPDATE sessions SET previous_refresh_jti = refresh_jti, refresh_jti = $3, rotated_at = $4, last_used_at = $4
+  WHERE id = $1 AND refresh_jti = $2 AND revoked_at IS NULL
+  RETURNING id, user_id, refresh_jti, rotated_at`);
+
+const DELETE = sql(`DELETE FROM sessions WHERE id = $1`);
+
+const LIST = sql(`
+  SELECT id, created_at, last_used_at, expires_at, user_agent, ip FROM sessions
+  WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_used_at DESC`);
+
+/** Revocations: $1 the time, $2 the reason, then which sessions. */
+const REVOKE = {
+  one: sql(`UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL`),
+  own: sql(`
+    UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+    WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL`),
+  othersOf: sql(`
+    UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+    WHERE user_id = $4 AND id <> $3 AND revoked_at IS NULL`),
+  allOf: sql(`UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE user_id = $3 AND revoked_at IS NULL`),
+};
+
+const PURGE = sql(`DELETE FROM sessions WHERE revoked_at < $1 OR expires_at < $1`);
+
 @Injectable()
 export class SessionsService {
   constructor(
-    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    private readonly sql: Sql,
     @Inject(sessionConfig.KEY) private readonly config: ConfigType<typeof sessionConfig>,
     private readonly tokens: TokenService,
   ) {}
 
   async start(userId: number, client: ClientInfo): Promise<TokensDto> {
     const now = new Date();
-    const session = this.sessions.create({
-      id: randomUUID(),
+    const session = { id: randomUUID(), userId, refreshJti: randomUUID(), rotatedAt: now };
+    await this.sql.run(INSERT, [
+      session.id,
       userId,
-      refreshJti: randomUUID(),
-      previousRefreshJti: null,
-      rotatedAt: now,
-      createdAt: now,
-      lastUsedAt: now,
-      expiresAt: new Date(now.getTime() + this.config.maxAgeMs),
-      revokedAt: null,
-      revokedReason: null,
-      userAgent: client.userAgent?.slice(0, 512) ?? null,
-      ip: client.ip ?? null,
-    });
-    await this.sessions.insert(session);
+      session.refreshJti,
+      now.getTime(),
+      now.getTime() + this.config.maxAgeMs,
+      client.userAgent?.slice(0, 512) ?? null,
+      client.ip ?? null,
+    ]);
     return this.tokens.issuePair(session);
   }
 
@@ -56,69 +111,57 @@ export class SessionsService {
    */
   async refresh(refreshToken: string): Promise<TokensDto> {
     const claims = await this.tokens.verify(refreshToken, 'refresh');
-    const now = new Date();
+    const now = Date.now();
     let session = await this.findUsable(claims, now);
 
-    if (claims.jti === session.refreshJti) {
-      const rotated = await this.sessions
-        .createQueryBuilder()
-        .update()
-        .set({ previousRefreshJti: claims.jti, refreshJti: randomUUID(), rotatedAt: now, lastUsedAt: now })
-        .where('id = :id AND refresh_jti = :jti AND revoked_at IS NULL', { id: session.id, jti: claims.jti })
-        .execute();
+    if (claims.jti === session.refresh_jti) {
+      const { rows } = await this.sql.run<SessionRow>(ROTATE, [session.id, claims.jti, randomUUID(), now]);
+      if (rows.length) return this.tokens.issuePair(generation(rows[0]));
       session = await this.findUsable(claims, now);
-      if (rotated.affected) return this.tokens.issuePair(session);
     }
-    const elapsed = now.getTime() - session.rotatedAt.getTime();
-    const withinGrace = this.config.reuseGraceMs > 0 && elapsed <= this.config.reuseGraceMs;
-    if (claims.jti === session.previousRefreshJti && withinGrace) {
-      return this.tokens.issuePair(session);
+    const withinGrace = this.config.reuseGraceMs > 0 && now - Number(session.rotated_at) <= this.config.reuseGraceMs;
+    if (claims.jti === session.previous_refresh_jti && withinGrace) {
+      return this.tokens.issuePair(generation(session));
     }
-    await this.revoke({ id: session.id }, 'refresh_token_reused');
+    await this.revoke(REVOKE.one, [session.id], 'refresh_token_reused');
     throw new ProblemException('refresh_token_reused');
   }
 
   /** Deletes a session whose tokens were never handed out (its sign-in failed after it was made). */
   async discard(tokens: TokensDto): Promise<void> {
     const { sid } = await this.tokens.verify(tokens.refresh, 'refresh');
-    await this.sessions.delete({ id: sid });
+    await this.sql.run(DELETE, [sid]);
   }
 
   /** Only a live session can sign out, so an old token cannot be used to sign the user out everywhere. */
   async logout(refreshToken: string, scope: LogoutScope): Promise<void> {
     const claims = await this.tokens.verify(refreshToken, 'refresh');
-    const { id: sid, userId } = await this.findUsable(claims, new Date());
-    if (scope === 'local') await this.revoke({ id: sid, userId }, 'logout');
-    if (scope === 'others') await this.revoke({ userId, id: Not(sid) }, 'signed_out_elsewhere');
-    if (scope === 'global') await this.revoke({ userId }, 'logout');
+    const { id, user_id: userId } = await this.findUsable(claims, Date.now());
+    if (scope === 'local') await this.revoke(REVOKE.own, [id, userId], 'logout');
+    if (scope === 'others') await this.revoke(REVOKE.othersOf, [id, userId], 'signed_out_elsewhere');
+    if (scope === 'global') await this.revoke(REVOKE.allOf, [userId], 'logout');
   }
 
-  /** The access token's session is live and its user active: revocation takes effect at once. */
+  /**
+   * The access token's session is live and its user active: revocation takes effect at once. The
+   * same statement reads the user, which is all a profile request needs.
+   */
   async authenticate(claims: TokenPayload): Promise<AuthenticatedUser | null> {
     const userId = Number(claims.sub);
-    const live = await this.sessions
-      .createQueryBuilder('session')
-      .innerJoin('session.user', 'user')
-      .where('session.id = :sid AND session.user_id = :userId', { sid: claims.sid, userId })
-      .andWhere('session.revoked_at IS NULL AND session.expires_at > :now', { now: Date.now() })
-      .andWhere('user.is_active = :active', { active: true })
-      .getExists();
-    return live ? { userId, sessionId: claims.sid } : null;
+    const row = await this.sql.first<UserRow>(AUTHENTICATE, [claims.sid, userId, Date.now()]);
+    return row ? { userId, sessionId: claims.sid, user: userFromRow(row) } : null;
   }
 
   async list({ userId, sessionId }: AuthenticatedUser): Promise<SessionListDto> {
-    const sessions = await this.sessions.find({
-      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) },
-      order: { lastUsedAt: 'DESC' },
-    });
+    const { rows } = await this.sql.run<ListedSessionRow>(LIST, [userId, Date.now()]);
     return {
-      sessions: sessions.map((s) => ({
+      sessions: rows.map((s) => ({
         id: s.id,
         current: s.id === sessionId,
-        created_at: s.createdAt.toISOString(),
-        last_used_at: s.lastUsedAt.toISOString(),
-        expires_at: s.expiresAt.toISOString(),
-        user_agent: s.userAgent,
+        created_at: toDate(s.created_at).toISOString(),
+        last_used_at: toDate(s.last_used_at).toISOString(),
+        expires_at: toDate(s.expires_at).toISOString(),
+        user_agent: s.user_agent,
         ip: s.ip,
       })),
     };
@@ -126,32 +169,33 @@ export class SessionsService {
 
   /** Only the caller's own live sessions can be revoked; anything else is indistinguishable from absent. */
   async revokeOwn({ userId }: AuthenticatedUser, id: string): Promise<void> {
-    const revoked = UUID.test(id) && (await this.revoke({ id, userId }, 'revoked'));
+    const revoked = UUID.test(id) && (await this.revoke(REVOKE.own, [id, userId], 'revoked'));
     if (!revoked) throw new ProblemException('not_found', { detail: 'No such session.' });
   }
 
   /** Deletes sessions that ended before `before`; idempotent, so every instance may run it. */
   async purge(before: Date): Promise<number> {
-    const ended = await this.sessions.delete([{ revokedAt: LessThan(before) }, { expiresAt: LessThan(before) }]);
-    return ended.affected ?? 0;
+    return (await this.sql.run(PURGE, [before.getTime()])).affected;
   }
 
-  private async findUsable(claims: TokenPayload, now: Date): Promise<Session> {
-    const session = await this.sessions.findOne({ where: { id: claims.sid }, relations: { user: true } });
-    if (!session || session.revokedAt || !session.user?.isActive || String(session.userId) !== claims.sub) {
+  private async findUsable(claims: TokenPayload, now: number): Promise<SessionRow> {
+    const session = await this.sql.first<SessionRow>(FIND, [claims.sid]);
+    if (!session || session.revoked_at !== null || !session.is_active || String(session.user_id) !== claims.sub) {
       throw new ProblemException('unauthorized', { detail: 'The session has ended. Sign in again.' });
     }
-    if (session.expiresAt <= now) {
+    if (Number(session.expires_at) <= now) {
       throw new ProblemException('unauthorized', { detail: 'The session reached its maximum age. Sign in again.' });
     }
     return session;
   }
 
-  private async revoke(where: FindOptionsWhere<Session>, reason: RevocationReason): Promise<boolean> {
-    const result = await this.sessions.update(
-      { ...where, revokedAt: IsNull() },
-      { revokedAt: new Date(), revokedReason: reason },
-    );
-    return Boolean(result.affected);
+  private async revoke(statement: Statement, which: SqlValue[], reason: RevocationReason): Promise<boolean> {
+    const { affected } = await this.sql.run(statement, [Date.now(), reason, ...which]);
+    return affected > 0;
   }
+}
+
+/** What a token pair is computed from (see TokenService.issuePair). */
+function generation(row: Pick<SessionRow, 'id' | 'user_id' | 'refresh_jti' | 'rotated_at'>) {
+  return { id: row.id, userId: Number(row.user_id), refreshJti: row.refresh_jti, rotatedAt: toDate(row.rotated_at) };
 }

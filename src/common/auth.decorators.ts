@@ -1,9 +1,12 @@
+import type { User } from '../users/user.entity';
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 
 /** Who an access token speaks for; set on the request by the JWT guard. */
 export interface AuthenticatedUser {
   userId: number;
   sessionId: string;
+  /** Read with the session, in the same statement: the profile needs no second one. */
+  user: User;
 }
 
 export const IS_PUBLIC = 'isPublic';

@@ -1,16 +1,15 @@
 import { Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Sql } from '../common/sql';
 import { appConfig, otpConfig } from '../config';
 import { SmsModule } from '../sms/sms.module';
-import { OtpCode } from './otp-code.entity';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 import { OtpService } from './otp.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([OtpCode]), SmsModule],
-  providers: [OtpService, OtpLimitsService, OtpDeliveryService],
+  imports: [SmsModule],
+  providers: [Sql, OtpService, OtpLimitsService, OtpDeliveryService],
   exports: [OtpService],
 })
 export class OtpModule implements OnApplicationBootstrap {

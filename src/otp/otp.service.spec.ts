@@ -13,6 +13,7 @@ import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 import { OtpService } from './otp.service';
 import { MemoryRateLimitStore } from '../common/rate-limit/memory-rate-limit.store';
+import { Sql } from '../common/sql';
 
 const PHONE = '+12015550123';
 const OTHER_PHONE = '+447911123456';
@@ -53,7 +54,7 @@ describe('OtpService', () => {
     const config = { ...OTP_CONFIG, ...overrides };
     const metrics = new MetricsService();
     return new OtpService(
-      codes,
+      new Sql(dataSource),
       config,
       new OtpDeliveryService(sender, SMS_CONFIG, config, metrics),
       new OtpLimitsService(new MemoryRateLimitStore(), config),

@@ -16,8 +16,8 @@ export class ProfileController {
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiOkResponse({ type: ProfileResponseDto, description: 'The user the access token speaks for' })
   @ApiProblems('unauthorized', 'rate_limited', 'service_unavailable', 'internal_error')
-  get(@CurrentUser() { userId }: AuthenticatedUser): Promise<ProfileResponseDto> {
-    return this.users.getProfile(userId);
+  get(@CurrentUser() { user }: AuthenticatedUser): ProfileResponseDto {
+    return this.users.getProfile(user);
   }
 
   @Patch()

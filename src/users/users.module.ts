@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Sql } from '../common/sql';
 import { ProfileController } from './profile.controller';
-import { User } from './user.entity';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User])],
   controllers: [ProfileController],
-  providers: [UsersService],
+  providers: [Sql, UsersService],
   exports: [UsersService],
 })
 export class UsersModule {}

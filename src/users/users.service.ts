@@ -1,20 +1,37 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { ProblemException } from '../common/errors/problem.exception';
-import { isUniqueViolation } from '../common/database-errors';
+import { sql, Sql } from '../common/sql';
 import type { UpdateProfileDto } from './dto/update-profile.dto';
 import { toUserResponse, type ProfileResponseDto } from './dto/user-response.dto';
-import { User } from './user.entity';
+import type { User } from './user.entity';
+import { userColumns, userFromRow, type UserRow } from './user-row';
 
 export interface SignIn {
   user: User;
   isNewUser: boolean;
 }
 
+/**
+ * One statement whether or not the user exists; parallel first sign-ins meet in the unique
+ * index and all get the one row. Only possession of the number is recorded here: last_login is
+ * set once the sign-in completes.
+ */
+const FIND_OR_CREATE = sql(`
+  INSERT INTO users (phone_number, username, first_name, last_name, is_phone_verified, is_active, date_joined)
+  VALUES ($1, $1, '', '', TRUE, TRUE, $2)
+  ON CONFLICT (phone_number) DO UPDATE SET is_phone_verified = TRUE
+  RETURNING ${userColumns()}`);
+
+const RECORD_SIGN_IN = sql(`UPDATE users SET last_login = $2 WHERE id = $1`);
+
+const RENAME = sql(`
+  UPDATE users SET first_name = COALESCE($2, first_name), last_name = COALESCE($3, last_name)
+  WHERE id = $1 AND is_active = TRUE
+  RETURNING ${userColumns()}`);
+
 @Injectable()
 export class UsersService {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(private readonly sql: Sql) {}
 
   /**
    * The user who just proved they own `phoneNumber` (E.164), created on first sign-in. A user is
@@ -22,50 +39,24 @@ export class UsersService {
    * half-way is still reported as the first one when it is retried.
    */
   async findOrCreate(phoneNumber: string): Promise<SignIn> {
-    const existing = await this.users.findOneBy({ phoneNumber });
-    if (existing) return { user: existing, isNewUser: existing.lastLogin === null };
-    const user = this.users.create({
-      phoneNumber,
-      username: phoneNumber,
-      firstName: '',
-      lastName: '',
-      isPhoneVerified: true,
-      isActive: true,
-      dateJoined: new Date(),
-      lastLogin: null,
-    });
-    try {
-      await this.users.insert(user);
-      return { user, isNewUser: true };
-    } catch (error) {
-      // Two first sign-ins raced and the other one created the row.
-      if (isUniqueViolation(error)) return this.findOrCreate(phoneNumber);
-      throw error;
-    }
+    const { rows } = await this.sql.run<UserRow>(FIND_OR_CREATE, [phoneNumber, Date.now()]);
+    const user = userFromRow(rows[0]);
+    return { user, isNewUser: user.lastLogin === null };
   }
 
   async recordSignIn(id: number): Promise<void> {
-    await this.users.update(id, { lastLogin: new Date(), isPhoneVerified: true });
+    await this.sql.run(RECORD_SIGN_IN, [id, Date.now()]);
   }
 
-  async getProfile(id: number): Promise<ProfileResponseDto> {
-    return { user: toUserResponse(await this.findActive(id)) };
+  /** The user the guard loaded with the caller's session. */
+  getProfile(user: User): ProfileResponseDto {
+    return { user: toUserResponse(user) };
   }
 
   /** Only the names change here; the phone number is the identity and is changed by no endpoint. */
   async updateProfile(id: number, changes: UpdateProfileDto): Promise<ProfileResponseDto> {
-    const user = await this.findActive(id);
-    const update = {
-      ...(changes.first_name !== undefined && { firstName: changes.first_name }),
-      ...(changes.last_name !== undefined && { lastName: changes.last_name }),
-    };
-    if (Object.keys(update).length) await this.users.update(id, update);
-    return { user: toUserResponse({ ...user, ...update }) };
-  }
-
-  private async findActive(id: number): Promise<User> {
-    const user = await this.users.findOneBy({ id, isActive: true });
-    if (!user) throw new ProblemException('unauthorized');
-    return user;
+    const { rows } = await this.sql.run<UserRow>(RENAME, [id, changes.first_name ?? null, changes.last_name ?? null]);
+    if (!rows.length) throw new ProblemException('unauthorized');
+    return { user: toUserResponse(userFromRow(rows[0])) };
   }
 }
