@@ -94,6 +94,22 @@ const CASES: Case[] = [
   { name: 'OpenAPI document 200', status: 200, auth: false, request: (t) => t.http().get('/api/docs-json') },
 ];
 
+/** What helmet sets with the app's options (src/app.setup.ts); values follow helmet's defaults. */
+const HELMET_HEADERS = [
+  'content-security-policy',
+  'cross-origin-opener-policy',
+  'cross-origin-resource-policy',
+  'origin-agent-cluster',
+  'referrer-policy',
+  'strict-transport-security',
+  'x-content-type-options',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-frame-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+];
+
 describe.each(dialects())('security: response headers on %s', (dialect) => {
   let t: TestApp;
   let session: SignedIn;
@@ -120,5 +136,18 @@ describe.each(dialects())('security: response headers on %s', (dialect) => {
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
+  it('sends helmet’s whole set, identical on an API answer, an error, the docs page and a docs asset', async () => {
+    const responses = await Promise.all(
+      [PROFILE, '/no/such/route', '/api/docs', '/api/docs/swagger-ui.css'].map((path) =>
+        t.http().get(path).set('Authorization', `Bearer ${session.tokens.access}`),
+      ),
+    );
+    const helmetSet = (res: Response) => Object.fromEntries(HELMET_HEADERS.map((name) => [name, res.headers[name]]));
+
+    expect(responses.map((res) => res.status)).toEqual([200, 404, 200, 200]);
+    for (const name of HELMET_HEADERS) expect(responses[0].headers[name]).toEqual(expect.any(String));
+    for (const res of responses.slice(1)) expect(helmetSet(res)).toEqual(helmetSet(responses[0]));
   });
 });
