@@ -192,6 +192,41 @@ const ready = (redis: Redis) =>
     });
   });
 
+  describe('scripts', () => {
+    it('travel once per connection; after that each call sends only the digest (EVALSHA)', async () => {
+      const monitor = await admin.monitor();
+      const sent: string[] = [];
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        // Skip the commands the scripts run inside Redis; keep what came over a connection.
+        if (source !== 'lua' && args.some((arg) => arg.startsWith(prefix))) sent.push(args[0].toLowerCase());
+      });
+      const rule: LimitRule = { key: 'k', limit: 5, windowMs: 60_000 };
+
+      await store.consume([rule]);
+      await store.consume([rule]);
+      await store.check([rule]);
+      await store.increment('ip', 60_000);
+      await store.increment('ip', 60_000);
+      await admin.exists(`${prefix}end`);
+      for (let i = 0; i < 100 && !sent.includes('exists'); i++) await sleep(10);
+      monitor.disconnect();
+
+      expect(sent).toEqual(['eval', 'evalsha', 'evalsha', 'eval', 'evalsha', 'exists']);
+    });
+
+    it('are sent again when Redis has forgotten them (restart, SCRIPT FLUSH), without failing the call', async () => {
+      const rule: LimitRule = { key: 'k', limit: 5, windowMs: 60_000 };
+      await store.consume([rule]);
+      await store.increment('ip', 60_000);
+
+      await admin.script('FLUSH');
+
+      await expect(store.consume([rule])).resolves.toEqual({ allowed: true });
+      await expect(store.increment('ip', 60_000)).resolves.toMatchObject({ count: 2 });
+      expect(await count(rule.key)).toBe(2);
+    });
+  });
+
   describe('when Redis cannot be reached', () => {
     let down: RedisRateLimitStore;
     let redis: Redis;

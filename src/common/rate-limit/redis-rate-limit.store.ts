@@ -31,14 +31,30 @@ return {1}`;
 
 type ScriptReply = [number, number?, number?];
 
+type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: (string | number)[]) => Promise<unknown>;
+
+/** The scripts as ioredis commands; the names are unlikely to meet another caller's on a shared connection. */
+interface ScriptedRedis {
+  rateLimitIncrement: ScriptCommand;
+  rateLimitConsume: ScriptCommand;
+}
+
 export class RedisRateLimitStore implements RateLimitStore {
+  private readonly scripts: ScriptedRedis;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    // defineCommand sends EVALSHA, so only the script's digest travels with each call; the full
+    // text goes once per connection, and again only if Redis answers NOSCRIPT (restart, SCRIPT FLUSH).
+    redis.defineCommand('rateLimitIncrement', { lua: INCREMENT });
+    redis.defineCommand('rateLimitConsume', { lua: CONSUME });
+    this.scripts = redis as unknown as ScriptedRedis;
+  }
 
   async increment(key: string, windowMs: number): Promise<WindowCount> {
-    const [count, ttl] = (await this.eval(INCREMENT, [this.prefix + key], [windowMs])) as [number, number];
+    const [count, ttl] = (await this.eval('rateLimitIncrement', [this.prefix + key], [windowMs])) as [number, number];
     return { count, resetInMs: ttl > 0 ? ttl : windowMs };
   }
 
@@ -59,12 +75,13 @@ export class RedisRateLimitStore implements RateLimitStore {
     if (!rules.length) return { allowed: true };
     const keys = rules.map((rule) => this.prefix + rule.key);
     const args = rules.flatMap((rule) => [rule.limit, rule.windowMs]);
-    const [allowed, index = 1, ttl = 0] = (await this.eval(CONSUME, keys, [...args, countHits ? 1 : 0])) as ScriptReply;
+    const reply = await this.eval('rateLimitConsume', keys, [...args, countHits ? 1 : 0]);
+    const [allowed, index = 1, ttl = 0] = reply as ScriptReply;
     return allowed ? { allowed: true } : { allowed: false, rule: rules[index - 1], retryAfterMs: ttl };
   }
 
-  private eval(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-    return this.redis.eval(script, keys.length, ...keys, ...args).catch(unavailable);
+  private eval(script: keyof ScriptedRedis, keys: string[], args: (string | number)[]): Promise<unknown> {
+    return this.scripts[script](keys.length, ...keys, ...args).catch(unavailable);
   }
 }
 
