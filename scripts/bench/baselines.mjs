@@ -2,7 +2,7 @@
 // The hand-written baselines, one per process (BASELINE=b1|b3|b4|b5, PORT, DATABASE_URL):
 //   B1  bare Fastify answering GET /api/auth/profile/ with a static USER object
 //   B3  Fastify + raw driver profile: verify the JWT (HS256, issuer, audience, typ) and read the
-//       user by primary key (BASELINE_SESSION_CHECK=1 adds the app's live-session statement)
+//       user by primary key (BASELINE_SESSION_CHECK=1 reads it with the app's session join instead)
 //   B4  Fastify + raw driver verify-otp: the app's statements, HMAC check and two signed JWTs
 //   B5  Fastify + raw driver send-otp: phone check, the app's two statements, HMAC of a new code
 // What they leave out on purpose (the app's own cost): Nest, TypeORM, class-validator, passport,
@@ -59,10 +59,9 @@ if (kind === 'b3') {
     if (!claims || claims.typ !== 'access' || !/^[1-9]\d*$/.test(claims.sub))
       return problem(reply, 401, 'unauthorized');
     const userId = Number(claims.sub);
-    if (sessionCheck && !(await db.one(SQL.sessionLive, [claims.sid, userId, Date.now(), true]))) {
-      return problem(reply, 401, 'unauthorized');
-    }
-    const row = await db.one(SQL.userById, [userId, true]);
+    const row = sessionCheck
+      ? await db.one(SQL.sessionUser, [claims.sid, userId, Date.now()])
+      : await db.one(SQL.userById, [userId]);
     return row ? { user: toUserResponse(row) } : problem(reply, 401, 'unauthorized');
   });
 }
@@ -92,42 +91,27 @@ if (kind === 'b4') {
     const phone = normalize(request.body.phone_number, false);
     if (!phone) return problem(reply, 400, 'invalid_phone_number');
     const now = Date.now();
-    const latest = await db.one(SQL.codeLatest, [phone]);
-    const live = latest && latest.consumed_at === null && latest.invalidated_at === null;
-    if (!live || latest.attempts >= OTP.maxAttempts || Number(latest.expires_at) <= now) {
-      return problem(reply, 400, 'otp_invalid');
-    }
-    if (!(await db.run(SQL.codeCountAttempt, [latest.id, now, OTP.maxAttempts])))
-      return problem(reply, 400, 'otp_invalid');
+    const counted = await db.one(SQL.codeCountAttempt, [phone, now, OTP.maxAttempts]);
+    if (!counted) return problem(reply, 400, 'otp_invalid');
     const given = Buffer.from(hashCode(phone, request.body.otp_code), 'hex');
-    if (!timingSafeEqual(Buffer.from(latest.code_hash, 'hex'), given)) return problem(reply, 400, 'otp_invalid');
-    if (!(await db.run(SQL.codeConsume, [now, latest.id]))) return problem(reply, 400, 'otp_invalid');
+    if (!timingSafeEqual(Buffer.from(counted.code_hash, 'hex'), given)) return problem(reply, 400, 'otp_invalid');
 
-    let user = await db.one(SQL.userByPhone, [phone]);
-    const isNewUser = !user;
-    if (user) {
-      await db.run(SQL.userTouch, [now, true, user.id]);
-    } else {
-      const id = await db.insert(SQL.userInsert, [phone, phone, '', '', true, true, now, now]);
-      user = { id, phone_number: phone, username: phone, first_name: '', last_name: '', date_joined: now };
-    }
-    user.is_phone_verified = true;
-
+    const user = await db.one(SQL.userUpsert, [phone, phone, now]);
+    const isNewUser = user.last_login === null;
     const session = { id: randomUUID(), refreshJti: randomUUID() };
-    await db.run(SQL.sessionInsert, [
+    await db.run(SQL.sessionStart, [
       session.id,
       Number(user.id),
       session.refreshJti,
-      null,
       now,
       now,
       now,
       now + SESSION_MAX_AGE_MS,
-      null,
-      null,
       request.headers['user-agent']?.slice(0, 512) ?? null,
       request.ip,
     ]);
+    if (!(await db.run(SQL.codeConsume, [now, counted.id]))) return problem(reply, 400, 'otp_invalid');
+    await db.run(SQL.userSignedIn, [now, user.id]);
     const iat = Math.floor(now / 1000);
     const sign = (typ, jwtid, expiresIn) =>
       jwt.sign({ typ, sid: session.id, iat }, jwtKey, {
@@ -170,8 +154,8 @@ if (kind === 'b5') {
       .toString()
       .padStart(OTP.codeLength, '0');
     const now = Date.now();
-    await db.run(SQL.codeInvalidate, [now, phone]);
-    await db.insert(SQL.codeInsert, [phone, hashCode(phone, code), 0, now, now + OTP.ttlMs, null, null]);
+    const { id } = await db.one(SQL.codeIssue, [phone, hashCode(phone, code), now, now + OTP.ttlMs]);
+    await db.run(SQL.codeRetireOlder, [now, phone, id]);
     deliver(phone, `Your Phone OTP Auth code is ${code}. It expires in ${ttlSeconds / 60} minutes.`);
     return {
       message: 'OTP sent successfully',

@@ -4,33 +4,43 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 
-/** The statements the app's TypeORM repositories send (probed from the PostgreSQL statement log). */
+/**
+ * The statements the app sends (src/users/users.service.ts, src/auth/sessions.service.ts,
+ * src/otp/otp.service.ts), with each placeholder once and in order as openSqlite needs; the
+ * seeding INSERTs name every column.
+ */
+const USER_COLUMNS = 'id, phone_number, username, first_name, last_name, is_phone_verified, is_active, date_joined, last_login';
 export const SQL = {
-  sessionLive:
-    'SELECT 1 AS row_exists WHERE EXISTS (SELECT 1 FROM sessions s INNER JOIN users u ON u.id = s.user_id ' +
-    'WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 AND u.is_active = $4)',
-  userById:
-    'SELECT id, phone_number, username, first_name, last_name, is_phone_verified, is_active, date_joined, last_login ' +
-    'FROM users WHERE id = $1 AND is_active = $2 LIMIT 1',
-  userByPhone:
-    'SELECT id, phone_number, username, first_name, last_name, is_phone_verified, is_active, date_joined, last_login ' +
-    'FROM users WHERE phone_number = $1 LIMIT 1',
-  userTouch: 'UPDATE users SET last_login = $1, is_phone_verified = $2 WHERE id = $3',
+  userById: `SELECT ${USER_COLUMNS} FROM users WHERE id = $1 AND is_active = TRUE`,
+  /** The app's guard: the live session and its active user in one statement. */
+  sessionUser:
+    `SELECT ${USER_COLUMNS.replace(/(\w+)/g, 'u.$1')} FROM sessions s JOIN users u ON u.id = s.user_id ` +
+    'WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 AND u.is_active = TRUE',
+  userUpsert:
+    'INSERT INTO users (phone_number, username, first_name, last_name, is_phone_verified, is_active, date_joined) ' +
+    "VALUES ($1, $2, '', '', TRUE, TRUE, $3) ON CONFLICT (phone_number) DO UPDATE SET is_phone_verified = TRUE " +
+    `RETURNING ${USER_COLUMNS}`,
+  userSignedIn: 'UPDATE users SET last_login = $1 WHERE id = $2',
   userInsert:
     'INSERT INTO users (phone_number, username, first_name, last_name, is_phone_verified, is_active, date_joined, ' +
     'last_login) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+  sessionStart:
+    'INSERT INTO sessions (id, user_id, refresh_jti, rotated_at, created_at, last_used_at, expires_at, user_agent, ip) ' +
+    'VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
   sessionInsert:
     'INSERT INTO sessions (id, user_id, refresh_jti, previous_refresh_jti, rotated_at, created_at, last_used_at, ' +
     'expires_at, revoked_at, revoked_reason, user_agent, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
-  codeLatest:
-    'SELECT id, phone_number, code_hash, attempts, created_at, expires_at, consumed_at, invalidated_at ' +
-    'FROM otp_codes WHERE phone_number = $1 ORDER BY id DESC LIMIT 1',
   codeCountAttempt:
-    'UPDATE otp_codes SET attempts = attempts + 1 WHERE id = $1 AND consumed_at IS NULL AND invalidated_at IS NULL ' +
-    'AND expires_at > $2 AND attempts < $3',
+    'UPDATE otp_codes SET attempts = attempts + 1 ' +
+    'WHERE id = (SELECT MAX(id) FROM otp_codes WHERE phone_number = $1) ' +
+    'AND consumed_at IS NULL AND invalidated_at IS NULL AND expires_at > $2 AND attempts < $3 RETURNING id, code_hash',
   codeConsume: 'UPDATE otp_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL AND invalidated_at IS NULL',
-  codeInvalidate:
-    'UPDATE otp_codes SET invalidated_at = $1 WHERE phone_number = $2 AND consumed_at IS NULL AND invalidated_at IS NULL',
+  codeIssue:
+    'INSERT INTO otp_codes (phone_number, code_hash, attempts, created_at, expires_at) VALUES ($1, $2, 0, $3, $4) ' +
+    'RETURNING id',
+  codeRetireOlder:
+    'UPDATE otp_codes SET invalidated_at = $1 ' +
+    'WHERE phone_number = $2 AND id < $3 AND consumed_at IS NULL AND invalidated_at IS NULL',
   codeInsert:
     'INSERT INTO otp_codes (phone_number, code_hash, attempts, created_at, expires_at, consumed_at, invalidated_at) ' +
     'VALUES ($1, $2, $3, $4, $5, $6, $7)',
