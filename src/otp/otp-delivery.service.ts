@@ -54,9 +54,16 @@ export class OtpDeliveryService {
     }
   }
 
-  private withDeadline<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const deadline = AbortSignal.timeout(this.sms.timeoutMs);
-    return withDeadline(call(deadline), deadline);
+  private async withDeadline<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // Not AbortSignal.timeout(): its timer outlives the call by the whole SMS_TIMEOUT, so under
+    // load thousands of them pile up; this one is cleared as soon as the provider answers.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException('SMS_TIMEOUT', 'TimeoutError')), this.sms.timeoutMs);
+    try {
+      return await withDeadline(call(deadline.signal), deadline.signal);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private problem(to: string, failure: SmsDeliveryError): ProblemException {
