@@ -14,6 +14,8 @@ export const throttleConfig = registerAs('throttle', () => ({
   redisUrl: envRedisUrl('REDIS_URL'),
   /** Namespaces the keys, so several deployments (or test runs) can share one Redis. */
   redisKeyPrefix: envString('REDIS_KEY_PREFIX', 'otp-auth:'),
+  /** Without Redis: how many counters the process keeps before forgetting the least recent. */
+  memoryMaxKeys: envInt('RATE_LIMIT_MEMORY_MAX_KEYS', 100_000, { min: 1_000 }),
   limit: envInt('THROTTLE_LIMIT', 120, { min: 1 }),
   ttlMs: envDuration('THROTTLE_TTL', '60s'),
   otpIpSendLimit: envInt('OTP_IP_SEND_LIMIT', 20, { min: 1 }),

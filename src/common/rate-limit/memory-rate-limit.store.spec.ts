@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { LimitRule } from './rate-limit.store';
 import { MemoryRateLimitStore } from './memory-rate-limit.store';
 
@@ -159,6 +160,44 @@ describe('MemoryRateLimitStore', () => {
 
       expect(size(store)).toBe(1);
       await expect(store.increment('live', 60_000)).resolves.toMatchObject({ count: 9_901 });
+    });
+
+    describe('with a cap on the number of counters', () => {
+      const budget: LimitRule = { key: 'budget', limit: 1_000, windowMs: 3_600_000 };
+      let warn: jest.SpyInstance;
+
+      beforeEach(() => {
+        warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+        store = new MemoryRateLimitStore(() => now, 3);
+      });
+
+      afterEach(() => warn.mockRestore());
+
+      it('never holds more counters than the cap, however many keys are counted', async () => {
+        for (let i = 0; i < 50; i++)
+          await store.consume([budget, { key: `phone:${i}`, limit: 5, windowMs: 86_400_000 }]);
+
+        expect(size(store)).toBe(3);
+      });
+
+      it('forgets the least recently counted key first, so a key counted all along keeps its count', async () => {
+        for (let i = 0; i < 50; i++)
+          await store.consume([budget, { key: `phone:${i}`, limit: 5, windowMs: 86_400_000 }]);
+
+        await expect(store.increment('budget', budget.windowMs)).resolves.toMatchObject({ count: 51 });
+        await expect(store.increment('phone:49', 86_400_000)).resolves.toMatchObject({ count: 2 });
+        await expect(store.increment('phone:0', 86_400_000)).resolves.toMatchObject({ count: 1 });
+      });
+
+      it('warns that limits are weakened the first time it forgets a counter, not on every one', async () => {
+        for (let i = 0; i < 3; i++) await store.increment(`k:${i}`, 1000);
+        expect(warn).not.toHaveBeenCalled();
+
+        for (let i = 3; i < 10; i++) await store.increment(`k:${i}`, 1000);
+
+        expect(warn).toHaveBeenCalledTimes(1);
+        expect(warn.mock.calls[0][0]).toMatch(/RATE_LIMIT_MEMORY_MAX_KEYS/);
+      });
     });
   });
 });

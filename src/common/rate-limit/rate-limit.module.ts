@@ -44,8 +44,10 @@ function connect(url: string): Redis {
     {
       provide: RateLimitStore,
       inject: [REDIS, throttleConfig.KEY],
-      useFactory: (redis: Redis | null, { redisKeyPrefix }: ConfigType<typeof throttleConfig>): RateLimitStore =>
-        redis ? new RedisRateLimitStore(redis, `${redisKeyPrefix}rate:`) : new MemoryRateLimitStore(),
+      useFactory: (redis: Redis | null, config: ConfigType<typeof throttleConfig>): RateLimitStore =>
+        redis
+          ? new RedisRateLimitStore(redis, `${config.redisKeyPrefix}rate:`)
+          : new MemoryRateLimitStore(Date.now, config.memoryMaxKeys),
     },
   ],
   exports: [RateLimitStore, REDIS],
