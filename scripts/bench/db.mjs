@@ -9,7 +9,8 @@ import pg from 'pg';
  * src/otp/otp.service.ts), with each placeholder once and in order as openSqlite needs; the
  * seeding INSERTs name every column.
  */
-const USER_COLUMNS = 'id, phone_number, username, first_name, last_name, is_phone_verified, is_active, date_joined, last_login';
+const USER_COLUMNS =
+  'id, phone_number, username, first_name, last_name, is_phone_verified, is_active, date_joined, last_login';
 export const SQL = {
   userById: `SELECT ${USER_COLUMNS} FROM users WHERE id = $1 AND is_active = TRUE`,
   /** The app's guard: the live session and its active user in one statement. */
