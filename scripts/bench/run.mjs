@@ -48,8 +48,10 @@ const loader = new LoadGenerator({ tmpDir, cpu: config.pin ? config.loadCpu : un
 const clock = Date.now();
 
 const log = (message) => console.log(`[${String(Math.round((Date.now() - clock) / 1000)).padStart(4)} s] ${message}`);
+// A run with no response at all has no latencies (NaN, null once it has crossed the IPC channel).
+const ms = (value) => (Number.isFinite(value) ? `${value.toFixed(2)} ms` : '—');
 const describe = (r) =>
-  `${Math.round(r.rps)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms` +
+  `${Math.round(r.rps)} req/s, p50 ${ms(r.latencyMs.p50)}, p99 ${ms(r.latencyMs.p99)}` +
   `${r.non2xx || r.errors ? `, non-2xx ${r.non2xx}, errors ${r.errors} ${JSON.stringify(r.statusCodes)}` : ''}` +
   `${r.stoppedBy === 'duration' ? '' : ` (stopped: ${r.stoppedBy})`}`;
 
