@@ -1,11 +1,19 @@
 // Settings shared by the orchestrator, the baselines and the load generator. Everything a user
 // may change is an environment variable read here; docs/benchmarks.md lists them.
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const APP_MAIN = resolve(ROOT, 'dist/src/main.js');
+
+/**
+ * The node flags production runs with (`npm run start:prod`, docs/deployment.md): every server in
+ * the bench, the app and the baselines alike, runs with them.
+ */
+export const NODE_FLAGS =
+  JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')).scripts['start:prod'].match(/--\S+/g) ?? [];
 
 /** Both the app and the baselines sign and check tokens with these (bench-only values). */
 export const JWT = {

@@ -26,7 +26,7 @@ import { join, resolve } from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Databases, checkPostgres, checkRedis } from './backends.mjs';
-import { APP_MAIN, ROOT, readConfig } from './config.mjs';
+import { APP_MAIN, NODE_FLAGS, ROOT, readConfig } from './config.mjs';
 import { formatProfile, summariseProfile } from './cpuprofile.mjs';
 import { LoadGenerator } from './drive.mjs';
 import { PhoneAllocator, checkPhoneSample, phoneAt } from './phones.mjs';
@@ -377,9 +377,10 @@ function plural(n, word) {
 
 async function main() {
   if (!existsSync(APP_MAIN)) throw new Error(`${APP_MAIN} is missing: run npm run build first (npm run bench does)`);
-  const machine = describeMachine();
+  const machine = { ...describeMachine(), nodeFlags: NODE_FLAGS };
   log(
-    `${machine.cpuModel}, ${plural(machine.cores, 'core')}, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}` +
+    `${machine.cpuModel}, ${plural(machine.cores, 'core')}, Node ${machine.node} ${NODE_FLAGS.join(' ')}, ` +
+      `load average ${machine.loadAverageAtStart.join(' ')}` +
       (machine.pinned
         ? `; servers on CPU ${config.serverCpu}, load generator on CPU ${config.loadCpu}`
         : '; not pinned'),

@@ -1,7 +1,7 @@
 // Starting the servers under test: the app from its production build, and the baselines; each its
 // own process on the server core, with its own database (and, for PostgreSQL, its own Redis prefix).
 import { join } from 'node:path';
-import { APP_MAIN, appEnvironment, baseEnvironment } from './config.mjs';
+import { APP_MAIN, NODE_FLAGS, appEnvironment, baseEnvironment } from './config.mjs';
 import { freePort, memoryOf, pinProcess, startProcess, waitReady } from './processes.mjs';
 
 const BASELINE_SCRIPT = new URL('./baselines.mjs', import.meta.url).pathname;
@@ -32,6 +32,7 @@ export class Servers {
       }),
     };
     const args = [
+      ...NODE_FLAGS,
       ...this.config.appNodeArgs,
       ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
       APP_MAIN,
@@ -51,7 +52,15 @@ export class Servers {
       DATABASE_URL: databaseUrl,
       BASELINE_SESSION_CHECK: this.config.b3SessionCheck ? '1' : '0',
     };
-    return this.start({ name, backend, port, args: [BASELINE_SCRIPT], env, readyPath: '/health', databaseUrl });
+    return this.start({
+      name,
+      backend,
+      port,
+      args: [...NODE_FLAGS, BASELINE_SCRIPT],
+      env,
+      readyPath: '/health',
+      databaseUrl,
+    });
   }
 
   async start({ name, backend, port, args, env, readyPath, databaseUrl }) {
