@@ -8,9 +8,6 @@ interface Window {
 
 const SWEEP_EVERY = 10_000;
 
-/** How often, in forgotten counters, the store repeats its warning that it is full. */
-const WARN_EVERY = 100_000;
-
 /**
  * Counters in this process's memory: right for one instance, wrong for several (use Redis). No
  * timers: expired windows are dropped when touched and by a sweep every 10,000 writes. Each
@@ -18,15 +15,19 @@ const WARN_EVERY = 100_000;
  *
  * At most `maxKeys` counters are kept (about 150 bytes each): per-phone windows last up to a day,
  * so a flood of sends to fresh numbers would otherwise grow the process for as long as it lasts.
- * When full, the least recently counted window is forgotten, which makes only that key's limit
- * lenient; the global budget and busy clients are counted constantly and so are never the ones
- * forgotten.
+ * They are kept in two generations: new and touched windows go to the current one, and when it
+ * holds half of `maxKeys` the previous generation, every window not counted since, is forgotten
+ * at once. Forgetting makes only those keys' limits lenient; the global budget and busy clients
+ * are counted constantly and so always sit in the current generation. Evicting one key at a time
+ * instead (re-inserting on every hit, or scanning the Map from its oldest entry) made each hit
+ * ten times slower on a Map of 100,000 keys.
  */
 export class MemoryRateLimitStore implements RateLimitStore {
   private readonly logger = new Logger('RateLimit');
-  private readonly windows = new Map<string, Window>();
+  private current = new Map<string, Window>();
+  private previous = new Map<string, Window>();
   private writes = 0;
-  private evictions = 0;
+  private warned = false;
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -49,8 +50,16 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   reset(keys: string[]): Promise<void> {
-    keys.forEach((key) => this.windows.delete(key));
+    for (const key of keys) {
+      this.current.delete(key);
+      this.previous.delete(key);
+    }
     return Promise.resolve();
+  }
+
+  /** Windows held, both generations. */
+  get size(): number {
+    return this.current.size + this.previous.size;
   }
 
   private verdict(rules: LimitRule[]): LimitVerdict {
@@ -65,30 +74,31 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   private hit(key: string, windowMs: number): Window {
     if (++this.writes % SWEEP_EVERY === 0) this.sweep();
-    const window = this.live(key) ?? { count: 0, resetAt: this.now() + windowMs };
+    let window = this.live(key);
+    if (!window) {
+      window = { count: 0, resetAt: this.now() + windowMs };
+      this.keep(key, window);
+    } else if (!this.current.has(key)) {
+      this.previous.delete(key);
+      this.keep(key, window);
+    }
     window.count += 1;
-    // Re-inserted, so that the Map's order is least recently counted first.
-    this.windows.delete(key);
-    this.windows.set(key, window);
-    if (this.windows.size > this.maxKeys) this.evictLeastRecent();
     return window;
   }
 
-  private evictLeastRecent(): void {
-    const [oldest] = this.windows.keys();
-    this.windows.delete(oldest);
-    if (this.evictions++ % WARN_EVERY === 0) {
-      this.logger.warn(
-        `${this.maxKeys} rate-limit counters in memory: forgetting the least recently used ones ` +
-          `(${this.evictions} so far); raise RATE_LIMIT_MEMORY_MAX_KEYS or set REDIS_URL`,
-      );
-    }
+  private keep(key: string, window: Window): void {
+    this.current.set(key, window);
+    if (this.current.size < this.maxKeys / 2) return;
+    if (this.previous.size) this.warnOnce();
+    this.previous = this.current;
+    this.current = new Map();
   }
 
   private live(key: string): Window | undefined {
-    const window = this.windows.get(key);
+    const window = this.current.get(key) ?? this.previous.get(key);
     if (window && window.resetAt <= this.now()) {
-      this.windows.delete(key);
+      this.current.delete(key);
+      this.previous.delete(key);
       return undefined;
     }
     return window;
@@ -96,6 +106,17 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   private sweep(): void {
     const now = this.now();
-    for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
+    for (const generation of [this.current, this.previous]) {
+      for (const [key, window] of generation) if (window.resetAt <= now) generation.delete(key);
+    }
+  }
+
+  private warnOnce(): void {
+    if (this.warned) return;
+    this.warned = true;
+    this.logger.warn(
+      `More than ${this.maxKeys} rate-limit counters in memory: the least recently used are being ` +
+        `forgotten, which weakens their limits; raise RATE_LIMIT_MEMORY_MAX_KEYS or set REDIS_URL`,
+    );
   }
 }
