@@ -125,7 +125,7 @@ export function readConfig() {
     profileTargets,
     profileDuration: seconds('BENCH_PROFILE_DURATION', 15),
     b3SessionCheck: process.env.BENCH_B3_SESSION_CHECK === '1',
-    // Extra node flags for the app processes only, e.g. "--import ./scripts/bench/experiments/….mjs".
+    // Extra node flags for the app processes only, e.g. "--trace-gc" or "--import ./my-probe.mjs".
     // Relative paths are taken from where the bench was started (the app runs in a temp directory).
     appNodeArgs: (process.env.BENCH_APP_NODE_ARGS ?? '')
       .split(/\s+/)
