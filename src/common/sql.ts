@@ -7,8 +7,8 @@ export type SqlValue = string | number | null;
  * One hand-written statement, with PostgreSQL's `$1`…`$n` placeholders (a number may repeat).
  *
  * The services read and write through these instead of the query builder and find options: a
- * statement's text never changes, so both drivers prepare it once and nothing builds SQL or
- * hydrates entities per request. The query builder cost a third to a half of the CPU of every
+ * statement's text never changes, so better-sqlite3 compiles it once (TypeORM caches statements
+ * by their text), and nothing builds SQL or hydrates entities per request. The query builder cost a third to a half of the CPU of every
  * hot route, and on SQLite it writes numbers into the SQL text, so each timestamp compiled a new
  * statement and the process grew (docs/benchmarks.md). The text must be SQL both dialects speak.
  */
