@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import request from 'supertest';
 import { backends, connectTestRedis, keysUnder, testRedisUrl, type Backend } from './helpers/backends';
 import { latestOtpRow, otpRows } from './helpers/db-rows';
+import { captureLogs } from './helpers/log-capture';
 import { expectProblem } from './helpers/problems';
 import { requestCode, signIn } from './helpers/sign-in';
 import { TcpProxy } from './helpers/tcp-proxy';
@@ -96,7 +97,21 @@ suite('Redis as the shared rate-limit store on %s', (backend) => {
 
     it('still boots and answers /health/live 200, but /health/ready 503', async () => {
       await t.http().get('/health/live').expect(200);
-      expectProblem(await t.http().get('/health/ready'), 503, 'service_unavailable');
+      const logs = captureLogs();
+      let res: Awaited<ReturnType<ReturnType<TestApp['http']>['get']>>;
+      try {
+        res = await t.http().get('/health/ready');
+      } finally {
+        logs.restore();
+      }
+
+      expectProblem(res, 503, 'service_unavailable');
+      expect(res.body).toMatchObject({ detail: 'Not ready: redis unavailable.' });
+      expect(res.headers['retry-after']).toBe('5');
+      // One line per failed probe, naming the cause, and no stack trace: probes come every few seconds.
+      const probeLines = logs.lines.filter((line) => /health|Health/.test(line));
+      expect(probeLines).toEqual([expect.stringMatching(/GET \/health\/ready: service_unavailable .*redis/)]);
+      expect(logs.lines.join('\n')).not.toMatch(/\n\s+at /);
     });
 
     it('fails send-otp closed: 503 service_unavailable with Retry-After, no SMS, no code stored', async () => {

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -11,6 +11,7 @@ import { SkipThrottle } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';
+import { ProblemException } from '../common/errors/problem.exception';
 import { REDIS } from '../common/rate-limit/rate-limit.module';
 
 const DEADLINE_MS = 1_500;
@@ -53,7 +54,23 @@ export class HealthController {
   @ApiOperation({ summary: 'The database and, when configured, Redis answer within 1.5 s (readiness probe)' })
   @ApiOkResponse({ ...HEALTHY, description: 'Ready to serve traffic' })
   @ApiProblems('service_unavailable')
-  ready(): Promise<HealthCheckResult> {
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.check();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      // A problem like every other 503, naming what is down; the filter logs it as one line
+      // (terminus's logger is off, and its exception would be logged with a stack trace).
+      const { error: down = {} } = error.getResponse() as HealthCheckResult;
+      throw new ProblemException('service_unavailable', {
+        detail: `Not ready: ${Object.keys(down).join(' and ')} unavailable.`,
+        retryAfter: 5,
+        cause: new Error(JSON.stringify(down)),
+      });
+    }
+  }
+
+  private check(): Promise<HealthCheckResult> {
     const redis = this.redis;
     return this.health.check([
       () => this.database.pingCheck('database').withTimeout(DEADLINE_MS),
