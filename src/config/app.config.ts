@@ -1,4 +1,5 @@
 import { registerAs } from '@nestjs/config';
+import { isIP } from 'node:net';
 import { EnvError, envBool, envDuration, envInt, envOneOf, envOptional, envString } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
@@ -14,11 +15,33 @@ function envByteSize(name: string, fallback: string): number {
   return bytes;
 }
 
+/**
+ * Whose `X-Forwarded-For` entries to believe (Fastify's `trustProxy`): nobody, everybody (the
+ * client is then the left-most entry, which the client itself may have written), or the proxies'
+ * addresses and networks, which reads the header from the right and stops at the first address
+ * that is not one of them: the client cannot forge its way past the proxies it does not run.
+ * (Fastify no longer honours a hop count, so none is offered.)
+ */
+function envTrustProxy(name: string): boolean | string[] {
+  const value = envString(name, 'false').trim();
+  if (value === 'true' || value === 'false') return value === 'true';
+  const networks = value.split(',').map((entry) => entry.trim());
+  if (value && networks.every(isAddressOrNetwork)) return networks;
+  throw new EnvError(name, `expected false, true or the proxies' addresses/CIDRs, got "${value}"`);
+}
+
+function isAddressOrNetwork(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
 export const appConfig = registerAs('app', () => ({
   nodeEnv: envString('NODE_ENV', 'development'),
   port: envInt('PORT', 3000, { min: 0, max: 65535 }),
   host: envString('HOST', '0.0.0.0'),
-  trustProxy: envBool('TRUST_PROXY', false),
+  trustProxy: envTrustProxy('TRUST_PROXY'),
   bodyLimit: envByteSize('BODY_LIMIT', '16kb'),
   logLevel: envOneOf<LogLevel>('LOG_LEVEL', 'info', LOG_LEVELS),
   /** Serve Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. */

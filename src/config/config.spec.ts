@@ -412,9 +412,22 @@ describe('config namespaces', () => {
     });
 
     it.each([
+      ['true', true],
+      ['false', false],
+      ['10.0.0.0/8', ['10.0.0.0/8']],
+      ['10.0.0.5, 192.168.0.0/16,fd00::/8', ['10.0.0.5', '192.168.0.0/16', 'fd00::/8']],
+    ])('reads TRUST_PROXY=%s as %p', (value, trustProxy) => {
+      process.env.TRUST_PROXY = value;
+      expect(appConfig().trustProxy).toEqual(trustProxy);
+    });
+
+    it.each([
       ['PORT', '65536'],
       ['PORT', 'http'],
       ['TRUST_PROXY', 'maybe'],
+      ['TRUST_PROXY', '1'],
+      ['TRUST_PROXY', '10.0.0.0/33'],
+      ['TRUST_PROXY', '10.0.0.0/8,loadbalancer'],
       ['LOG_LEVEL', 'chatty'],
     ])('refuses %s=%s, naming it', (variable, value) => {
       process.env[variable] = value;

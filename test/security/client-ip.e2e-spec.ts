@@ -47,4 +47,31 @@ describe.each(backends())('security: client IP for per-IP limits on %s', (dialec
       expect(t.sms.attempted).toHaveLength(4);
     });
   });
+
+  describe('with TRUST_PROXY naming the proxy (127.0.0.1, the test client) and OTP_IP_SEND_LIMIT=2', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(dialect, { env: { TRUST_PROXY: '127.0.0.1', OTP_IP_SEND_LIMIT: '2' } });
+    });
+    afterAll(() => t?.close());
+
+    it('takes the address the proxy appended, so a spoofed left-most entry does not dodge the limit', async () => {
+      // An appending proxy: whatever the client sent, then the address the proxy saw.
+      const send = (phone: string) =>
+        t.http().post(SEND).set('X-Forwarded-For', `${randomIp()}, 203.0.113.7`).send({ phone_number: phone });
+
+      expect((await send('+12015550159')).status).toBe(200);
+      expect((await send('+12015550160')).status).toBe(200);
+      expectRateLimited(await send('+12015550162'), HOUR_S);
+      expect(t.sms.attempted).toHaveLength(2);
+
+      // Another client behind the same proxy has its own count.
+      const other = await t
+        .http()
+        .post(SEND)
+        .set('X-Forwarded-For', `${randomIp()}, 198.51.100.9`)
+        .send({ phone_number: '+12015550163' });
+      expect(other.status).toBe(200);
+    });
+  });
 });
