@@ -1,4 +1,4 @@
-import { EnvError, envString, isProduction } from './env';
+import { EnvError, envOptional, envString, isProduction } from './env';
 
 const MIN_SECRET_BYTES = 32;
 
@@ -16,7 +16,17 @@ export function envSecret(name: string, developmentValue: string): string {
       'set a random secret of at least 32 bytes; the development value is refused in production',
     );
   }
-  if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
+  return longEnough(name, value);
+}
+
+/** A key that may be absent (JWT_PREVIOUS_SECRET during a rotation); when set, held to the same length. */
+export function envOptionalSecret(name: string): string | undefined {
+  const value = envOptional(name);
+  return value === undefined ? undefined : longEnough(name, value);
+}
+
+function longEnough(name: string, value: string): string {
+  if (isProduction() && Buffer.byteLength(value) < MIN_SECRET_BYTES) {
     throw new EnvError(name, `must be at least ${MIN_SECRET_BYTES} bytes in production`);
   }
   return value;
