@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import request, { type Response } from 'supertest';
 import { productionBackendsAvailable, testRedisUrl } from './helpers/backends';
 import { latestOtpRow, query, userRows } from './helpers/db-rows';
+import { eventually } from './helpers/eventually';
 import { expectProblem } from './helpers/problems';
 import { requestCode, signIn, type SignedIn } from './helpers/sign-in';
 import { TcpProxy } from './helpers/tcp-proxy';
@@ -24,18 +25,6 @@ function expectUnavailable(res: Response): void {
   expectProblem(res, 503, 'service_unavailable');
   expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
   expect(res.text).not.toMatch(INTERNALS);
-}
-
-/** Retries `attempt` every 100 ms until it answers `status`, for at most `withinMs`. */
-async function eventually(attempt: () => Promise<Response>, status: number, withinMs = 10_000): Promise<Response> {
-  const deadline = Date.now() + withinMs;
-  let last = await attempt();
-  while (last.status !== status && Date.now() < deadline) {
-    await sleep(100);
-    last = await attempt();
-  }
-  expect({ status: last.status, body: last.body as unknown }).toMatchObject({ status });
-  return last;
 }
 
 let nextPhone = 2000;

@@ -1,10 +1,10 @@
-import { createServer, type AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import request from 'supertest';
 import { backends, connectTestRedis, keysUnder, testRedisUrl, type Backend } from './helpers/backends';
 import { latestOtpRow, otpRows } from './helpers/db-rows';
+import { eventually } from './helpers/eventually';
 import { captureLogs } from './helpers/log-capture';
+import { closedPort } from './helpers/loopback';
 import { expectProblem } from './helpers/problems';
 import { requestCode, signIn } from './helpers/sign-in';
 import { TcpProxy } from './helpers/tcp-proxy';
@@ -17,15 +17,6 @@ const PROFILE = '/api/auth/profile/';
 const withRedis = backends().filter((backend) => backend.endsWith('+redis'));
 const suite = withRedis.length ? describe.each(withRedis) : describe.skip.each<Backend>(['sqlite+redis']);
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** Status-only requests for probes, not checked against the OpenAPI document (the readiness tests are). */
 const probe = (t: TestApp) => request(t.app.getHttpServer());
 
@@ -33,18 +24,6 @@ const probe = (t: TestApp) => request(t.app.getHttpServer());
 function expectUnavailable(res: Parameters<typeof expectProblem>[0]): void {
   expectProblem(res, 503, 'service_unavailable');
   expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
-}
-
-/** Retries `attempt` every 100 ms until it answers `status`, for at most `withinMs`. */
-async function eventually(attempt: () => Promise<{ status: number }>, status: number, withinMs = 8_000) {
-  const deadline = Date.now() + withinMs;
-  let last = await attempt();
-  while (last.status !== status && Date.now() < deadline) {
-    await sleep(100);
-    last = await attempt();
-  }
-  expect(last.status).toBe(status);
-  return last;
 }
 
 suite('Redis as the shared rate-limit store on %s', (backend) => {
@@ -165,7 +144,7 @@ suite('Redis as the shared rate-limit store on %s', (backend) => {
 
       proxy.restore();
 
-      await eventually(() => t.http().post(VERIFY).send({ phone_number: phone, otp_code: code }), 200);
+      await eventually(() => t.http().post(VERIFY).send({ phone_number: phone, otp_code: code }), 200, 8_000);
       await t.http().get('/health/ready').expect(200);
     });
   });

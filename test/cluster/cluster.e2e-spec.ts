@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { deleteRedisPrefix, productionBackendsAvailable, testRedisUrl, uniqueRedisPrefix } from '../helpers/backends';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
+import { eventually } from '../helpers/eventually';
 import { TcpProxy } from '../helpers/tcp-proxy';
 import { AppProcess, type Answer } from './app-process';
 import { buildApp, type BuiltApp } from './build';
@@ -53,17 +54,6 @@ async function signIn(send: AppProcess, verify: AppProcess, gateway: SmsGateway,
   const res = await verify.call('POST', VERIFY, { body: { phone_number: phone, otp_code: code }, ip: freshIp() });
   expect(res.status).toBe(200);
   return res.body!.tokens as Tokens;
-}
-
-async function eventually(attempt: () => Promise<Answer>, status: number, withinMs = 10_000): Promise<Answer> {
-  const deadline = Date.now() + withinMs;
-  let last = await attempt();
-  while (last.status !== status && Date.now() < deadline) {
-    await sleep(100);
-    last = await attempt();
-  }
-  expect(last.status).toBe(status);
-  return last;
 }
 
 /** A GET on a connection of its own (no keep-alive pool): does the process still accept new ones? */

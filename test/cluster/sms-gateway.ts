@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { closeServer, listenOnLoopback, readBody } from '../helpers/loopback';
 
 export interface TextedCode {
   to: string;
@@ -22,7 +23,7 @@ export class SmsGateway {
 
   static async start(): Promise<SmsGateway> {
     const gateway = new SmsGateway();
-    await new Promise<void>((resolve) => gateway.server.listen(0, '127.0.0.1', resolve));
+    await listenOnLoopback(gateway.server);
     return gateway;
   }
 
@@ -50,16 +51,12 @@ export class SmsGateway {
     }
   }
 
-  async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const { to, code } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as TextedCode;
+    const { to, code } = JSON.parse(await readBody(req)) as TextedCode;
     this.received.push({ to, code });
     if (this.delayMs) await sleep(this.delayMs);
     res.writeHead(204).end();

@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback, readBody } from './loopback';
 
 /** A request as the fake received it, answered or not. */
 export interface TwilioRequest {
@@ -115,7 +116,7 @@ export class FakeTwilio {
 
   static async start(options: FakeTwilioOptions = {}): Promise<FakeTwilio> {
     const fake = new FakeTwilio(options);
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    await listenOnLoopback(fake.server);
     return fake;
   }
 
@@ -164,16 +165,12 @@ export class FakeTwilio {
   }
 
   /** Stops listening and drops every connection, hanging ones included. */
-  async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+    const form = Object.fromEntries(new URLSearchParams(await readBody(req)));
     const settled = new Promise<void>((resolve) => res.once('close', resolve));
     const request: TwilioRequest = {
       method: req.method ?? '',

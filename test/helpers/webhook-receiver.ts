@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback, readBody } from './loopback';
 
 /** What an SMS gateway behind SMS_WEBHOOK_URL is handed. */
 export interface SmsHookPayload {
@@ -53,7 +54,7 @@ export class WebhookReceiver {
 
   static async start(secret: string): Promise<WebhookReceiver> {
     const receiver = new WebhookReceiver(secret);
-    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+    await listenOnLoopback(receiver.server);
     return receiver;
   }
 
@@ -92,16 +93,12 @@ export class WebhookReceiver {
   }
 
   /** Stops listening and drops every connection, hanging ones included. */
-  async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const rawBody = await readBody(req);
     const settled = new Promise<void>((resolve) => res.once('close', resolve));
     const signatureValid = this.verify(req.headers, rawBody);
     this.received.push({ headers: req.headers, rawBody, payload: parse(rawBody), signatureValid, settled });
