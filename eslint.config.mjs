@@ -1,6 +1,55 @@
 import eslint from '@eslint/js';
+import { readdirSync } from 'node:fs';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+
+/**
+ * Which way imports may point (DESIGN §3). Infrastructure imports no feature; a feature imports
+ * infrastructure, metrics and the features it is listed with here, nothing else. A folder under
+ * src/ that is neither infrastructure nor listed fails the lint until it is placed.
+ */
+const INFRASTRUCTURE = ['config', 'common', 'database', 'redis', 'rate-limit'];
+const FEATURE_USES = {
+  users: [],
+  sms: [],
+  metrics: [],
+  health: [],
+  otp: ['sms'],
+  sessions: ['users'],
+  auth: ['sessions', 'users', 'otp'],
+};
+const SHARED_FEATURES = ['metrics'];
+const folders = readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+const features = folders.filter((folder) => !INFRASTRUCTURE.includes(folder));
+const unplaced = features.filter((folder) => !(folder in FEATURE_USES));
+if (unplaced.length) throw new Error(`eslint.config.mjs: place src/${unplaced.join(', src/')} in FEATURE_USES`);
+
+const forbidding = (folders, why) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: folders.map((folder) => ({
+        regex: `^\\.{1,2}/(?:.*/)?${folder}(?:/|$)`,
+        message: `${why} (src/${folder}/); see DESIGN §3 and FEATURE_USES in eslint.config.mjs.`,
+      })),
+    },
+  ],
+});
+const importBoundaries = [
+  {
+    files: INFRASTRUCTURE.map((folder) => `src/${folder}/**/*.ts`),
+    rules: forbidding(features, 'Infrastructure imports no feature'),
+  },
+  ...Object.entries(FEATURE_USES).map(([feature, uses]) => ({
+    files: [`src/${feature}/**/*.ts`],
+    rules: forbidding(
+      features.filter((other) => other !== feature && !uses.includes(other) && !SHARED_FEATURES.includes(other)),
+      `src/${feature}/ may not import this feature`,
+    ),
+  })),
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', 'bench/results/'] },
@@ -39,6 +88,7 @@ export default tseslint.config(
       ...tseslint.configs.disableTypeChecked.languageOptions,
       globals: {
         require: 'readonly',
+        __dirname: 'readonly',
         module: 'writable',
         process: 'readonly',
         console: 'readonly',
@@ -53,5 +103,6 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  ...importBoundaries,
   prettier,
 );

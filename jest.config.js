@@ -6,7 +6,7 @@ const { join } = require('node:path');
  * dependencies ship as ES modules, which Jest cannot require() on Node 20, so SWC compiles every
  * installed ES-module package to CommonJS along with our code.
  */
-function esModulePackages(root = 'node_modules') {
+function esModulePackages(root = join(__dirname, 'node_modules')) {
   const names = readdirSync(root).flatMap((name) =>
     name.startsWith('@') ? readdirSync(join(root, name)).map((sub) => `${name}/${sub}`) : [name],
   );

@@ -1,4 +1,5 @@
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+import type { ConfigType } from '@nestjs/config';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { LogController } from 'fastify';
 import { setUpApiDocs } from './api-docs';
@@ -9,9 +10,12 @@ import { createLogger, requestId } from './common/logger';
 import { appConfig } from './config';
 import { MetricsService } from './metrics/metrics.service';
 
-/** The HTTP server options that must exist before Nest does; read through the same config namespace. */
-export function createFastifyAdapter(): FastifyAdapter {
-  const { bodyLimit, trustProxy, logLevel } = appConfig();
+/**
+ * The HTTP server options that must exist before Nest does, from the validated app namespace
+ * (main.ts passes loadConfig().app; reading the namespace here is for callers without one).
+ */
+export function createFastifyAdapter(config: ConfigType<typeof appConfig> = appConfig()): FastifyAdapter {
+  const { bodyLimit, trustProxy, logLevel } = config;
   return new FastifyAdapter({
     bodyLimit,
     trustProxy,
@@ -65,7 +69,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
       'request completed',
     );
   });
-  if (appConfig().apiDocsEnabled) setUpApiDocs(app);
+  if (app.get<ConfigType<typeof appConfig>>(appConfig.KEY).apiDocsEnabled) setUpApiDocs(app);
   await app.init();
   // Only JSON bodies are accepted: text, forms and the rest get 415 instead of reaching validation.
   fastify.removeAllContentTypeParsers();

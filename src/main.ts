@@ -3,15 +3,18 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
-import { PinoLoggerService } from './common/logger';
-import { appConfig } from './config';
+import { createLogger, PinoLoggerService } from './common/logger';
+import { loadConfig } from './config';
 
 async function bootstrap(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  const { port, host, shutdownTimeoutMs } = appConfig();
-  const adapter = createFastifyAdapter();
-  const logger = new PinoLoggerService(adapter.getInstance().log);
+  // Until the config is known (LOG_LEVEL included) a bad setting still needs a JSON line to end with.
+  let logger = new PinoLoggerService(createLogger('info'));
   try {
+    if (existsSync('.env')) process.loadEnvFile('.env');
+    const config = loadConfig();
+    const { port, host, shutdownTimeoutMs } = config.app;
+    const adapter = createFastifyAdapter(config.app);
+    logger = new PinoLoggerService(adapter.getInstance().log);
     const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
       logger,
       // Throw instead of process.abort(), so a bad setting ends with its message and exit code 1.

@@ -1,14 +1,11 @@
 import type { Response } from 'supertest';
+import { ROUTES } from './helpers/api-client';
 import { dialects } from './helpers/databases';
 import { latestOtpRow, otpRows, userRows } from './helpers/db-rows';
 import { expectProblem, expectProblemShape, expectRateLimited } from './helpers/problems';
-import { requestCode, signIn, wrongCode } from './helpers/sign-in';
-import { createTestApp, type TestApp } from './helpers/test-app';
+import { guessWrong, requestCode, signIn } from './helpers/sign-in';
+import { useTestApp, type TestApp } from './helpers/test-app';
 import { UsersService } from '../src/users/users.service';
-
-const SEND = '/api/auth/send-otp/';
-const VERIFY = '/api/auth/verify-otp/';
-const PROFILE = '/api/auth/profile/';
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -80,17 +77,15 @@ const HOSTILE_BODIES: [string, string][] = [
 
 describe.each(dialects())('errors on %s', (dialect) => {
   describe('with the default settings', () => {
-    let t: TestApp;
+    const app = useTestApp(dialect);
     let access: string;
     beforeAll(async () => {
-      t = await createTestApp(dialect);
       ({
         tokens: { access },
-      } = await signIn(t, '+12015550170'));
+      } = await signIn(app(), '+12015550170'));
     });
-    afterAll(() => t?.close());
 
-    const postRaw = (path: string, body: string) => t.http().post(path).type('json').send(body);
+    const postRaw = (path: string, body: string) => app().http().post(path).type('json').send(body);
 
     it.each([
       ['malformed JSON', '{"phone_number": "+12015550123"'],
@@ -101,16 +96,17 @@ describe.each(dialects())('errors on %s', (dialect) => {
       ['a JSON string', '"+12015550123"'],
       ['a number phone_number', '{"phone_number": 12015550123}'],
     ])('answers %s with 400 validation_failed', async (_label, body) => {
-      const sentBefore = t.sms.attempted.length;
+      const sentBefore = app().sms.attempted.length;
 
-      const res = await postRaw(SEND, body);
+      const res = await postRaw(ROUTES.sendOtp, body);
 
       expectProblem(res, 400, 'validation_failed');
-      expect(t.sms.attempted.length).toBe(sentBefore);
+      expect(app().sms.attempted.length).toBe(sentBefore);
     });
 
     it('names an unknown field in errors[]', async () => {
-      const res = await t.http().post(SEND).send({ phone_number: '+12015550171', is_admin: true });
+      const t = app();
+      const res = await t.api.sendOtp('+12015550171', { is_admin: true });
 
       expectProblem(res, 400, 'validation_failed');
       expect(res.body.errors).toEqual([{ field: 'is_admin', message: expect.any(String) }]);
@@ -118,14 +114,14 @@ describe.each(dialects())('errors on %s', (dialect) => {
     });
 
     it('names a wrongly typed field in errors[]', async () => {
-      const res = await t.http().post(SEND).send({ phone_number: 12015550171 });
+      const res = await app().http().post(ROUTES.sendOtp).send({ phone_number: 12015550171 });
 
       expectProblem(res, 400, 'validation_failed');
       expect(res.body.errors).toEqual([{ field: 'phone_number', message: expect.any(String) }]);
     });
 
     it('names a missing otp_code in errors[]', async () => {
-      const res = await t.http().post(VERIFY).send({ phone_number: '+12015550172' });
+      const res = await app().http().post(ROUTES.verifyOtp).send({ phone_number: '+12015550172' });
 
       expectProblem(res, 400, 'validation_failed');
       expect(res.body.errors).toEqual([{ field: 'otp_code', message: expect.any(String) }]);
@@ -134,9 +130,10 @@ describe.each(dialects())('errors on %s', (dialect) => {
     it.each(['12345a', 'abcdef', '١٢٣٤٥٦', '12 456', '-12345'])(
       'refuses the otp_code %j with 400 validation_failed without spending an attempt',
       async (otpCode) => {
+        const t = app();
         await requestCode(t, '+12015550173');
 
-        const res = await t.http().post(VERIFY).send({ phone_number: '+12015550173', otp_code: otpCode });
+        const res = await t.api.verifyOtp('+12015550173', otpCode);
 
         expectProblem(res, 400, 'validation_failed');
         expect(res.body.errors).toEqual([{ field: 'otp_code', message: expect.any(String) }]);
@@ -157,7 +154,8 @@ describe.each(dialects())('errors on %s', (dialect) => {
     ])(
       'answers a %s body with 415 unsupported_media_type and sends nothing',
       async (_label, contentType, phone, body) => {
-        const res = await t.http().post(SEND).set('Content-Type', contentType).send(body);
+        const t = app();
+        const res = await t.http().post(ROUTES.sendOtp).set('Content-Type', contentType).send(body);
 
         expectProblem(res, 415, 'unsupported_media_type');
         expect(t.sms.countFor(phone)).toBe(0);
@@ -170,27 +168,27 @@ describe.each(dialects())('errors on %s', (dialect) => {
       ['POST', '/api/auth/nope/'],
       ['GET', '/'],
     ])('answers %s %s, an unknown route, with 404 not_found', async (method, path) => {
-      const res = await t.http()[method === 'GET' ? 'get' : 'post'](path);
+      const res = await app().http()[method === 'GET' ? 'get' : 'post'](path);
 
       expectProblem(res, 404, 'not_found');
     });
 
-    it.each<[string, (app: TestApp) => Promise<Response>]>([
-      ['GET send-otp', (app) => app.http().get(SEND)],
-      ['PUT verify-otp', (app) => app.http().put(VERIFY).send({})],
-      ['DELETE profile', (app) => app.http().delete(PROFILE)],
+    it.each<[string, (t: TestApp) => Promise<Response>]>([
+      ['GET send-otp', (t) => t.http().get(ROUTES.sendOtp)],
+      ['PUT verify-otp', (t) => t.http().put(ROUTES.verifyOtp).send({})],
+      ['DELETE profile', (t) => t.http().delete(ROUTES.profile)],
     ])('answers %s, a wrong method, with a 4xx problem', async (_label, call) => {
-      const res = await call(t);
+      const res = await call(app());
 
       expect([404, 405]).toContain(res.status);
       expectProblemShape(res);
     });
 
     it('reports the path as instance, without the query string', async () => {
-      const res = await t.http().post('/api/auth/send-otp/?debug=1').send({ phone_number: 'oops' });
+      const res = await app().http().post(`${ROUTES.sendOtp}?debug=1`).send({ phone_number: 'oops' });
 
       expectProblem(res, 400, 'invalid_phone_number');
-      expect(res.body.instance).toBe('/api/auth/send-otp/');
+      expect(res.body.instance).toBe(ROUTES.sendOtp);
     });
 
     it.each([
@@ -198,26 +196,37 @@ describe.each(dialects())('errors on %s', (dialect) => {
       ['letters in the number', '+1201555CALL'],
       ['a number too short for its country', '+1201555'],
       ['a number too long for its country', '+120155501234'],
-    ])('refuses %s with 400 invalid_phone_number on both routes', async (_label, phoneNumber) => {
-      const sentBefore = t.sms.attempted.length;
+    ])(
+      'refuses %s with 400 invalid_phone_number on both routes, sending and storing nothing',
+      async (_label, phoneNumber) => {
+        const t = app();
+        const sentBefore = t.sms.attempted.length;
 
-      const send = await t.http().post(SEND).send({ phone_number: phoneNumber });
-      const verify = await t.http().post(VERIFY).send({ phone_number: phoneNumber, otp_code: '123456' });
+        const send = await t.api.sendOtp(phoneNumber);
+        const verify = await t.api.verifyOtp(phoneNumber, '123456');
 
-      expectProblem(send, 400, 'invalid_phone_number');
-      expect(send.body.errors).toEqual([{ field: 'phone_number', message: expect.any(String) }]);
-      expectProblem(verify, 400, 'invalid_phone_number');
-      expect(t.sms.attempted.length).toBe(sentBefore);
-    });
+        expectProblem(send, 400, 'invalid_phone_number');
+        expect(send.body.errors).toEqual([{ field: 'phone_number', message: expect.any(String) }]);
+        expectProblem(verify, 400, 'invalid_phone_number');
+        expect(t.sms.attempted.length).toBe(sentBefore);
+        expect(await otpRows(t.db, phoneNumber)).toEqual([]);
+      },
+    );
 
     it.each(HOSTILE_BODIES)('answers %s with a 4xx problem on every route, never a 5xx', async (_label, body) => {
+      const t = app();
       const sentBefore = t.sms.attempted.length;
 
-      const send = await postRaw(SEND, body);
-      const verify = await postRaw(VERIFY, body);
+      const send = await postRaw(ROUTES.sendOtp, body);
+      const verify = await postRaw(ROUTES.verifyOtp, body);
       // A hostile body may still be a harmless profile update (or ignored on GET); it must not be a 5xx.
-      const patch = await t.http().patch(PROFILE).set('Authorization', `Bearer ${access}`).type('json').send(body);
-      const get = await t.http().get(PROFILE).set('Authorization', `Bearer ${access}`).type('json').send(body);
+      const patch = await t
+        .http()
+        .patch(ROUTES.profile)
+        .set('Authorization', `Bearer ${access}`)
+        .type('json')
+        .send(body);
+      const get = await t.api.profile(access).type('json').send(body);
 
       for (const res of [send, verify]) {
         expect(res.status).toBeGreaterThanOrEqual(400);
@@ -233,16 +242,13 @@ describe.each(dialects())('errors on %s', (dialect) => {
   });
 
   describe('with BODY_LIMIT=1kb', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp(dialect, { env: { BODY_LIMIT: '1kb' } });
-    });
-    afterAll(() => t?.close());
+    const app = useTestApp(dialect, { env: { BODY_LIMIT: '1kb' } });
 
     it('answers a body over the limit with 413 payload_too_large and sends nothing', async () => {
+      const t = app();
       const body = json({ phone_number: '+12015550175', padding: 'x'.repeat(1100) });
 
-      const res = await t.http().post(SEND).type('json').send(body);
+      const res = await t.http().post(ROUTES.sendOtp).type('json').send(body);
 
       expectProblem(res, 413, 'payload_too_large');
       expect(t.sms.attempted).toEqual([]);
@@ -251,7 +257,7 @@ describe.each(dialects())('errors on %s', (dialect) => {
     it('still reads a body just under the limit', async () => {
       const body = json({ phone_number: '+12015550175', padding: 'x'.repeat(900) });
 
-      const res = await t.http().post(SEND).type('json').send(body);
+      const res = await app().http().post(ROUTES.sendOtp).type('json').send(body);
 
       expectProblem(res, 400, 'validation_failed');
       expect(res.body.errors).toEqual([{ field: 'padding', message: expect.any(String) }]);
@@ -259,31 +265,15 @@ describe.each(dialects())('errors on %s', (dialect) => {
   });
 
   describe('with THROTTLE_LIMIT=3', () => {
-    let t: TestApp;
-    beforeEach(async () => {
-      t = await createTestApp(dialect, { env: { THROTTLE_LIMIT: '3', THROTTLE_TTL: '60s' } });
-    });
-    afterEach(() => t?.close());
+    // A fresh app per test, so that each starts with the whole global budget.
+    const app = useTestApp(dialect, { env: { THROTTLE_LIMIT: '3', THROTTLE_TTL: '60s' } }, 'test');
 
-    it.each<[string, (app: TestApp, n: number) => Promise<Response>]>([
-      [
-        'send-otp',
-        (app, n) =>
-          app
-            .http()
-            .post(SEND)
-            .send({ phone_number: `+1201555018${n}` }),
-      ],
-      [
-        'verify-otp',
-        (app, n) =>
-          app
-            .http()
-            .post(VERIFY)
-            .send({ phone_number: `+1201555018${n}`, otp_code: '123456' }),
-      ],
-      ['profile', (app) => app.http().get(PROFILE)],
+    it.each<[string, (t: TestApp, n: number) => Promise<Response>]>([
+      ['send-otp', (t, n) => t.api.sendOtp(`+1201555018${n}`)],
+      ['verify-otp', (t, n) => t.api.verifyOtp(`+1201555018${n}`, '123456')],
+      ['profile', (t) => t.api.profile()],
     ])('answers the 4th %s request in the window with 429 rate_limited and Retry-After', async (_label, call) => {
+      const t = app();
       for (let n = 1; n <= 3; n++) expect((await call(t, n)).status).not.toBe(429);
 
       const fourth = await call(t, 4);
@@ -293,80 +283,49 @@ describe.each(dialects())('errors on %s', (dialect) => {
     });
 
     it('counts requests across the whole API, not per route', async () => {
-      await t.http().post(SEND).send({ phone_number: '+12015550185' });
-      await t.http().post(VERIFY).send({ phone_number: '+12015550185', otp_code: '123456' });
-      await t.http().get(PROFILE);
+      const t = app();
+      await t.api.sendOtp('+12015550185');
+      await t.api.verifyOtp('+12015550185', '123456');
+      await t.api.profile();
 
-      const fourth = await t.http().post(SEND).send({ phone_number: '+12015550186' });
+      const fourth = await t.api.sendOtp('+12015550186');
 
       expectRateLimited(fourth, 60);
       expect(t.sms.countFor('+12015550186')).toBe(0);
     });
   });
 
-  describe('with OTP_IP_SEND_LIMIT=2', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp(dialect, { env: { OTP_IP_SEND_LIMIT: '2', OTP_IP_SEND_WINDOW: '1h' } });
-    });
-    afterAll(() => t?.close());
-
-    it('answers the 3rd send-otp from one IP with 429 and sends no SMS, while verify-otp still works', async () => {
-      const code = await requestCode(t, '+12015550187');
-      await requestCode(t, '+12015550188');
-
-      const third = await t.http().post(SEND).send({ phone_number: '+12015550189' });
-
-      expectRateLimited(third, 3600);
-      expect(t.sms.attempted).toHaveLength(2);
-      expect(await otpRows(t.db, '+12015550189')).toEqual([]);
-      await t.http().post(VERIFY).send({ phone_number: '+12015550187', otp_code: code }).expect(200);
-    });
-  });
-
   describe('with OTP_IP_VERIFY_LIMIT=2', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp(dialect, { env: { OTP_IP_VERIFY_LIMIT: '2', OTP_IP_VERIFY_WINDOW: '5m' } });
-    });
-    afterAll(() => t?.close());
+    const app = useTestApp(dialect, { env: { OTP_IP_VERIFY_LIMIT: '2', OTP_IP_VERIFY_WINDOW: '5m' } });
 
     it('answers the 3rd verify-otp from one IP with 429 even for the right code, while send-otp still works', async () => {
+      const t = app();
       const code = await requestCode(t, '+12015550190');
-      for (let guess = 1; guess <= 2; guess++) {
-        const res = await t
-          .http()
-          .post(VERIFY)
-          .send({ phone_number: '+12015550190', otp_code: wrongCode(code) });
-        expectProblem(res, 400, 'otp_invalid');
-      }
+      await guessWrong(t, '+12015550190', code, 2);
 
-      const third = await t.http().post(VERIFY).send({ phone_number: '+12015550190', otp_code: code });
+      const third = await t.api.verifyOtp('+12015550190', code);
 
       expectRateLimited(third, 300);
-      expect(await latestOtpRow(t.db, '+12015550190')).toMatchObject({ attempts: 2, consumed_at: null });
+      expect(await latestOtpRow(t.db, '+12015550190')).toMatchObject({ attempts: 2, consumedAt: null });
       expect(await userRows(t.db, '+12015550190')).toEqual([]);
       await requestCode(t, '+12015550191');
     });
   });
 
   describe('when a service fails unexpectedly', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp(dialect, {
-        override: (builder) =>
-          builder.overrideProvider(UsersService).useValue({
-            signIn: () => Promise.reject(new Error('db password is hunter2')),
-            getProfile: () => Promise.reject(new Error('db password is hunter2')),
-          }),
-      });
+    const app = useTestApp(dialect, {
+      override: (builder) =>
+        builder.overrideProvider(UsersService).useValue({
+          signIn: () => Promise.reject(new Error('db password is hunter2')),
+          getProfile: () => Promise.reject(new Error('db password is hunter2')),
+        }),
     });
-    afterAll(() => t?.close());
 
     it('answers 500 internal_error with no message, stack or internals', async () => {
+      const t = app();
       const code = await requestCode(t, '+12015550192');
 
-      const res = await t.http().post(VERIFY).send({ phone_number: '+12015550192', otp_code: code });
+      const res = await t.api.verifyOtp('+12015550192', code);
 
       expectProblem(res, 500, 'internal_error');
       expect(res.text).not.toMatch(/hunter2|Error|stack|\.ts:\d+|\bat \w/);

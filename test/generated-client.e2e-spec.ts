@@ -3,8 +3,9 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { runInThisContext } from 'node:vm';
 import ts from 'typescript';
+import { ROUTES } from './helpers/api-client';
 import { OpenApiConformance, type OpenApiDocument } from './helpers/openapi-conformance';
-import { createTestApp, type TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 
 /**
  * What a user of the generated client writes: the seed's flow and a little more, typed by the
@@ -185,21 +186,19 @@ function load(source: string): { seedFlow: SeedFlow } {
 }
 
 describe('a client generated from the OpenAPI document (openapi-typescript + openapi-fetch)', () => {
-  let t: TestApp;
+  const app = useTestApp('sqlite');
   let baseUrl: string;
   let document: OpenApiDocument;
   let types: string;
 
   beforeAll(async () => {
-    t = await createTestApp('sqlite');
-    await t.app.listen(0, '127.0.0.1');
-    baseUrl = await t.app.getUrl();
-    const res = await fetch(`${baseUrl}/api/docs-json`);
+    await app().app.listen(0, '127.0.0.1');
+    baseUrl = await app().app.getUrl();
+    const res = await fetch(`${baseUrl}${ROUTES.docsJson}`);
     expect(res.status).toBe(200);
     document = (await res.json()) as OpenApiDocument;
     types = await generateTypes(document);
   });
-  afterAll(() => t.close());
 
   it('generates types for every route and every problem code', () => {
     for (const path of Object.keys(document.paths)) expect(types).toContain(`"${path}": {`);
@@ -245,7 +244,7 @@ describe('a client generated from the OpenAPI document (openapi-typescript + ope
     };
 
     const { seedFlow } = load(FLOW);
-    const result = await seedFlow(baseUrl, '+1 (201) 555-0180', (e164) => t.sms.lastCodeFor(e164), checkingFetch);
+    const result = await seedFlow(baseUrl, '+1 (201) 555-0180', (e164) => app().sms.lastCodeFor(e164), checkingFetch);
 
     expect(mismatches).toEqual([]);
     expect(result.sent).toEqual({ phone_number: '+12015550180', expires_in_seconds: 300 });

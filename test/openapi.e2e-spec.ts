@@ -2,10 +2,11 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { ROUTES } from './helpers/api-client';
 import { conformingRequest, OpenApiConformance, type OpenApiDocument } from './helpers/openapi-conformance';
 import { expectProblem } from './helpers/problems';
 import { signIn } from './helpers/sign-in';
-import { createTestApp, type TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 
 interface Operation {
   operationId: string;
@@ -90,15 +91,13 @@ function exampleOf(document: Document, schema: Record<string, unknown>): unknown
 }
 
 describe('OpenAPI document (/api/docs-json)', () => {
-  let t: TestApp;
+  const app = useTestApp('sqlite');
   let document: Document;
 
   beforeAll(async () => {
-    t = await createTestApp('sqlite');
-    const res = await t.http().get('/api/docs-json').expect(200);
+    const res = await app().http().get(ROUTES.docsJson).expect(200);
     document = res.body as Document;
   });
-  afterAll(() => t.close());
 
   it('is valid OpenAPI 3 according to @apidevtools/swagger-parser', async () => {
     await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
@@ -219,7 +218,7 @@ describe('OpenAPI document (/api/docs-json)', () => {
     it('answers 401 unauthorized on every protected route without a token', async () => {
       for (const [key, path, method] of apiOperations(document)) {
         if (!PROTECTED.includes(key)) continue;
-        const res = await t
+        const res = await app()
           .http()
           [method as 'get'](path)
           .send(method === 'patch' ? { first_name: 'A' } : undefined);
@@ -228,36 +227,31 @@ describe('OpenAPI document (/api/docs-json)', () => {
     });
 
     it('answers 413 and 415 on every route that takes a body', async () => {
-      const { tokens } = await signIn(t, '+12015550170');
+      const { tokens } = await signIn(app(), '+12015550170');
       for (const [, path, method, operation] of apiOperations(document)) {
         if (!operation.requestBody) continue;
-        const send = () => t.http()[method as 'post'](path).set('Authorization', `Bearer ${tokens.access}`);
+        const send = () => app().http()[method as 'post'](path).set('Authorization', `Bearer ${tokens.access}`);
         expectProblem(await send().send({ refresh: 'x'.repeat(20_000) }), 413, 'payload_too_large');
         expectProblem(await send().set('Content-Type', 'text/plain').send('hello'), 415, 'unsupported_media_type');
       }
     });
 
     it('answers 404 not_found for a session that is not the caller’s', async () => {
+      const t = app();
       const { tokens } = await signIn(t, '+12015550171');
-      const res = await t
-        .http()
-        .delete(`/api/auth/sessions/${UNKNOWN_SESSION}/`)
-        .set('Authorization', `Bearer ${tokens.access}`);
+      const res = await t.api.revokeSession(tokens.access, UNKNOWN_SESSION);
       expectProblem(res, 404, 'not_found');
     });
   });
 });
 
 describe('OpenAPI document: rate_limited on every API route', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp('sqlite', { env: { THROTTLE_LIMIT: '1', THROTTLE_TTL: '60s' } });
-  });
-  afterAll(() => t.close());
+  const app = useTestApp('sqlite', { env: { THROTTLE_LIMIT: '1', THROTTLE_TTL: '60s' } });
 
   it('answers 429 rate_limited with Retry-After once the per-IP budget is spent, as documented', async () => {
-    const document = (await t.http().get('/api/docs-json').expect(200)).body as Document;
-    await t.http().get('/api/auth/profile/').expect(401);
+    const t = app();
+    const document = (await t.http().get(ROUTES.docsJson).expect(200)).body as Document;
+    await t.api.profile().expect(401);
     for (const [, path, method] of apiOperations(document)) {
       const res = await t.http()[method as 'post'](path).send({});
       expectProblem(res, 429, 'rate_limited');
@@ -267,13 +261,11 @@ describe('OpenAPI document: rate_limited on every API route', () => {
 });
 
 describe('OpenAPI conformance checker', () => {
-  let t: TestApp;
+  const app = useTestApp('sqlite');
   let checker: OpenApiConformance;
   beforeAll(async () => {
-    t = await createTestApp('sqlite');
-    checker = new OpenApiConformance((await t.http().get('/api/docs-json').expect(200)).body as OpenApiDocument);
+    checker = new OpenApiConformance((await app().http().get(ROUTES.docsJson).expect(200)).body as OpenApiDocument);
   });
-  afterAll(() => t.close());
 
   const problem = {
     type: '/problems/otp_invalid',
@@ -368,12 +360,12 @@ describe('OpenAPI conformance checker', () => {
     let document: OpenApiDocument;
     let profileBody: unknown;
     beforeAll(async () => {
-      document = (await t.http().get('/api/docs-json').expect(200)).body as OpenApiDocument;
+      document = (await app().http().get(ROUTES.docsJson).expect(200)).body as OpenApiDocument;
       // A stand-in server that serves the real document but answers the profile in its own way.
       server = createServer((req, res) => {
         const json = (status: number, body: unknown) =>
           res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-        if (req.url === '/api/docs-json') return json(200, document);
+        if (req.url === ROUTES.docsJson) return json(200, document);
         if (req.url?.startsWith('/api/auth/profile')) return json(200, profileBody);
         json(404, {});
       });
@@ -428,32 +420,25 @@ describe('OpenAPI conformance checker', () => {
 });
 
 describe('API_DOCS_ENABLED=false', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp('sqlite', { env: { API_DOCS_ENABLED: 'false' } });
-  });
-  afterAll(() => t.close());
+  const app = useTestApp('sqlite', { env: { API_DOCS_ENABLED: 'false' } });
 
   it.each(['/api/docs', '/api/docs/', '/api/docs-json', '/api/docs-yaml', '/api/docs/swagger-ui-bundle.js'])(
     'answers %s with a 404 problem',
     async (path) => {
-      expectProblem(await t.http().get(path), 404, 'not_found');
+      expectProblem(await app().http().get(path), 404, 'not_found');
     },
   );
 
   it('still serves the API', async () => {
-    await signIn(t, '+12015550172');
+    await signIn(app(), '+12015550172');
   });
 });
 
 describe('API docs on (the default)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp('sqlite');
-  });
-  afterAll(() => t.close());
+  const app = useTestApp('sqlite');
 
   it('serves Swagger UI and its assets with the security headers on', async () => {
+    const t = app();
     const page = await t.http().get('/api/docs').expect(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");

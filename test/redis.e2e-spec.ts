@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import request from 'supertest';
+import { ROUTES } from './helpers/api-client';
 import { backends, connectTestRedis, keysUnder, testRedisUrl, type Backend } from './helpers/backends';
 import { latestOtpRow, otpRows } from './helpers/db-rows';
 import { eventually } from './helpers/eventually';
@@ -8,11 +9,7 @@ import { closedPort } from './helpers/loopback';
 import { expectProblem } from './helpers/problems';
 import { requestCode, signIn } from './helpers/sign-in';
 import { TcpProxy } from './helpers/tcp-proxy';
-import { createTestApp, type TestApp } from './helpers/test-app';
-
-const SEND = '/api/auth/send-otp/';
-const VERIFY = '/api/auth/verify-otp/';
-const PROFILE = '/api/auth/profile/';
+import { useTestApp, type TestApp } from './helpers/test-app';
 
 const withRedis = backends().filter((backend) => backend.endsWith('+redis'));
 const suite = withRedis.length ? describe.each(withRedis) : describe.skip.each<Backend>(['sqlite+redis']);
@@ -28,20 +25,17 @@ function expectUnavailable(res: Parameters<typeof expectProblem>[0]): void {
 
 suite('Redis as the shared rate-limit store on %s', (backend) => {
   describe('with Redis reachable', () => {
-    let t: TestApp;
+    const app = useTestApp(backend, { env: { OTP_RESEND_COOLDOWN: '60s' } });
     let redis: Redis;
-    beforeAll(async () => {
-      t = await createTestApp(backend, { env: { OTP_RESEND_COOLDOWN: '60s' } });
+    beforeAll(() => {
       redis = connectTestRedis();
     });
-    afterAll(async () => {
-      redis?.disconnect();
-      await t?.close();
-    });
+    afterAll(() => redis?.disconnect());
 
     it('keeps the per-IP, per-phone and service-wide counters in Redis under REDIS_KEY_PREFIX, each with an expiry', async () => {
+      const t = app();
       const phone = '+12015550160';
-      await t.http().post(SEND).send({ phone_number: phone }).expect(200);
+      await t.api.sendOtp(phone).expect(200);
 
       const prefix = `${t.redisKeyPrefix}rate:`;
       const keys = await keysUnder(redis, prefix);
@@ -61,25 +55,26 @@ suite('Redis as the shared rate-limit store on %s', (backend) => {
     });
 
     it('answers /health/ready 200 with Redis among the checks', async () => {
-      const res = await t.http().get('/health/ready').expect(200);
+      const res = await app().http().get(ROUTES.healthReady).expect(200);
       expect(res.body.details).toHaveProperty('redis.status', 'up');
       expect(res.body.details).toHaveProperty('database.status', 'up');
     });
   });
 
   describe('with REDIS_URL pointing at a closed port', () => {
-    let t: TestApp;
+    let port: number;
     beforeAll(async () => {
-      t = await createTestApp(backend, { env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } });
+      port = await closedPort();
     });
-    afterAll(() => t?.close());
+    const app = useTestApp(backend, () => ({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } }));
 
     it('still boots and answers /health/live 200, but /health/ready 503', async () => {
-      await t.http().get('/health/live').expect(200);
+      const t = app();
+      await t.http().get(ROUTES.healthLive).expect(200);
       const logs = captureLogs();
       let res: Awaited<ReturnType<ReturnType<TestApp['http']>['get']>>;
       try {
-        res = await t.http().get('/health/ready');
+        res = await t.http().get(ROUTES.healthReady);
       } finally {
         logs.restore();
       }
@@ -94,9 +89,10 @@ suite('Redis as the shared rate-limit store on %s', (backend) => {
     });
 
     it('fails send-otp closed: 503 service_unavailable with Retry-After, no SMS, no code stored', async () => {
+      const t = app();
       const phone = '+12015550161';
 
-      const res = await t.http().post(SEND).send({ phone_number: phone });
+      const res = await t.api.sendOtp(phone);
 
       expectUnavailable(res);
       expect(t.sms.attempted).toEqual([]);
@@ -104,25 +100,21 @@ suite('Redis as the shared rate-limit store on %s', (backend) => {
     });
 
     it('fails verify-otp closed: 503 service_unavailable with Retry-After, so guessing is never unguarded', async () => {
-      for (let i = 0; i < 5; i++) {
-        expectUnavailable(await t.http().post(VERIFY).send({ phone_number: '+12015550162', otp_code: '123456' }));
-      }
+      for (let i = 0; i < 5; i++) expectUnavailable(await app().api.verifyOtp('+12015550162', '123456'));
     });
   });
 
   describe('with Redis cut off after boot (through a TCP proxy)', () => {
-    let t: TestApp;
     let proxy: TcpProxy;
     beforeAll(async () => {
       proxy = await TcpProxy.forUrl(testRedisUrl());
-      t = await createTestApp(backend, { redis: true, env: { REDIS_URL: proxy.urlThrough(testRedisUrl()) } });
     });
-    afterAll(async () => {
-      await t?.close();
-      await proxy?.close();
-    });
+    const app = useTestApp(backend, () => ({ redis: true, env: { REDIS_URL: proxy.urlThrough(testRedisUrl()) } }));
+    // After the app's own afterAll: the proxy stays up until the app has closed its connections.
+    afterAll(() => proxy?.close());
 
     it('refuses send-otp and verify-otp with 503 and texts nothing, while the profile and refresh keep working; the code still works once Redis is back', async () => {
+      const t = app();
       const { tokens } = await signIn(t, '+12015550163');
       const phone = '+12015550164';
       const code = await requestCode(t, phone);
@@ -130,22 +122,22 @@ suite('Redis as the shared rate-limit store on %s', (backend) => {
 
       proxy.cut();
 
-      expectUnavailable(await t.http().post(SEND).send({ phone_number: phone }));
-      expectUnavailable(await t.http().post(SEND).send({ phone_number: '+12015550165' }));
-      expectUnavailable(await t.http().post(VERIFY).send({ phone_number: phone, otp_code: code }));
+      expectUnavailable(await t.api.sendOtp(phone));
+      expectUnavailable(await t.api.sendOtp('+12015550165'));
+      expectUnavailable(await t.api.verifyOtp(phone, code));
       expect(t.sms.attempted).toHaveLength(attempted);
       // The refused verify never reached the code: not counted, not consumed.
-      expect(await latestOtpRow(t.db, phone)).toMatchObject({ attempts: 0, consumed_at: null });
-      await probe(t).get('/health/ready').expect(503);
-      const profile = await t.http().get(PROFILE).set('Authorization', `Bearer ${tokens.access}`);
+      expect(await latestOtpRow(t.db, phone)).toMatchObject({ attempts: 0, consumedAt: null });
+      await probe(t).get(ROUTES.healthReady).expect(503);
+      const profile = await t.api.profile(tokens.access);
       expect(profile.status).toBe(200);
       expect(profile.body.user.phone_number).toBe('+12015550163');
-      await t.http().post('/api/auth/token/refresh/').send({ refresh: tokens.refresh }).expect(200);
+      await t.api.refresh(tokens.refresh).expect(200);
 
       proxy.restore();
 
-      await eventually(() => t.http().post(VERIFY).send({ phone_number: phone, otp_code: code }), 200, 8_000);
-      await t.http().get('/health/ready').expect(200);
+      await eventually(() => t.api.verifyOtp(phone, code), 200, 8_000);
+      await t.http().get(ROUTES.healthReady).expect(200);
     });
   });
 });

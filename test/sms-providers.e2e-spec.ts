@@ -5,12 +5,10 @@ import { latestOtpRow } from './helpers/db-rows';
 import { FakeTwilio, type TwilioErrorCode, type TwilioRequest } from './helpers/fake-twilio';
 import { captureLogs, type LogCapture } from './helpers/log-capture';
 import { expectProblem } from './helpers/problems';
-import { wrongCode } from './helpers/sign-in';
-import { createTestApp, type TestApp } from './helpers/test-app';
+import { guessWrong } from './helpers/sign-in';
+import { createTestApp, useTestApp, type TestApp, type TestAppOptions } from './helpers/test-app';
 import { WebhookReceiver } from './helpers/webhook-receiver';
 
-const SEND = '/api/auth/send-otp/';
-const VERIFY = '/api/auth/verify-otp/';
 const APP_NAME = 'Acme';
 const FROM = '+12015550199';
 const MESSAGING_SERVICE_SID = 'MG' + 'a1'.repeat(16);
@@ -35,15 +33,8 @@ function codeIn(body: string): string {
   return match[0];
 }
 
-/** Boots the real AppModule with the adapter SMS_PROVIDER selects; `env` is read in beforeAll. */
-function useApp(dialect: Parameters<typeof createTestApp>[0], env: () => Record<string, string>): () => TestApp {
-  let t: TestApp | undefined;
-  beforeAll(async () => {
-    t = await createTestApp(dialect, { realSms: true, env: { APP_NAME, ...env() } });
-  });
-  afterAll(() => t?.close());
-  return () => t as TestApp;
-}
+/** The real AppModule with the adapter SMS_PROVIDER selects, instead of the recording fake. */
+const withProvider = (env: Record<string, string>): TestAppOptions => ({ realSms: true, env: { APP_NAME, ...env } });
 
 function expectRetryAfter(res: Response): void {
   expect(res.headers['retry-after']).toMatch(/^\d+$/);
@@ -52,10 +43,10 @@ function expectRetryAfter(res: Response): void {
 
 /** The code the provider was handed can no longer sign anyone in, and its row says why. */
 async function expectCodeUnusable(t: TestApp, phone: string, code: string): Promise<void> {
-  expectProblem(await t.http().post(VERIFY).send({ phone_number: phone, otp_code: code }), 400, 'otp_invalid');
+  expectProblem(await t.api.verifyOtp(phone, code), 400, 'otp_invalid');
   const row = await latestOtpRow(t.db, phone);
-  expect(row.invalidated_at).not.toBeNull();
-  expect(row.consumed_at).toBeNull();
+  expect(row.invalidatedAt).not.toBeNull();
+  expect(row.consumedAt).toBeNull();
 }
 
 function errorLogs(logs: LogCapture): string[] {
@@ -120,11 +111,11 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
   });
 
   describe('twilio (Programmable Messaging)', () => {
-    const app = useApp(dialect, () => twilioEnv());
+    const app = useTestApp(dialect, () => withProvider(twilioEnv()));
 
     /** send-otp, then the one request the fake got and the code in its Body. */
     async function send(phone: string): Promise<{ res: Response; request: TwilioRequest; code: string }> {
-      const res = await app().http().post(SEND).send({ phone_number: phone });
+      const res = await app().api.sendOtp(phone);
       expect(twilio.requests).toHaveLength(1);
       const [request] = twilio.requests;
       return { res, request, code: codeIn(request.form.Body) };
@@ -151,13 +142,13 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       const phone = nextPhone();
       const { code } = await send(phone);
 
-      const res = await app().http().post(VERIFY).send({ phone_number: phone, otp_code: code });
+      const res = await app().api.verifyOtp(phone, code);
 
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ message: 'Authentication successful', is_new_user: true });
       const row = await latestOtpRow(app().db, phone);
-      expect(row.code_hash).not.toContain(code);
-      expect(row.consumed_at).not.toBeNull();
+      expect(row.codeHash).not.toContain(code);
+      expect(row.consumedAt).not.toBeNull();
     });
 
     it.each<[TwilioErrorCode, number, string]>([
@@ -239,7 +230,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       const { res, code } = await send(phone);
 
       expect(res.status).toBe(200);
-      await app().http().post(VERIFY).send({ phone_number: phone, otp_code: code }).expect(200);
+      await app().api.verifyOtp(phone, code).expect(200);
     });
 
     describe('languages', () => {
@@ -264,12 +255,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       ])('texts in the right language for %s', async (_case, fields, headers, expected) => {
         const phone = nextPhone();
 
-        await app()
-          .http()
-          .post(SEND)
-          .set(headers)
-          .send({ phone_number: phone, ...fields })
-          .expect(200);
+        await app().api.sendOtp(phone, fields).set(headers).expect(200);
 
         expect(twilio.requests).toHaveLength(1);
         const body = twilio.requests[0].form.Body;
@@ -282,16 +268,12 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       const logs = captureLogs();
       try {
         const { code } = await send(phones[0]);
-        await app()
-          .http()
-          .post(VERIFY)
-          .send({ phone_number: phones[0], otp_code: wrongCode(code) })
-          .expect(400);
-        await app().http().post(VERIFY).send({ phone_number: phones[0], otp_code: code }).expect(200);
+        await guessWrong(app(), phones[0], code, 1);
+        await app().api.verifyOtp(phones[0], code).expect(200);
         twilio.failNext(20429);
-        await app().http().post(SEND).send({ phone_number: phones[1] }).expect(503);
+        await app().api.sendOtp(phones[1]).expect(503);
         twilio.failNext(21211);
-        await app().http().post(SEND).send({ phone_number: phones[2] }).expect(400);
+        await app().api.sendOtp(phones[2]).expect(400);
       } finally {
         logs.restore();
       }
@@ -307,23 +289,25 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
   });
 
   describe('twilio with TWILIO_MESSAGING_SERVICE_SID', () => {
-    const app = useApp(dialect, () => twilioEnv({ TWILIO_MESSAGING_SERVICE_SID: MESSAGING_SERVICE_SID }));
+    const app = useTestApp(dialect, () =>
+      withProvider(twilioEnv({ TWILIO_MESSAGING_SERVICE_SID: MESSAGING_SERVICE_SID })),
+    );
 
     it('sends through the Messaging Service instead of TWILIO_FROM, and the code signs in', async () => {
       const phone = nextPhone();
 
-      await app().http().post(SEND).send({ phone_number: phone }).expect(200);
+      await app().api.sendOtp(phone).expect(200);
 
       expect(twilio.requests).toHaveLength(1);
       const { form } = twilio.requests[0];
       const code = codeIn(form.Body);
       expect(form).toEqual({ To: phone, MessagingServiceSid: MESSAGING_SERVICE_SID, Body: english(code) });
-      await app().http().post(VERIFY).send({ phone_number: phone, otp_code: code }).expect(200);
+      await app().api.verifyOtp(phone, code).expect(200);
     });
   });
 
   describe('twilio with SMS_WEBOTP_DOMAIN', () => {
-    const app = useApp(dialect, () => twilioEnv({ SMS_WEBOTP_DOMAIN: 'example.com' }));
+    const app = useTestApp(dialect, () => withProvider(twilioEnv({ SMS_WEBOTP_DOMAIN: 'example.com' })));
 
     it.each([
       ['English', {}, english],
@@ -331,11 +315,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
     ])('appends "@example.com #<code>" as the last line of the %s text', async (_case, fields, text) => {
       const phone = nextPhone();
 
-      await app()
-        .http()
-        .post(SEND)
-        .send({ phone_number: phone, ...fields })
-        .expect(200);
+      await app().api.sendOtp(phone, fields).expect(200);
 
       const body = twilio.requests[0].form.Body;
       const code = codeIn(body);
@@ -345,14 +325,14 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
   });
 
   describe('twilio with SMS_TIMEOUT=1s', () => {
-    const app = useApp(dialect, () => twilioEnv({ SMS_TIMEOUT: '1s' }));
+    const app = useTestApp(dialect, () => withProvider(twilioEnv({ SMS_TIMEOUT: '1s' })));
 
     it('answers 503 within a few seconds when Twilio hangs, abandons the one request and never resends', async () => {
       const phone = nextPhone();
       twilio.hangNext();
       const started = Date.now();
 
-      const res = await app().http().post(SEND).send({ phone_number: phone });
+      const res = await app().api.sendOtp(phone);
 
       expectProblem(res, 503, 'sms_delivery_failed');
       expect(Date.now() - started).toBeLessThan(5_000);
@@ -365,12 +345,13 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
   });
 
   describe('twilio-verify', () => {
-    const app = useApp(dialect, () => verifyEnv({ OTP_MAX_ATTEMPTS: '3', OTP_RESEND_COOLDOWN: '60s' }));
+    const app = useTestApp(dialect, () =>
+      withProvider(verifyEnv({ OTP_MAX_ATTEMPTS: '3', OTP_RESEND_COOLDOWN: '60s' })),
+    );
     const verifications = () => twilio.requestsTo('Verifications');
     const checks = () => twilio.requestsTo('VerificationCheck');
 
-    const verify = (phone: string, code: string) =>
-      app().http().post(VERIFY).send({ phone_number: phone, otp_code: code });
+    const verify = (phone: string, code: string) => app().api.verifyOtp(phone, code);
 
     it.each<[string, { locale?: string }, Record<string, string>, string]>([
       ['no language', {}, {}, 'en'],
@@ -381,11 +362,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
     ])('send-otp creates one SMS Verification with Locale for %s', async (_case, fields, headers, locale) => {
       const phone = nextPhone();
 
-      const res = await app()
-        .http()
-        .post(SEND)
-        .set(headers)
-        .send({ phone_number: phone, ...fields });
+      const res = await app().api.sendOtp(phone, fields).set(headers);
 
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ message: 'OTP sent successfully', phone_number: phone });
@@ -402,7 +379,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
 
     it("signs in with the code Twilio made, asking Twilio's VerificationCheck once", async () => {
       const phone = nextPhone();
-      await app().http().post(SEND).send({ phone_number: phone }).expect(200);
+      await app().api.sendOtp(phone).expect(200);
       const code = twilio.codeFor(phone);
 
       const res = await verify(phone, code);
@@ -416,16 +393,16 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
         form: { To: phone, Code: code },
       });
       const row = await latestOtpRow(app().db, phone);
-      expect(row).toMatchObject({ attempts: 1, invalidated_at: null });
-      expect(row.consumed_at).not.toBeNull();
+      expect(row).toMatchObject({ attempts: 1, invalidatedAt: null });
+      expect(row.consumedAt).not.toBeNull();
     });
 
     it('answers a wrong code with 400 otp_invalid and counts the attempt; the right one still works', async () => {
       const phone = nextPhone();
-      await app().http().post(SEND).send({ phone_number: phone }).expect(200);
+      await app().api.sendOtp(phone).expect(200);
       const code = twilio.codeFor(phone);
 
-      expectProblem(await verify(phone, wrongCode(code)), 400, 'otp_invalid');
+      await guessWrong(app(), phone, code, 1);
       expect((await latestOtpRow(app().db, phone)).attempts).toBe(1);
 
       await verify(phone, code).expect(200);
@@ -434,25 +411,23 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
 
     it('burns the code after OTP_MAX_ATTEMPTS wrong guesses: then even the right code gets 429, without asking Twilio', async () => {
       const phone = nextPhone();
-      await app().http().post(SEND).send({ phone_number: phone }).expect(200);
+      await app().api.sendOtp(phone).expect(200);
       const code = twilio.codeFor(phone);
-      for (let guess = 1; guess <= 3; guess++) {
-        expectProblem(await verify(phone, wrongCode(code)), 400, 'otp_invalid');
-      }
+      await guessWrong(app(), phone, code, 3);
 
       const right = await verify(phone, code);
 
       expectProblem(right, 429, 'otp_attempts_exceeded');
       expect(checks()).toHaveLength(3);
       const row = await latestOtpRow(app().db, phone);
-      expect(row).toMatchObject({ attempts: 3, consumed_at: null });
+      expect(row).toMatchObject({ attempts: 3, consumedAt: null });
     });
 
     it('keeps the resend cooldown: a second send is refused and Twilio sees one Verification', async () => {
       const phone = nextPhone();
-      await app().http().post(SEND).send({ phone_number: phone }).expect(200);
+      await app().api.sendOtp(phone).expect(200);
 
-      const res = await app().http().post(SEND).send({ phone_number: phone });
+      const res = await app().api.sendOtp(phone);
 
       expectProblem(res, 429, 'otp_resend_too_soon');
       expectRetryAfter(res);
@@ -471,16 +446,16 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
         const phone = nextPhone();
         twilio.failNext(failure);
 
-        const res = await app().http().post(SEND).send({ phone_number: phone });
+        const res = await app().api.sendOtp(phone);
 
         expectProblem(res, status, problem);
         if (failure === 60203) expectRetryAfter(res);
         expect(twilio.requests).toHaveLength(1);
-        expect((await latestOtpRow(app().db, phone)).invalidated_at).not.toBeNull();
+        expect((await latestOtpRow(app().db, phone)).invalidatedAt).not.toBeNull();
         expectProblem(await verify(phone, '123456'), 400, 'otp_invalid');
         expect(checks()).toHaveLength(0);
         // The failed send did not start the 60s cooldown.
-        await app().http().post(SEND).send({ phone_number: phone }).expect(200);
+        await app().api.sendOtp(phone).expect(200);
       },
     );
 
@@ -490,7 +465,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       const logs = captureLogs();
       let res: Response;
       try {
-        res = await app().http().post(SEND).send({ phone_number: phone });
+        res = await app().api.sendOtp(phone);
       } finally {
         logs.restore();
       }
@@ -501,7 +476,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
 
     it('treats a 404 from VerificationCheck (nothing pending at Twilio) as otp_invalid and counts the attempt', async () => {
       const phone = nextPhone();
-      await app().http().post(SEND).send({ phone_number: phone }).expect(200);
+      await app().api.sendOtp(phone).expect(200);
       twilio.failNext(20404);
 
       const res = await verify(phone, twilio.codeFor(phone));
@@ -513,7 +488,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
 
     it('answers 503 service_unavailable, not otp_invalid, when VerificationCheck fails', async () => {
       const phone = nextPhone();
-      await app().http().post(SEND).send({ phone_number: phone }).expect(200);
+      await app().api.sendOtp(phone).expect(200);
       twilio.failNext(503);
 
       const res = await verify(phone, twilio.codeFor(phone));
@@ -526,12 +501,12 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       const phones = [nextPhone(), nextPhone()];
       const logs = captureLogs();
       try {
-        await app().http().post(SEND).send({ phone_number: phones[0] }).expect(200);
+        await app().api.sendOtp(phones[0]).expect(200);
         const code = twilio.codeFor(phones[0]);
-        await verify(phones[0], wrongCode(code)).expect(400);
+        await guessWrong(app(), phones[0], code, 1);
         await verify(phones[0], code).expect(200);
         twilio.failNext(60203);
-        await app().http().post(SEND).send({ phone_number: phones[1] }).expect(503);
+        await app().api.sendOtp(phones[1]).expect(503);
       } finally {
         logs.restore();
       }
@@ -542,14 +517,10 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
   });
 
   describe('webhook', () => {
-    const app = useApp(dialect, () => webhookEnv());
+    const app = useTestApp(dialect, () => withProvider(webhookEnv()));
 
     async function send(phone: string, fields: Record<string, string> = {}, headers: Record<string, string> = {}) {
-      const res = await app()
-        .http()
-        .post(SEND)
-        .set(headers)
-        .send({ phone_number: phone, ...fields });
+      const res = await app().api.sendOtp(phone, fields).set(headers);
       expect(hook.received).toHaveLength(1);
       return { res, received: hook.received[0], code: hook.received[0].payload.code };
     }
@@ -567,7 +538,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       expect(received.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
       expect(received.payload).toEqual({ type: 'otp', to: phone, code, body: english(code), locale: 'en' });
       expect(code).toMatch(/^\d{6}$/);
-      await app().http().post(VERIFY).send({ phone_number: phone, otp_code: code }).expect(200);
+      await app().api.verifyOtp(phone, code).expect(200);
     });
 
     it.each([200, 202])('counts a %i answer as delivered', async (status) => {
@@ -577,7 +548,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       const { res, code } = await send(phone);
 
       expect(res.status).toBe(200);
-      await app().http().post(VERIFY).send({ phone_number: phone, otp_code: code }).expect(200);
+      await app().api.verifyOtp(phone, code).expect(200);
     });
 
     it('hands the gateway the language and the localised text', async () => {
@@ -676,14 +647,10 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       const phones = [nextPhone(), nextPhone()];
       const logs = captureLogs();
       try {
-        await app().http().post(SEND).send({ phone_number: phones[0] }).expect(200);
-        await app()
-          .http()
-          .post(VERIFY)
-          .send({ phone_number: phones[0], otp_code: hook.received[0].payload.code })
-          .expect(200);
+        await app().api.sendOtp(phones[0]).expect(200);
+        await app().api.verifyOtp(phones[0], hook.received[0].payload.code).expect(200);
         hook.answerNext({ status: 500 });
-        await app().http().post(SEND).send({ phone_number: phones[1] }).expect(503);
+        await app().api.sendOtp(phones[1]).expect(503);
       } finally {
         logs.restore();
       }
@@ -698,14 +665,14 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
   });
 
   describe('webhook with SMS_TIMEOUT=1s', () => {
-    const app = useApp(dialect, () => webhookEnv({ SMS_TIMEOUT: '1s' }));
+    const app = useTestApp(dialect, () => withProvider(webhookEnv({ SMS_TIMEOUT: '1s' })));
 
     it('answers 503 within a few seconds when the gateway hangs, abandons the one request, and the code is unusable', async () => {
       const phone = nextPhone();
       hook.hangNext();
       const started = Date.now();
 
-      const res = await app().http().post(SEND).send({ phone_number: phone });
+      const res = await app().api.sendOtp(phone);
 
       expectProblem(res, 503, 'sms_delivery_failed');
       expect(Date.now() - started).toBeLessThan(5_000);
@@ -738,7 +705,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       const t = await createTestApp(dialect, { realSms: true, env: { APP_NAME, ...production() } });
       try {
         const phone = nextPhone();
-        await t.http().post(SEND).send({ phone_number: phone }).expect(200);
+        await t.api.sendOtp(phone).expect(200);
         expect(twilio.requests).toHaveLength(1);
         expect(twilio.requests[0].form).toMatchObject({ To: phone, From: FROM });
       } finally {

@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { createTestApp, type TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TEST_NUMBER = '+12015550111';
@@ -19,7 +19,6 @@ if (!runs) {
 }
 
 (runs ? describe : describe.skip)('Swagger UI in Chromium', () => {
-  let t: TestApp;
   let baseUrl: string;
   let profileDir: string;
   let context: BrowserContext;
@@ -27,10 +26,16 @@ if (!runs) {
   /** Console errors and CSP violations the page reported. */
   const pageErrors: string[] = [];
 
+  // Declared before the app, so that the browser lets go of it before it closes.
+  afterAll(async () => {
+    await context?.close();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  });
+  const app = useTestApp('sqlite', { env: { OTP_TEST_NUMBERS: `${TEST_NUMBER}:${TEST_CODE}` } });
+
   beforeAll(async () => {
-    t = await createTestApp('sqlite', { env: { OTP_TEST_NUMBERS: `${TEST_NUMBER}:${TEST_CODE}` } });
-    await t.app.listen(0, '127.0.0.1');
-    baseUrl = await t.app.getUrl();
+    await app().app.listen(0, '127.0.0.1');
+    baseUrl = await app().app.getUrl();
     profileDir = mkdtempSync(join(tmpdir(), 'swagger-ui-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
@@ -53,12 +58,6 @@ if (!runs) {
     });
     page.on('pageerror', (error) => pageErrors.push(error.message));
   }, 60_000);
-
-  afterAll(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-    await t?.close();
-  });
 
   /** Opens an operation, presses "Try it out", fills the JSON body if any, presses Execute, returns its live response. */
   async function tryItOut(operationId: string, body?: unknown): Promise<{ status: string; body: string }> {

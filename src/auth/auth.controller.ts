@@ -2,12 +2,13 @@ import { Body, Controller, Headers, HttpCode, HttpStatus, Ip, Post } from '@nest
 import { ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';
-import { RateLimit } from '../common/throttling';
+import { RateLimit } from '../rate-limit/problem-throttler.guard';
 import { AuthService } from './auth.service';
 import { LogoutDto, RefreshDto } from './dto/refresh.dto';
 import { SendOtpDto, SendOtpResponseDto } from './dto/send-otp.dto';
-import { TokensDto, VerifyOtpDto, VerifyOtpResponseDto } from './dto/verify-otp.dto';
-import { SessionsService } from './sessions.service';
+import { TokensDto } from '../sessions/dto/tokens.dto';
+import { VerifyOtpDto, VerifyOtpResponseDto } from './dto/verify-otp.dto';
+import { SessionsService } from '../sessions/sessions.service';
 
 @ApiTags('auth')
 @Public()

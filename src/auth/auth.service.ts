@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { PhoneNumberService } from '../common/phone-number.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { OtpService } from '../otp/otp.service';
-import { resolveLocale } from '../sms/code-message';
+import { OtpService, type LanguageHints } from '../otp/otp.service';
 import { toUserResponse } from '../users/dto/user-response.dto';
 import { UsersService } from '../users/users.service';
 import type { SendOtpResponseDto } from './dto/send-otp.dto';
 import type { VerifyOtpResponseDto } from './dto/verify-otp.dto';
-import { SessionsService, type ClientInfo } from './sessions.service';
+import { SessionsService, type ClientInfo } from '../sessions/sessions.service';
 
 @Injectable()
 export class AuthService {
@@ -20,12 +19,9 @@ export class AuthService {
   ) {}
 
   /** Answers alike whether or not the number has an account, so the reply reveals nothing. */
-  async sendOtp(
-    rawPhoneNumber: string,
-    language: { locale?: string; acceptLanguage?: string },
-  ): Promise<SendOtpResponseDto> {
+  async sendOtp(rawPhoneNumber: string, language: LanguageHints): Promise<SendOtpResponseDto> {
     const phoneNumber = this.phones.normalizeForSending(rawPhoneNumber);
-    const { ttlSeconds } = await this.otp.issue(phoneNumber, resolveLocale(language.locale, language.acceptLanguage));
+    const { ttlSeconds } = await this.otp.issue(phoneNumber, language);
     return {
       message: 'OTP sent successfully',
       phone_number: phoneNumber,

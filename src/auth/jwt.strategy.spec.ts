@@ -1,9 +1,9 @@
 import type { ConfigType } from '@nestjs/config';
 import type { jwtConfig } from '../config';
 import { JwtStrategy } from './jwt.strategy';
-import { SigningKeys } from './signing-keys';
-import type { SessionsService } from './sessions.service';
-import type { TokenPayload } from './token.service';
+import { SigningKeys } from '../sessions/signing-keys';
+import type { SessionsService } from '../sessions/sessions.service';
+import type { TokenPayload } from '../sessions/token.service';
 
 const SESSION_ID = '0b0e7a52-3c1d-4d0e-9a0e-6c2f1b1c9b22';
 

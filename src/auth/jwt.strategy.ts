@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import type { AuthenticatedUser } from '../common/auth.decorators';
+
 import { jwtConfig } from '../config';
-import { SessionsService } from './sessions.service';
-import { SigningKeys } from './signing-keys';
-import { isWellFormed, type TokenPayload } from './token.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { SigningKeys } from '../sessions/signing-keys';
+import { isWellFormed, type TokenPayload } from '../sessions/token.service';
+import type { AuthenticatedUser } from '../users/authenticated-user';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {

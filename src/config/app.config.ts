@@ -1,18 +1,21 @@
 import { registerAs } from '@nestjs/config';
 import { isIP } from 'node:net';
-import { EnvError, envBool, envDuration, envInt, envOneOf, envOptional, envString } from './env';
+import { envBool, envDuration, envInt, envOneOf, envOptional, envString, isProduction, reject } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
 
+function byteSize(value: string): number | undefined {
+  const match = /^(\d+)(b|kb|mb)?$/.exec(value.toLowerCase());
+  const bytes = match ? Number(match[1]) * SIZE_UNITS[match[2] ?? 'b'] : 0;
+  return bytes >= 1 ? bytes : undefined;
+}
+
 function envByteSize(name: string, fallback: string): number {
   const value = envString(name, fallback).toLowerCase();
-  const match = /^(\d+)(b|kb|mb)?$/.exec(value);
-  const bytes = match ? Number(match[1]) * SIZE_UNITS[match[2] ?? 'b'] : 0;
-  if (!match || bytes < 1) throw new EnvError(name, `expected a size like 16kb or 1mb, got "${value}"`);
-  return bytes;
+  return byteSize(value) ?? reject(name, `expected a size like 16kb or 1mb, got "${value}"`, byteSize(fallback) ?? 0);
 }
 
 /**
@@ -27,7 +30,7 @@ function envTrustProxy(name: string): boolean | string[] {
   if (value === 'true' || value === 'false') return value === 'true';
   const networks = value.split(',').map((entry) => entry.trim());
   if (value && networks.every(isAddressOrNetwork)) return networks;
-  throw new EnvError(name, `expected false, true or the proxies' addresses/CIDRs, got "${value}"`);
+  return reject(name, `expected false, true or the proxies' addresses/CIDRs, got "${value}"`, false);
 }
 
 function isAddressOrNetwork(entry: string): boolean {
@@ -38,7 +41,8 @@ function isAddressOrNetwork(entry: string): boolean {
 }
 
 export const appConfig = registerAs('app', () => ({
-  nodeEnv: envString('NODE_ENV', 'development'),
+  /** NODE_ENV=production: the strict checks (secrets, no mock SMS, no open /metrics) apply. */
+  production: isProduction(),
   port: envInt('PORT', 3000, { min: 0, max: 65535 }),
   host: envString('HOST', '0.0.0.0'),
   trustProxy: envTrustProxy('TRUST_PROXY'),

@@ -1,64 +1,18 @@
 import {
   appConfig,
+  ConfigError,
   configNamespaces,
   databaseConfig,
   jwtConfig,
+  loadConfig,
   otpConfig,
   phoneConfig,
   sessionConfig,
   smsConfig,
   throttleConfig,
 } from '.';
-import { TwilioSmsAdapter } from '../sms/adapters/twilio-sms.adapter';
-import { createSmsSender } from '../sms/sms.module';
 import { parseDatabaseUrl } from './database.config';
-import { EnvError } from './env';
-
-/** Every variable the namespaces read, cleared before each test so the developer's shell cannot leak in. */
-const VARIABLES = [
-  'NODE_ENV',
-  'PORT',
-  'HOST',
-  'TRUST_PROXY',
-  'BODY_LIMIT',
-  'LOG_LEVEL',
-  'DATABASE_URL',
-  'DATABASE_MIGRATIONS_RUN',
-  'JWT_SECRET',
-  'JWT_ACCESS_TTL',
-  'JWT_REFRESH_TTL',
-  'JWT_ISSUER',
-  'JWT_AUDIENCE',
-  'OTP_SECRET',
-  'OTP_CODE_LENGTH',
-  'OTP_TTL',
-  'OTP_MAX_ATTEMPTS',
-  'PHONE_DEFAULT_REGION',
-  'SMS_PROVIDER',
-  'APP_NAME',
-  'SMS_TIMEOUT',
-  'SMS_MOCK_FAILURE_RATE',
-  'SMS_MOCK_OUTBOX',
-  'SMS_WEBOTP_DOMAIN',
-  'TWILIO_ACCOUNT_SID',
-  'TWILIO_AUTH_TOKEN',
-  'TWILIO_FROM',
-  'TWILIO_MESSAGING_SERVICE_SID',
-  'TWILIO_VERIFY_SERVICE_SID',
-  'TWILIO_API_BASE_URL',
-  'SMS_WEBHOOK_URL',
-  'SMS_WEBHOOK_SECRET',
-  'THROTTLE_LIMIT',
-  'THROTTLE_TTL',
-  'OTP_IP_SEND_LIMIT',
-  'OTP_IP_SEND_WINDOW',
-  'OTP_IP_VERIFY_LIMIT',
-  'OTP_IP_VERIFY_WINDOW',
-  'REFRESH_REUSE_GRACE',
-  'SESSION_MAX_AGE',
-  'PURGE_INTERVAL',
-  'PURGE_RETENTION',
-];
+import { EnvError, isProduction } from './env';
 
 const STRONG_SECRET = 'a'.repeat(32);
 
@@ -66,8 +20,8 @@ describe('config namespaces', () => {
   const saved = process.env;
 
   beforeEach(() => {
-    process.env = { ...saved };
-    for (const name of VARIABLES) delete process.env[name];
+    // The namespaces see only what a test sets, never the developer's shell.
+    process.env = {};
   });
 
   afterEach(() => {
@@ -79,10 +33,21 @@ describe('config namespaces', () => {
     expect(load).toThrow(`Invalid environment variable ${variable}:`);
   }
 
+  /** Runs `load` and returns the ConfigError it threw, failing the test if it threw anything else. */
+  function configErrorFrom(load: () => unknown): ConfigError {
+    try {
+      load();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return error as ConfigError;
+    }
+    throw new Error('expected a ConfigError');
+  }
+
   describe('defaults (DESIGN §6)', () => {
-    it('app: port 3000 on 0.0.0.0, development, no proxy trust, 16kb bodies, info logs', () => {
+    it('app: port 3000 on 0.0.0.0, not production, no proxy trust, 16kb bodies, info logs', () => {
       expect(appConfig()).toMatchObject({
-        nodeEnv: 'development',
+        production: false,
         port: 3000,
         host: '0.0.0.0',
         trustProxy: false,
@@ -124,14 +89,13 @@ describe('config namespaces', () => {
       expect(smsConfig()).toMatchObject({
         provider: 'mock',
         appName: expect.any(String),
-        mockFailureRate: 0.05,
-        mockOutbox: 'data/sms-outbox.jsonl',
+        mock: { failureRate: 0.05, outbox: 'data/sms-outbox.jsonl' },
       });
     });
 
     it('sms: SMS_MOCK_OUTBOX set but empty means no outbox', () => {
       process.env.SMS_MOCK_OUTBOX = '';
-      expect(smsConfig().mockOutbox).toBeUndefined();
+      expect(smsConfig()).toMatchObject({ provider: 'mock', mock: { outbox: undefined } });
     });
 
     it('throttle: 120 per 60s overall, 20 sends per IP per hour, 30 verifies per IP per 5m', () => {
@@ -254,6 +218,18 @@ describe('config namespaces', () => {
   });
 
   describe('sms', () => {
+    const ACCOUNT_SID = 'AC' + '1'.repeat(32);
+    const TWILIO = { TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: 'c'.repeat(32) };
+    const COMPLETE: Record<string, Record<string, string>> = {
+      twilio: { SMS_PROVIDER: 'twilio', ...TWILIO, TWILIO_FROM: '+12015550199' },
+      'twilio-verify': { SMS_PROVIDER: 'twilio-verify', ...TWILIO, TWILIO_VERIFY_SERVICE_SID: 'VA' + '0'.repeat(32) },
+      webhook: {
+        SMS_PROVIDER: 'webhook',
+        SMS_WEBHOOK_URL: 'https://gateway.example.com/sms',
+        SMS_WEBHOOK_SECRET: 'secret',
+      },
+    };
+
     it('refuses the mock provider in production, naming SMS_PROVIDER', () => {
       process.env.NODE_ENV = 'production';
       expectEnvError(() => smsConfig(), 'SMS_PROVIDER');
@@ -266,18 +242,22 @@ describe('config namespaces', () => {
       expect(smsConfig().provider).toBe('mock');
     });
 
+    it('refuses an unknown provider, naming SMS_PROVIDER and the value', () => {
+      process.env.SMS_PROVIDER = 'carrier-pigeon';
+      expectEnvError(() => smsConfig(), 'SMS_PROVIDER');
+      expect(() => smsConfig()).toThrow(/SMS_PROVIDER.*carrier-pigeon/);
+    });
+
     it('refuses a failure rate above 1, naming SMS_MOCK_FAILURE_RATE', () => {
       process.env.SMS_MOCK_FAILURE_RATE = '1.5';
       expectEnvError(() => smsConfig(), 'SMS_MOCK_FAILURE_RATE');
     });
 
-    it('has no WebOTP line, webhook or Twilio settings, and a 10s SMS_TIMEOUT by default', () => {
-      expect(smsConfig()).toMatchObject({
-        timeoutMs: 10_000,
-        webOtpDomain: undefined,
-        webhook: { url: undefined, secret: undefined },
-        twilio: { accountSid: undefined, apiBaseUrl: undefined },
-      });
+    it('has no WebOTP line, only the mock settings, and a 10s SMS_TIMEOUT by default', () => {
+      const config = smsConfig();
+      expect(config).toMatchObject({ timeoutMs: 10_000, webOtpDomain: undefined });
+      expect(config).not.toHaveProperty('twilio');
+      expect(config).not.toHaveProperty('webhook');
     });
 
     it.each([
@@ -308,8 +288,8 @@ describe('config namespaces', () => {
     it.each(['https://gateway.example.com/sms', 'http://127.0.0.1:8080/hooks/sms?tenant=1'])(
       'accepts SMS_WEBHOOK_URL=%s',
       (url) => {
-        process.env.SMS_WEBHOOK_URL = url;
-        expect(smsConfig().webhook.url).toBe(url);
+        Object.assign(process.env, COMPLETE.webhook, { SMS_WEBHOOK_URL: url });
+        expect(smsConfig()).toMatchObject({ provider: 'webhook', webhook: { url } });
       },
     );
 
@@ -320,8 +300,10 @@ describe('config namespaces', () => {
       'https://',
       'https://gate way.example.com/sms',
       'http://[::1/sms',
-    ])('refuses SMS_WEBHOOK_URL=%j, naming it', (url) => {
+    ])('refuses SMS_WEBHOOK_URL=%j, naming it, whichever provider is chosen', (url) => {
       process.env.SMS_WEBHOOK_URL = url;
+      expectEnvError(() => smsConfig(), 'SMS_WEBHOOK_URL');
+      Object.assign(process.env, COMPLETE.webhook, { SMS_WEBHOOK_URL: url });
       expectEnvError(() => smsConfig(), 'SMS_WEBHOOK_URL');
     });
 
@@ -335,33 +317,108 @@ describe('config namespaces', () => {
       expectEnvError(() => smsConfig(), 'SMS_TIMEOUT');
     });
 
+    describe('each provider gets exactly its own settings, complete', () => {
+      it('twilio: the account and TWILIO_FROM as the sender', () => {
+        Object.assign(process.env, COMPLETE.twilio, { TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' });
+        expect(smsConfig()).toEqual({
+          appName: 'Phone OTP Auth',
+          timeoutMs: 10_000,
+          webOtpDomain: undefined,
+          provider: 'twilio',
+          twilio: {
+            accountSid: ACCOUNT_SID,
+            authToken: 'c'.repeat(32),
+            apiBaseUrl: 'http://127.0.0.1:4010',
+            sender: { from: '+12015550199' },
+          },
+        });
+      });
+
+      it('twilio: a Messaging Service SID wins over TWILIO_FROM, and needs no TWILIO_FROM', () => {
+        const messagingServiceSid = 'MG' + '0'.repeat(32);
+        Object.assign(process.env, COMPLETE.twilio, { TWILIO_MESSAGING_SERVICE_SID: messagingServiceSid });
+        expect(smsConfig()).toMatchObject({ twilio: { sender: { messagingServiceSid } } });
+        delete process.env.TWILIO_FROM;
+        expect(smsConfig()).toMatchObject({ twilio: { sender: { messagingServiceSid } } });
+      });
+
+      it('twilio-verify: the account and the Verify service, no TWILIO_FROM needed', () => {
+        Object.assign(process.env, COMPLETE['twilio-verify']);
+        expect(smsConfig()).toMatchObject({
+          provider: 'twilio-verify',
+          twilio: { accountSid: ACCOUNT_SID, verifyServiceSid: 'VA' + '0'.repeat(32) },
+        });
+        expect(smsConfig()).not.toHaveProperty('twilio.sender');
+      });
+
+      it('webhook: the URL and the signing secret', () => {
+        Object.assign(process.env, COMPLETE.webhook);
+        expect(smsConfig()).toMatchObject({
+          provider: 'webhook',
+          webhook: { url: 'https://gateway.example.com/sms', secret: 'secret' },
+        });
+        expect(smsConfig()).not.toHaveProperty('twilio');
+      });
+    });
+
+    it.each([
+      ['twilio', 'TWILIO_ACCOUNT_SID'],
+      ['twilio', 'TWILIO_AUTH_TOKEN'],
+      ['twilio-verify', 'TWILIO_ACCOUNT_SID'],
+      ['twilio-verify', 'TWILIO_AUTH_TOKEN'],
+      ['twilio-verify', 'TWILIO_VERIFY_SERVICE_SID'],
+      ['webhook', 'SMS_WEBHOOK_URL'],
+      ['webhook', 'SMS_WEBHOOK_SECRET'],
+    ])('stops the boot of SMS_PROVIDER=%s without %s, naming it', (provider, variable) => {
+      Object.assign(process.env, COMPLETE[provider]);
+      delete process.env[variable];
+      const load = () => smsConfig();
+
+      expect(load).toThrow(EnvError);
+      expect(load).toThrow(`Invalid environment variable ${variable}: required when SMS_PROVIDER=${provider}`);
+    });
+
+    it('stops the boot of SMS_PROVIDER=twilio with neither TWILIO_FROM nor TWILIO_MESSAGING_SERVICE_SID, naming both', () => {
+      Object.assign(process.env, COMPLETE.twilio);
+      delete process.env.TWILIO_FROM;
+      expectEnvError(() => smsConfig(), 'TWILIO_FROM');
+      expect(() => smsConfig()).toThrow(/TWILIO_FROM.*TWILIO_MESSAGING_SERVICE_SID/);
+    });
+
+    it('stops the boot with an account SID that is not one (an API key SK…), naming TWILIO_ACCOUNT_SID', () => {
+      Object.assign(process.env, COMPLETE.twilio, { TWILIO_ACCOUNT_SID: 'SK' + '0'.repeat(32) });
+      expectEnvError(() => smsConfig(), 'TWILIO_ACCOUNT_SID');
+      expect(() => smsConfig()).toThrow('AC followed by 32 hex digits');
+    });
+
+    it('reports every missing setting of the chosen provider at once under loadConfig', () => {
+      process.env.SMS_PROVIDER = 'twilio';
+      const error = configErrorFrom(loadConfig);
+      expect(error.errors.map((e) => e.variable)).toEqual(['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM']);
+    });
+
     describe('a production boot with SMS_PROVIDER=twilio', () => {
       beforeEach(() => {
-        Object.assign(process.env, {
+        Object.assign(process.env, COMPLETE.twilio, {
           NODE_ENV: 'production',
           JWT_SECRET: STRONG_SECRET,
           OTP_SECRET: 'b'.repeat(32),
-          SMS_PROVIDER: 'twilio',
-          TWILIO_ACCOUNT_SID: 'AC' + '1'.repeat(32),
-          TWILIO_AUTH_TOKEN: 'c'.repeat(32),
-          TWILIO_FROM: '+12015550199',
         });
       });
 
-      it('passes every config namespace and binds the Twilio adapter when the settings are complete', () => {
+      it('passes every config namespace when the settings are complete', () => {
         for (const load of configNamespaces) expect(load).not.toThrow();
-        expect(smsConfig()).toMatchObject({
+        expect(loadConfig().sms).toMatchObject({
           provider: 'twilio',
-          twilio: { accountSid: 'AC' + '1'.repeat(32), authToken: 'c'.repeat(32), from: '+12015550199' },
+          twilio: { accountSid: ACCOUNT_SID, authToken: 'c'.repeat(32), sender: { from: '+12015550199' } },
         });
-        expect(createSmsSender(smsConfig())).toBeInstanceOf(TwilioSmsAdapter);
       });
 
       it.each(['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'])(
-        'stops at the SMS provider without %s, naming it',
+        'stops at the SMS namespace without %s, naming it',
         (variable) => {
           delete process.env[variable];
-          expectEnvError(() => createSmsSender(smsConfig()), variable);
+          expectEnvError(() => smsConfig(), variable);
         },
       );
     });
@@ -444,6 +501,101 @@ describe('config namespaces', () => {
     it('refuses an unknown region, naming PHONE_DEFAULT_REGION', () => {
       process.env.PHONE_DEFAULT_REGION = 'XX';
       expectEnvError(() => phoneConfig(), 'PHONE_DEFAULT_REGION');
+    });
+  });
+
+  describe('production', () => {
+    it.each([
+      [undefined, false],
+      ['development', false],
+      ['test', false],
+      ['Production', false],
+      ['production', true],
+    ])('NODE_ENV=%s gives appConfig.production=%s, the same answer as isProduction()', (nodeEnv, production) => {
+      if (nodeEnv !== undefined) process.env.NODE_ENV = nodeEnv;
+      expect(appConfig().production).toBe(production);
+      expect(isProduction()).toBe(production);
+    });
+
+    it('is the only production answer the app namespace gives (no raw NODE_ENV to compare)', () => {
+      process.env.NODE_ENV = 'production';
+      expect(appConfig()).not.toHaveProperty('nodeEnv');
+    });
+  });
+
+  describe('loadConfig', () => {
+    it('returns every namespace, read and checked, by name', () => {
+      process.env.PORT = '8080';
+      process.env.OTP_TTL = '2m';
+      const config = loadConfig();
+      expect(Object.keys(config).sort()).toEqual(
+        ['app', 'database', 'jwt', 'otp', 'phone', 'purge', 'redis', 'session', 'sms', 'throttle'].sort(),
+      );
+      expect(config.app.port).toBe(8080);
+      expect(config.otp.ttlMs).toBe(120_000);
+      expect(config.sms.provider).toBe('mock');
+    });
+
+    it('reports two bad variables of different namespaces together, each named with its problem', () => {
+      process.env.PORT = 'abc';
+      process.env.OTP_TTL = 'bogus';
+
+      const error = configErrorFrom(loadConfig);
+
+      expect(error.errors.map((e) => e.variable)).toEqual(['PORT', 'OTP_TTL']);
+      expect(error.message).toBe(
+        'Invalid environment variables: PORT: expected an integer from 0 to 65535, got "abc"; ' +
+          'OTP_TTL: expected a positive duration like 90s, 5m, 24h or 7d, got "bogus"',
+      );
+      expect(error.message).not.toContain('\n');
+    });
+
+    it('reports every bad variable across all namespaces, each once', () => {
+      Object.assign(process.env, {
+        NODE_ENV: 'production',
+        BODY_LIMIT: 'lots',
+        DATABASE_URL: 'mysql://x',
+        OTP_CODE_LENGTH: '3',
+        PHONE_ALLOWED_COUNTRIES: 'US,XX,YY',
+        REDIS_URL: 'localhost:6379',
+        SESSION_MAX_AGE: '0s',
+        SMS_PROVIDER: 'carrier-pigeon',
+        THROTTLE_TTL: 'often',
+        PURGE_RETENTION: 'forever',
+      });
+
+      const error = configErrorFrom(loadConfig);
+
+      expect(error.errors.map((e) => e.variable).sort()).toEqual(
+        [
+          'BODY_LIMIT',
+          'DATABASE_URL',
+          'JWT_SECRET',
+          'OTP_CODE_LENGTH',
+          'OTP_SECRET',
+          'PHONE_ALLOWED_COUNTRIES',
+          'PURGE_RETENTION',
+          'REDIS_URL',
+          'SESSION_MAX_AGE',
+          'SMS_PROVIDER',
+          'THROTTLE_TTL',
+        ].sort(),
+      );
+      expect(error.message).toMatch(/SMS_PROVIDER: expected one of mock, twilio, twilio-verify, webhook/);
+    });
+
+    it('gives the single error its usual message when only one variable is bad', () => {
+      process.env.PORT = 'http';
+      expect(configErrorFrom(loadConfig).message).toBe(
+        'Invalid environment variable PORT: expected an integer from 0 to 65535, got "http"',
+      );
+    });
+
+    it('leaves the readers throwing the first error once it is done, as Nest loads the namespaces', () => {
+      process.env.PORT = 'abc';
+      process.env.BODY_LIMIT = 'lots';
+      configErrorFrom(loadConfig);
+      expect(() => appConfig()).toThrow('Invalid environment variable PORT:');
     });
   });
 });

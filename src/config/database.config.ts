@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { EnvError, envBool, envDuration, envInt, envString } from './env';
+import { envBool, envDuration, envInt, envString, reject } from './env';
 
 export type DatabaseTarget = { type: 'sqlite'; database: string } | { type: 'postgres'; url: string };
 
@@ -11,7 +11,10 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     return { type: 'postgres', url };
   }
-  throw new EnvError('DATABASE_URL', `expected sqlite:PATH, sqlite::memory: or postgres://…, got "${url}"`);
+  return reject('DATABASE_URL', `expected sqlite:PATH, sqlite::memory: or postgres://…, got "${url}"`, {
+    type: 'sqlite',
+    database: ':memory:',
+  });
 }
 
 export const databaseConfig = registerAs('database', () => ({

@@ -1,10 +1,13 @@
 import {
+  collectEnvErrors,
+  ConfigError,
   EnvError,
   envBool,
   envDuration,
   envInt,
   envOneOf,
   envOptional,
+  envOrNone,
   envRatio,
   envString,
   isProduction,
@@ -45,6 +48,16 @@ describe('environment readers', () => {
       process.env[NAME] = '  value ';
       expect(envString(NAME, 'fallback')).toBe('value');
       expect(envOptional(NAME)).toBe('value');
+    });
+  });
+
+  describe('envOrNone', () => {
+    it('falls back when unset, means none when set but blank, and trims a set value', () => {
+      expect(envOrNone(NAME, 'data/file')).toBe('data/file');
+      process.env[NAME] = ' ';
+      expect(envOrNone(NAME, 'data/file')).toBeUndefined();
+      process.env[NAME] = ' other/file ';
+      expect(envOrNone(NAME, 'data/file')).toBe('other/file');
     });
   });
 
@@ -179,6 +192,82 @@ describe('environment readers', () => {
     expect(new EnvError(NAME, 'bad')).toMatchObject({
       name: 'EnvError',
       message: `Invalid environment variable ${NAME}: bad`,
+      variable: NAME,
+      problem: 'bad',
+    });
+  });
+
+  describe('collectEnvErrors', () => {
+    const OTHER = `${NAME}_OTHER`;
+
+    afterEach(() => {
+      delete process.env[OTHER];
+    });
+
+    function configErrorFrom(read: () => unknown): ConfigError {
+      try {
+        read();
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return error as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    }
+
+    it('returns what the readers read when every variable is good', () => {
+      process.env[NAME] = '7';
+      expect(collectEnvErrors(() => [envInt(NAME, 1), envBool(OTHER, true)])).toEqual([7, true]);
+    });
+
+    it('keeps reading past a bad variable, the reader standing in its fallback, and reports them all', () => {
+      process.env[NAME] = 'seven';
+      process.env[OTHER] = 'perhaps';
+      const seen: unknown[] = [];
+
+      const error = configErrorFrom(() =>
+        collectEnvErrors(() => seen.push(envInt(NAME, 1), envBool(OTHER, true), envDuration(`${NAME}_UNSET`, '5m'))),
+      );
+
+      expect(seen).toEqual([1, true, 300_000]);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe('ConfigError');
+      expect(error.errors.map((e) => e.variable)).toEqual([NAME, OTHER]);
+      expect(error.message).toBe(
+        `Invalid environment variables: ${NAME}: expected an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got "seven"; ` +
+          `${OTHER}: expected true or false, got "perhaps"`,
+      );
+    });
+
+    it('names a variable once, with its first problem, however often it is read', () => {
+      process.env[NAME] = 'seven';
+      const error = configErrorFrom(() => collectEnvErrors(() => [envInt(NAME, 1), envInt(NAME, 1, { max: 5 })]));
+      expect(error.errors).toHaveLength(1);
+    });
+
+    it('records an EnvError thrown directly as one more bad variable', () => {
+      process.env[OTHER] = 'perhaps';
+      const error = configErrorFrom(() =>
+        collectEnvErrors(() => {
+          envBool(OTHER, true);
+          throw new EnvError(NAME, 'bad');
+        }),
+      );
+      expect(error.errors.map((e) => e.variable)).toEqual([OTHER, NAME]);
+    });
+
+    it('lets any other error through untouched', () => {
+      const bug = new TypeError('not a config problem');
+      expect(() =>
+        collectEnvErrors(() => {
+          throw bug;
+        }),
+      ).toThrow(bug);
+    });
+
+    it('leaves the readers throwing at once afterwards', () => {
+      process.env[NAME] = 'seven';
+      configErrorFrom(() => collectEnvErrors(() => envInt(NAME, 1)));
+      expect(envErrorFrom(() => envInt(NAME, 1)).message).toContain(NAME);
     });
   });
 });

@@ -1,14 +1,64 @@
 import { parseDuration } from './duration';
 
 /**
- * Readers for environment variables. Each one throws an error naming the variable, so a bad
- * value stops the boot with a message that says what to fix.
+ * Readers for environment variables. A bad value is refused with an error naming the variable:
+ * thrown at once, or, while collectEnvErrors() runs, recorded so that one boot reports them all.
  */
 export class EnvError extends Error {
-  constructor(name: string, problem: string) {
-    super(`Invalid environment variable ${name}: ${problem}`);
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
+    super(`Invalid environment variable ${variable}: ${problem}`);
     this.name = 'EnvError';
   }
+}
+
+/** Every bad variable of one collectEnvErrors() run, in one message, one line. */
+export class ConfigError extends Error {
+  constructor(readonly errors: readonly EnvError[]) {
+    super(
+      errors.length === 1
+        ? errors[0].message
+        : `Invalid environment variables: ${errors.map((e) => `${e.variable}: ${e.problem}`).join('; ')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+let collected: EnvError[] | undefined;
+
+/**
+ * Refuses a variable's value. Outside collectEnvErrors() it throws; inside, it records the error
+ * and returns `placeholder`, so that reading goes on to the next variable.
+ */
+export function reject<T>(variable: string, problem: string, placeholder: T): T {
+  const error = new EnvError(variable, problem);
+  if (!collected) throw error;
+  collected.push(error);
+  return placeholder;
+}
+
+/** Runs `read` with every refusal recorded, then throws one ConfigError naming each bad variable once. */
+export function collectEnvErrors<T>(read: () => T): T {
+  const outer = collected;
+  const errors: EnvError[] = [];
+  collected = errors;
+  let value: T | undefined;
+  try {
+    value = read();
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    errors.push(error);
+  } finally {
+    collected = outer;
+  }
+  if (errors.length) {
+    // A placeholder can make a later check of the same variable fail again; its first problem is the one to fix.
+    const seen = new Set<string>();
+    throw new ConfigError(errors.filter(({ variable }) => !seen.has(variable) && seen.add(variable)));
+  }
+  return value as T;
 }
 
 function raw(name: string): string | undefined {
@@ -24,11 +74,16 @@ export function envOptional(name: string): string | undefined {
   return raw(name);
 }
 
+/** `fallback` when unset; set but blank means none, so a default can be switched off (`SMS_MOCK_OUTBOX=`). */
+export function envOrNone(name: string, fallback: string): string | undefined {
+  return process.env[name] === undefined ? fallback : raw(name);
+}
+
 export function envInt(name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
   const value = raw(name);
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new EnvError(name, `expected an integer from ${min} to ${max}, got "${value}"`);
+    return reject(name, `expected an integer from ${min} to ${max}, got "${value}"`, fallback);
   }
   return Number(value);
 }
@@ -38,7 +93,7 @@ export function envRatio(name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const ratio = Number(value);
   if (!/^\d*\.?\d+$/.test(value) || ratio > 1) {
-    throw new EnvError(name, `expected a number from 0 to 1, got "${value}"`);
+    return reject(name, `expected a number from 0 to 1, got "${value}"`, fallback);
   }
   return ratio;
 }
@@ -48,7 +103,7 @@ export function envBool(name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (['true', '1', 'yes'].includes(value)) return true;
   if (['false', '0', 'no'].includes(value)) return false;
-  throw new EnvError(name, `expected true or false, got "${value}"`);
+  return reject(name, `expected true or false, got "${value}"`, fallback);
 }
 
 /** A duration such as `90s`, `5m`, `24h` or `7d`, in milliseconds. `0s` is allowed only where `allowZero`. */
@@ -56,9 +111,10 @@ export function envDuration(name: string, fallback: string, { allowZero = false 
   const value = raw(name) ?? fallback;
   const ms = parseDuration(value);
   if (ms === undefined || (ms === 0 && !allowZero)) {
-    throw new EnvError(
+    return reject(
       name,
       `expected a ${allowZero ? '' : 'positive '}duration like 90s, 5m, 24h or 7d, got "${value}"`,
+      parseDuration(fallback) ?? 0,
     );
   }
   return ms;
@@ -67,11 +123,12 @@ export function envDuration(name: string, fallback: string, { allowZero = false 
 export function envOneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
   const value = (raw(name) ?? fallback).toLowerCase() as T;
   if (!allowed.includes(value)) {
-    throw new EnvError(name, `expected one of ${allowed.join(', ')}, got "${value}"`);
+    return reject(name, `expected one of ${allowed.join(', ')}, got "${value}"`, fallback);
   }
   return value;
 }
 
+/** The one answer to "is this production?": appConfig's `production` flag, and the strict checks here. */
 export function isProduction(): boolean {
   return envString('NODE_ENV', 'development') === 'production';
 }

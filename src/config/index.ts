@@ -1,32 +1,58 @@
+import type { ConfigType } from '@nestjs/config';
 import { appConfig, LOG_LEVELS } from './app.config';
 import { databaseConfig } from './database.config';
+import { collectEnvErrors, ConfigError, EnvError } from './env';
 import { jwtConfig } from './jwt.config';
 import { otpConfig } from './otp.config';
 import { phoneConfig } from './phone.config';
+import { purgeConfig } from './purge.config';
+import { redisConfig } from './redis.config';
 import { sessionConfig } from './session.config';
 import { smsConfig } from './sms.config';
 import { throttleConfig } from './throttle.config';
 
 export {
+  ConfigError,
+  EnvError,
   LOG_LEVELS,
   appConfig,
   databaseConfig,
   jwtConfig,
   otpConfig,
   phoneConfig,
+  purgeConfig,
+  redisConfig,
   sessionConfig,
   smsConfig,
   throttleConfig,
 };
 
+export type { SmsProvider, SmsProviderConfig, TwilioAccountConfig, TwilioSenderConfig } from './sms.config';
+
+const namespaces = {
+  app: appConfig,
+  database: databaseConfig,
+  jwt: jwtConfig,
+  otp: otpConfig,
+  phone: phoneConfig,
+  purge: purgeConfig,
+  redis: redisConfig,
+  session: sessionConfig,
+  sms: smsConfig,
+  throttle: throttleConfig,
+};
+
 /** Every namespace; each one validates its variables when loaded, so a bad value stops the boot. */
-export const configNamespaces = [
-  appConfig,
-  databaseConfig,
-  jwtConfig,
-  otpConfig,
-  phoneConfig,
-  sessionConfig,
-  smsConfig,
-  throttleConfig,
-];
+export const configNamespaces = Object.values(namespaces);
+
+export type Config = { [K in keyof typeof namespaces]: ConfigType<(typeof namespaces)[K]> };
+
+/**
+ * Reads and validates every namespace at once, before Nest exists: the boot stops with one
+ * ConfigError naming every bad variable, so an operator fixes them in one pass, not one per restart.
+ */
+export function loadConfig(): Config {
+  return collectEnvErrors(
+    () => Object.fromEntries(Object.entries(namespaces).map(([key, load]) => [key, load()])) as Config,
+  );
+}

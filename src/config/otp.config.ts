@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { EnvError, envDuration, envInt, envOptional } from './env';
+import { envDuration, envInt, envOptional, reject } from './env';
 import { envSecret } from './secrets';
 
 /** `OTP_TEST_NUMBERS=+12015550123:123456,…`: E.164 number → fixed code, no SMS sent. */
@@ -9,11 +9,13 @@ function envTestNumbers(name: string, codeLength: number): Map<string, string> {
   for (const entry of (envOptional(name) ?? '').split(',').filter((e) => e.trim())) {
     const [phone, code = ''] = entry.trim().split(':');
     const parsed = parsePhoneNumberFromString(phone, { extract: false });
-    if (!parsed?.isValid()) throw new EnvError(name, `"${phone}" is not a valid international phone number`);
-    if (!new RegExp(`^\\d{${codeLength}}$`).test(code)) {
-      throw new EnvError(name, `the code for ${phone} must be ${codeLength} digits (OTP_CODE_LENGTH)`);
+    if (!parsed?.isValid()) {
+      reject(name, `"${phone}" is not a valid international phone number`, undefined);
+    } else if (!new RegExp(`^\\d{${codeLength}}$`).test(code)) {
+      reject(name, `the code for ${phone} must be ${codeLength} digits (OTP_CODE_LENGTH)`, undefined);
+    } else {
+      numbers.set(parsed.number, code);
     }
-    numbers.set(parsed.number, code);
   }
   return numbers;
 }

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { isSupportedCountry, type CountryCode, type NumberType } from 'libphonenumber-js/max';
-import { EnvError, envOptional } from './env';
+import { envOptional, reject } from './env';
 
 const NUMBER_TYPES: readonly NonNullable<NumberType>[] = [
   'MOBILE',
@@ -16,10 +16,10 @@ const NUMBER_TYPES: readonly NonNullable<NumberType>[] = [
   'VOICEMAIL',
 ];
 
-function envCountry(name: string, value: string): CountryCode {
+function envCountry(name: string, value: string): CountryCode | undefined {
   const code = value.trim().toUpperCase();
   if (!isSupportedCountry(code)) {
-    throw new EnvError(name, `expected ISO 3166 country codes such as US or GB, got "${value}"`);
+    return reject(name, `expected ISO 3166 country codes such as US or GB, got "${value}"`, undefined);
   }
   return code;
 }
@@ -34,8 +34,7 @@ function envList(name: string): string[] {
 function envNumberTypes(name: string, fallback: NonNullable<NumberType>[]): Set<NumberType> {
   const types = envList(name).map((item) => item.toUpperCase());
   const unknown = types.find((type) => !NUMBER_TYPES.includes(type as NonNullable<NumberType>));
-  if (unknown)
-    throw new EnvError(name, `unknown number type "${unknown}"; expected some of ${NUMBER_TYPES.join(', ')}`);
+  if (unknown) reject(name, `unknown number type "${unknown}"; expected some of ${NUMBER_TYPES.join(', ')}`, undefined);
   return new Set((types.length ? types : fallback) as NumberType[]);
 }
 
@@ -44,7 +43,9 @@ export const phoneConfig = registerAs('phone', () => {
   return {
     defaultRegion: region === undefined ? undefined : envCountry('PHONE_DEFAULT_REGION', region),
     /** Empty means every country. */
-    allowedCountries: new Set(envList('PHONE_ALLOWED_COUNTRIES').map((c) => envCountry('PHONE_ALLOWED_COUNTRIES', c))),
+    allowedCountries: new Set(
+      envList('PHONE_ALLOWED_COUNTRIES').flatMap((c) => envCountry('PHONE_ALLOWED_COUNTRIES', c) ?? []),
+    ),
     allowedTypes: envNumberTypes('PHONE_ALLOWED_TYPES', ['MOBILE', 'FIXED_LINE_OR_MOBILE']),
   };
 });

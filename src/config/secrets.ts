@@ -1,4 +1,4 @@
-import { EnvError, envOptional, envString, isProduction } from './env';
+import { envOptional, envString, isProduction, reject } from './env';
 
 const MIN_SECRET_BYTES = 32;
 
@@ -11,9 +11,10 @@ export function envSecret(name: string, developmentValue: string): string {
   const value = envString(name, developmentValue);
   if (!isProduction()) return value;
   if (value === developmentValue) {
-    throw new EnvError(
+    return reject(
       name,
       'set a random secret of at least 32 bytes; the development value is refused in production',
+      value,
     );
   }
   return longEnough(name, value);
@@ -27,7 +28,7 @@ export function envOptionalSecret(name: string): string | undefined {
 
 function longEnough(name: string, value: string): string {
   if (isProduction() && Buffer.byteLength(value) < MIN_SECRET_BYTES) {
-    throw new EnvError(name, `must be at least ${MIN_SECRET_BYTES} bytes in production`);
+    return reject(name, `must be at least ${MIN_SECRET_BYTES} bytes in production`, value);
   }
   return value;
 }

@@ -1,10 +1,30 @@
 import { registerAs } from '@nestjs/config';
-import { EnvError, envDuration, envOptional, envRatio, envString, isProduction } from './env';
+import { envDuration, envOneOf, envOptional, envOrNone, envRatio, envString, isProduction, reject } from './env';
+
+export const SMS_PROVIDERS = ['mock', 'twilio', 'twilio-verify', 'webhook'] as const;
+export type SmsProvider = (typeof SMS_PROVIDERS)[number];
+
+/** Twilio Messaging sends from a number, or through a Messaging Service (which wins when both are set). */
+export type TwilioSenderConfig = { from: string } | { messagingServiceSid: string };
+
+export interface TwilioAccountConfig {
+  accountSid: string;
+  authToken: string;
+  /** Where the Twilio SDK's requests go instead of *.twilio.com: a proxy, or a fake in tests. */
+  apiBaseUrl: string | undefined;
+}
+
+/** Exactly the settings the chosen provider needs, each one present and checked. */
+export type SmsProviderConfig =
+  | { provider: 'mock'; mock: { failureRate: number; outbox: string | undefined } }
+  | { provider: 'twilio'; twilio: TwilioAccountConfig & { sender: TwilioSenderConfig } }
+  | { provider: 'twilio-verify'; twilio: TwilioAccountConfig & { verifyServiceSid: string } }
+  | { provider: 'webhook'; webhook: { url: string; secret: string } };
 
 function envDomain(name: string): string | undefined {
   const value = envOptional(name)?.toLowerCase();
   if (value !== undefined && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(value)) {
-    throw new EnvError(name, `expected a bare domain such as example.com, got "${value}"`);
+    return reject(name, `expected a bare domain such as example.com, got "${value}"`, undefined);
   }
   return value;
 }
@@ -12,43 +32,92 @@ function envDomain(name: string): string | undefined {
 function envUrl(name: string): string | undefined {
   const value = envOptional(name);
   if (value !== undefined && !(URL.canParse(value) && /^https?:$/.test(new URL(value).protocol))) {
-    throw new EnvError(name, `expected an http(s) URL, got "${value}"`);
+    return reject(name, `expected an http(s) URL, got "${value}"`, undefined);
+  }
+  return value;
+}
+
+/** The SDK wants the account SID (AC…); an API key SID (SK…) there would fail only at the first SMS. */
+function envAccountSid(name: string): string | undefined {
+  const value = envOptional(name);
+  if (value !== undefined && !/^AC[0-9a-f]{32}$/i.test(value)) {
+    return reject(name, 'expected an account SID: AC followed by 32 hex digits', undefined);
   }
   return value;
 }
 
 /**
- * Provider-specific settings are read here and checked for completeness by the SMS module's
- * factory, which knows which provider needs which.
+ * Every SMS variable is checked when set, whichever provider is chosen; the chosen provider's
+ * own settings must also be present.
  */
-export const smsConfig = registerAs('sms', () => {
-  const provider = envString('SMS_PROVIDER', 'mock').toLowerCase();
-  if (provider === 'mock' && isProduction()) {
-    throw new EnvError(
-      'SMS_PROVIDER',
-      'the mock provider does not deliver SMS and is refused in production; set twilio, twilio-verify or webhook',
-    );
-  }
+function readProviderSettings() {
   return {
-    provider,
-    appName: envString('APP_NAME', 'Phone OTP Auth'),
-    timeoutMs: envDuration('SMS_TIMEOUT', '10s'),
-    webOtpDomain: envDomain('SMS_WEBOTP_DOMAIN'),
     mockFailureRate: envRatio('SMS_MOCK_FAILURE_RATE', 0.05),
-    // Unset means the default file; set but empty means no outbox at all.
-    mockOutbox: process.env.SMS_MOCK_OUTBOX === undefined ? 'data/sms-outbox.jsonl' : envOptional('SMS_MOCK_OUTBOX'),
-    twilio: {
-      accountSid: envOptional('TWILIO_ACCOUNT_SID'),
-      authToken: envOptional('TWILIO_AUTH_TOKEN'),
-      from: envOptional('TWILIO_FROM'),
-      messagingServiceSid: envOptional('TWILIO_MESSAGING_SERVICE_SID'),
-      verifyServiceSid: envOptional('TWILIO_VERIFY_SERVICE_SID'),
-      /** Where the Twilio SDK's requests go instead of *.twilio.com: a proxy, or a fake in tests. */
-      apiBaseUrl: envUrl('TWILIO_API_BASE_URL'),
-    },
-    webhook: {
-      url: envUrl('SMS_WEBHOOK_URL'),
-      secret: envOptional('SMS_WEBHOOK_SECRET'),
-    },
+    mockOutbox: envOrNone('SMS_MOCK_OUTBOX', 'data/sms-outbox.jsonl'),
+    accountSid: envAccountSid('TWILIO_ACCOUNT_SID'),
+    authToken: envOptional('TWILIO_AUTH_TOKEN'),
+    from: envOptional('TWILIO_FROM'),
+    messagingServiceSid: envOptional('TWILIO_MESSAGING_SERVICE_SID'),
+    verifyServiceSid: envOptional('TWILIO_VERIFY_SERVICE_SID'),
+    apiBaseUrl: envUrl('TWILIO_API_BASE_URL'),
+    webhookUrl: envUrl('SMS_WEBHOOK_URL'),
+    webhookSecret: envOptional('SMS_WEBHOOK_SECRET'),
   };
-});
+}
+
+type ProviderSettings = ReturnType<typeof readProviderSettings>;
+
+function required(value: string | undefined, name: string, provider: SmsProvider): string {
+  return value ?? reject(name, `required when SMS_PROVIDER=${provider}`, '');
+}
+
+function twilioSender({ messagingServiceSid, from }: ProviderSettings): TwilioSenderConfig {
+  if (messagingServiceSid) return { messagingServiceSid };
+  const problem = 'set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID when SMS_PROVIDER=twilio';
+  return { from: from ?? reject('TWILIO_FROM', problem, '') };
+}
+
+function providerConfig(provider: SmsProvider): SmsProviderConfig {
+  const settings = readProviderSettings();
+  const account = (): TwilioAccountConfig => ({
+    accountSid: required(settings.accountSid, 'TWILIO_ACCOUNT_SID', provider),
+    authToken: required(settings.authToken, 'TWILIO_AUTH_TOKEN', provider),
+    apiBaseUrl: settings.apiBaseUrl,
+  });
+  switch (provider) {
+    case 'mock':
+      if (isProduction()) {
+        reject(
+          'SMS_PROVIDER',
+          'the mock provider does not deliver SMS and is refused in production; set twilio, twilio-verify or webhook',
+          undefined,
+        );
+      }
+      return { provider, mock: { failureRate: settings.mockFailureRate, outbox: settings.mockOutbox } };
+    case 'twilio':
+      return { provider, twilio: { ...account(), sender: twilioSender(settings) } };
+    case 'twilio-verify':
+      return {
+        provider,
+        twilio: {
+          ...account(),
+          verifyServiceSid: required(settings.verifyServiceSid, 'TWILIO_VERIFY_SERVICE_SID', provider),
+        },
+      };
+    case 'webhook':
+      return {
+        provider,
+        webhook: {
+          url: required(settings.webhookUrl, 'SMS_WEBHOOK_URL', provider),
+          secret: required(settings.webhookSecret, 'SMS_WEBHOOK_SECRET', provider),
+        },
+      };
+  }
+}
+
+export const smsConfig = registerAs('sms', () => ({
+  appName: envString('APP_NAME', 'Phone OTP Auth'),
+  timeoutMs: envDuration('SMS_TIMEOUT', '10s'),
+  webOtpDomain: envDomain('SMS_WEBOTP_DOMAIN'),
+  ...providerConfig(envOneOf('SMS_PROVIDER', 'mock', SMS_PROVIDERS)),
+}));

@@ -12,7 +12,7 @@ import type Redis from 'ioredis';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';
 import { ProblemException } from '../common/errors/problem.exception';
-import { REDIS } from '../common/rate-limit/rate-limit.module';
+import { REDIS } from '../redis/redis.module';
 
 const DEADLINE_MS = 1_500;
 

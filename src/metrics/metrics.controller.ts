@@ -39,10 +39,10 @@ export class MetricsController {
   }
 
   private authorize(authorization?: string): void {
-    const { metricsToken, nodeEnv } = this.config;
+    const { metricsToken, production } = this.config;
     if (!metricsToken) {
       // Metrics reveal traffic and failure rates: production exposes them only behind a token.
-      if (nodeEnv === 'production') throw new ProblemException('not_found');
+      if (production) throw new ProblemException('not_found');
       return;
     }
     const given = authorization?.startsWith('Bearer ') ? authorization.slice(7) : '';

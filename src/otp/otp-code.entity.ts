@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { epochMs } from '../common/epoch-ms.transformer';
+import { epochMs } from '../database/epoch-ms.transformer';
 
 /**
  * One issued code. Only the HMAC of the code is kept, and only the newest row per phone can be

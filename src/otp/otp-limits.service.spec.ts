@@ -1,6 +1,6 @@
 import type { ConfigType } from '@nestjs/config';
 import type { ProblemException } from '../common/errors/problem.exception';
-import { MemoryRateLimitStore } from '../common/rate-limit/memory-rate-limit.store';
+import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
 import type { otpConfig } from '../config';
 import { OtpLimitsService } from './otp-limits.service';
 

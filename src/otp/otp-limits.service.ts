@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../common/errors/problem.exception';
-import type { LimitRule, LimitVerdict } from '../common/rate-limit/rate-limit.store';
-import { RateLimitStore } from '../common/rate-limit/rate-limit.store';
+import type { LimitRule, LimitVerdict } from '../rate-limit/rate-limit.store';
+import { RateLimitStore } from '../rate-limit/rate-limit.store';
 import { otpConfig } from '../config';
 
 const HOUR = 3_600_000;

@@ -1,15 +1,18 @@
 import { Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { Sql } from '../common/sql';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { appConfig, otpConfig } from '../config';
 import { SmsModule } from '../sms/sms.module';
+import { OtpCode } from './otp-code.entity';
+import { OtpCodesPurgeJob } from './otp-codes-purge.job';
+import { OtpCodesRepository } from './otp-codes.repository';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 import { OtpService } from './otp.service';
 
 @Module({
-  imports: [SmsModule],
-  providers: [Sql, OtpService, OtpLimitsService, OtpDeliveryService],
+  imports: [TypeOrmModule.forFeature([OtpCode]), SmsModule],
+  providers: [OtpCodesRepository, OtpService, OtpLimitsService, OtpDeliveryService, OtpCodesPurgeJob],
   exports: [OtpService],
 })
 export class OtpModule implements OnApplicationBootstrap {
@@ -20,7 +23,7 @@ export class OtpModule implements OnApplicationBootstrap {
 
   /** Fixed codes are a back door; production must say loudly that they are open. */
   onApplicationBootstrap(): void {
-    if (this.app.nodeEnv === 'production' && this.otp.testNumbers.size) {
+    if (this.app.production && this.otp.testNumbers.size) {
       new Logger('OtpModule').warn(
         `OTP_TEST_NUMBERS is set in production: ${[...this.otp.testNumbers.keys()].join(', ')} sign in with fixed codes and receive no SMS`,
       );

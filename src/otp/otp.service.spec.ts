@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { DataSource, type Repository } from 'typeorm';
-import { migrations } from '../../migrations';
+import type { Repository } from 'typeorm';
+import { useMemoryDatabase } from '../../test/helpers/memory-database';
 import type { ProblemException } from '../common/errors/problem.exception';
 import type { otpConfig, smsConfig } from '../config';
 import type { CodeMessage } from '../sms/sms-sender';
@@ -12,8 +12,9 @@ import { MetricsService } from '../metrics/metrics.service';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 import { OtpService } from './otp.service';
-import { MemoryRateLimitStore } from '../common/rate-limit/memory-rate-limit.store';
-import { Sql } from '../common/sql';
+import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
+import { Sql } from '../database/sql';
+import { OtpCodesRepository } from './otp-codes.repository';
 
 const PHONE = '+12015550123';
 const OTHER_PHONE = '+447911123456';
@@ -45,7 +46,7 @@ async function redeem(service: OtpService, phone: string, code: string): Promise
 }
 
 describe('OtpService', () => {
-  let dataSource: DataSource;
+  const database = useMemoryDatabase();
   let codes: Repository<OtpCode>;
   let sender: { send: jest.Mock<Promise<void>, [CodeMessage]> };
   let warn: jest.SpyInstance;
@@ -54,7 +55,7 @@ describe('OtpService', () => {
     const config = { ...OTP_CONFIG, ...overrides };
     const metrics = new MetricsService();
     return new OtpService(
-      new Sql(dataSource),
+      new OtpCodesRepository(new Sql(database())),
       config,
       new OtpDeliveryService(sender, SMS_CONFIG, config, metrics),
       new OtpLimitsService(new MemoryRateLimitStore(), config),
@@ -84,20 +85,8 @@ describe('OtpService', () => {
     return codes.find({ where: { phoneNumber: phone }, order: { id: 'ASC' } });
   }
 
-  beforeAll(async () => {
-    dataSource = new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: [OtpCode],
-      migrations,
-      migrationsRun: true,
-    });
-    await dataSource.initialize();
-    codes = dataSource.getRepository(OtpCode);
-  });
-
-  afterAll(async () => {
-    await dataSource.destroy();
+  beforeAll(() => {
+    codes = database().getRepository(OtpCode);
   });
 
   beforeEach(async () => {
@@ -115,7 +104,7 @@ describe('OtpService', () => {
 
   describe('issue', () => {
     it('texts the phone a message with the app name, the code and its lifetime', async () => {
-      await expect(createService().issue(PHONE, 'en')).resolves.toEqual({ ttlSeconds: 300 });
+      await expect(createService().issue(PHONE, { locale: 'en' })).resolves.toEqual({ ttlSeconds: 300 });
 
       expect(sender.send).toHaveBeenCalledTimes(1);
       const [{ to, body }] = sender.send.mock.calls[0];
@@ -124,21 +113,21 @@ describe('OtpService', () => {
     });
 
     it('words a one-minute lifetime in the singular and a sub-minute one in seconds', async () => {
-      await createService({ ttlMs: 60_000 }).issue(PHONE, 'en');
+      await createService({ ttlMs: 60_000 }).issue(PHONE, { locale: 'en' });
       expect(lastMessageTo(PHONE)).toContain('expires in 1 minute.');
-      await createService({ ttlMs: 20_000 }).issue(PHONE, 'en');
+      await createService({ ttlMs: 20_000 }).issue(PHONE, { locale: 'en' });
       expect(lastMessageTo(PHONE)).toContain('expires in 20 seconds.');
     });
 
     it.each([30_000, 90_000])('never promises a longer lifetime than the code has (OTP_TTL = %d ms)', async (ttlMs) => {
-      await createService({ ttlMs }).issue(PHONE, 'en');
+      await createService({ ttlMs }).issue(PHONE, { locale: 'en' });
       const [, amount, unit] = /expires in (\d+) (minutes?|seconds)/.exec(lastMessageTo(PHONE)) ?? [];
       const promisedMs = Number(amount) * (unit.startsWith('minute') ? 60_000 : 1_000);
       expect(promisedMs).toBeLessThanOrEqual(ttlMs);
     });
 
     it('stores only the HMAC of the code, never the digits', async () => {
-      await createService().issue(PHONE, 'en');
+      await createService().issue(PHONE, { locale: 'en' });
       const code = lastCodeTo(PHONE);
 
       const [row] = await rowsFor(PHONE);
@@ -151,7 +140,7 @@ describe('OtpService', () => {
         consumedAt: null,
         invalidatedAt: null,
       });
-      const raw: Record<string, unknown>[] = await dataSource.query('SELECT * FROM otp_codes');
+      const raw: Record<string, unknown>[] = await database().query('SELECT * FROM otp_codes');
       expect(raw).toHaveLength(1);
       expect(Object.values(raw[0]).map(String)).not.toContain(code);
       expect(raw[0].code_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -159,12 +148,12 @@ describe('OtpService', () => {
 
     it('invalidates the previous live code for the same phone', async () => {
       const service = createService();
-      await service.issue(PHONE, 'en');
+      await service.issue(PHONE, { locale: 'en' });
       const first = lastCodeTo(PHONE);
       jest.setSystemTime(T0 + 1_000);
       let second: string;
       do {
-        await service.issue(PHONE, 'en');
+        await service.issue(PHONE, { locale: 'en' });
         second = lastCodeTo(PHONE);
       } while (second === first);
 
@@ -177,8 +166,8 @@ describe('OtpService', () => {
 
     it("leaves other phones' codes alone", async () => {
       const service = createService();
-      await service.issue(OTHER_PHONE, 'en');
-      await service.issue(PHONE, 'en');
+      await service.issue(OTHER_PHONE, { locale: 'en' });
+      await service.issue(PHONE, { locale: 'en' });
 
       await expect(redeem(service, OTHER_PHONE, lastCodeTo(OTHER_PHONE))).resolves.toBeUndefined();
     });
@@ -187,7 +176,10 @@ describe('OtpService', () => {
       sender.send.mockRejectedValueOnce(new SmsDeliveryError('provider down'));
       const service = createService();
 
-      await expect(service.issue(PHONE, 'en')).rejects.toMatchObject({ code: 'sms_delivery_failed', status: 503 });
+      await expect(service.issue(PHONE, { locale: 'en' })).rejects.toMatchObject({
+        code: 'sms_delivery_failed',
+        status: 503,
+      });
 
       const [row] = await rowsFor(PHONE);
       expect(row.invalidatedAt).toEqual(new Date(T0));
@@ -197,7 +189,9 @@ describe('OtpService', () => {
     it('logs a failed send with the phone masked and without the code', async () => {
       sender.send.mockRejectedValueOnce(new SmsDeliveryError('provider down'));
 
-      await expect(createService().issue(PHONE, 'en')).rejects.toMatchObject({ code: 'sms_delivery_failed' });
+      await expect(createService().issue(PHONE, { locale: 'en' })).rejects.toMatchObject({
+        code: 'sms_delivery_failed',
+      });
 
       expect(warn).toHaveBeenCalledTimes(1);
       const [logged] = warn.mock.calls[0] as [string];
@@ -210,7 +204,9 @@ describe('OtpService', () => {
     it('still invalidates the code when the provider throws something that is not an Error', async () => {
       sender.send.mockRejectedValueOnce('timeout');
 
-      await expect(createService().issue(PHONE, 'en')).rejects.toMatchObject({ code: 'sms_delivery_failed' });
+      await expect(createService().issue(PHONE, { locale: 'en' })).rejects.toMatchObject({
+        code: 'sms_delivery_failed',
+      });
       const [row] = await rowsFor(PHONE);
       expect(row.invalidatedAt).not.toBeNull();
     });
@@ -222,7 +218,7 @@ describe('OtpService', () => {
 
     beforeEach(async () => {
       service = createService();
-      await service.issue(PHONE, 'en');
+      await service.issue(PHONE, { locale: 'en' });
       code = lastCodeTo(PHONE);
     });
 
@@ -284,7 +280,7 @@ describe('OtpService', () => {
     it('refuses the right digits sent for another phone, because the hash covers the number', async () => {
       let otherCode: string;
       do {
-        await service.issue(OTHER_PHONE, 'en');
+        await service.issue(OTHER_PHONE, { locale: 'en' });
         otherCode = lastCodeTo(OTHER_PHONE);
       } while (otherCode === code);
 

@@ -1,52 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../common/errors/problem.exception';
-import { sql, Sql, toDate, toDateOrNull } from '../common/sql';
 import { otpConfig } from '../config';
-import type { SmsLocale } from '../sms/code-message';
 import { MetricsService, type VerificationResult } from '../metrics/metrics.service';
+import { resolveLocale, type SmsLocale } from '../sms/code-message';
 import type { OtpCode } from './otp-code.entity';
 import { generateCode, hashCode, hashesMatch } from './otp-code';
+import { OtpCodesRepository } from './otp-codes.repository';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 
-interface OtpCodeRow {
-  id: number;
-  phone_number: string;
-  code_hash: string;
-  attempts: number;
-  created_at: string | number;
-  expires_at: string | number;
-  consumed_at: string | number | null;
-  invalidated_at: string | number | null;
+/** The languages a code can be texted in, for the API's clients (they may not reach into sms/). */
+export { SMS_LOCALES as CODE_LOCALES } from '../sms/code-message';
+
+/** What the client said about its language: an explicit `locale`, else its Accept-Language. */
+export interface LanguageHints {
+  locale?: string;
+  acceptLanguage?: string;
 }
-
-const INSERT = sql(`
-  INSERT INTO otp_codes (phone_number, code_hash, attempts, created_at, expires_at) VALUES ($1, $2, 0, $3, $4)
-  RETURNING id`);
-
-/** Only older codes: of parallel sends, the newest stays live. */
-const RETIRE_OLDER = sql(`
-  UPDATE otp_codes SET invalidated_at = $3
-  WHERE phone_number = $1 AND id < $2 AND consumed_at IS NULL AND invalidated_at IS NULL`);
-
-const INVALIDATE = sql(`UPDATE otp_codes SET invalidated_at = $2 WHERE id = $1`);
-
-/** Counts a guess against the phone's newest code if that code can still be redeemed. */
-const COUNT_ATTEMPT = sql(`
-  UPDATE otp_codes SET attempts = attempts + 1
-  WHERE id = (SELECT MAX(id) FROM otp_codes WHERE phone_number = $1)
-    AND consumed_at IS NULL AND invalidated_at IS NULL AND expires_at > $2 AND attempts < $3
-  RETURNING id, code_hash`);
-
-const LATEST = sql(`
-  SELECT id, phone_number, code_hash, attempts, created_at, expires_at, consumed_at, invalidated_at
-  FROM otp_codes WHERE phone_number = $1 ORDER BY id DESC LIMIT 1`);
-
-const CONSUME = sql(`
-  UPDATE otp_codes SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL AND invalidated_at IS NULL`);
-
-const PURGE = sql(`DELETE FROM otp_codes WHERE expires_at < $1`);
 
 export interface IssuedOtp {
   ttlSeconds: number;
@@ -61,7 +32,7 @@ export interface MatchedCode {
 @Injectable()
 export class OtpService {
   constructor(
-    private readonly sql: Sql,
+    private readonly codes: OtpCodesRepository,
     @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
     private readonly delivery: OtpDeliveryService,
     private readonly limits: OtpLimitsService,
@@ -72,7 +43,8 @@ export class OtpService {
    * Replaces any live code for the phone with a new one and texts it. A configured test number
    * gets its fixed code and no SMS, under the same limits as everyone else.
    */
-  async issue(phoneNumber: string, locale: SmsLocale): Promise<IssuedOtp> {
+  async issue(phoneNumber: string, language: LanguageHints): Promise<IssuedOtp> {
+    const locale = resolveLocale(language.locale, language.acceptLanguage);
     const testCode = this.config.testNumbers.get(phoneNumber);
     await this.limits.admitSend(phoneNumber, { sendsSms: testCode === undefined });
     // With a provider that makes its own codes (Twilio Verify) this one is never sent, and its
@@ -92,11 +64,14 @@ export class OtpService {
 
   /** Inserts the new code, then retires older ones (only older: parallel sends leave the newest live). */
   private async store(phoneNumber: string, code: string): Promise<number> {
-    const now = Date.now();
-    const codeHash = hashCode(this.config.secret, phoneNumber, code);
-    const { rows } = await this.sql.run<{ id: number }>(INSERT, [phoneNumber, codeHash, now, now + this.config.ttlMs]);
-    const id = Number(rows[0].id);
-    await this.sql.run(RETIRE_OLDER, [phoneNumber, id, now]);
+    const now = new Date();
+    const id = await this.codes.insert({
+      phoneNumber,
+      codeHash: hashCode(this.config.secret, phoneNumber, code),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.ttlMs),
+    });
+    await this.codes.retireOlder(phoneNumber, id, now);
     return id;
   }
 
@@ -105,7 +80,7 @@ export class OtpService {
       await this.delivery.text(phoneNumber, code, locale);
     } catch (error) {
       // The code may never have reached the phone, so it must never be redeemable.
-      await this.sql.run(INVALIDATE, [id, Date.now()]);
+      await this.codes.invalidate(id, new Date());
       throw error;
     }
   }
@@ -132,8 +107,7 @@ export class OtpService {
    * same code, exactly one gets here first; the others get otp_invalid.
    */
   async consume({ id, phoneNumber }: MatchedCode): Promise<void> {
-    const consumed = await this.sql.run(CONSUME, [id, Date.now()]);
-    if (!consumed.affected) {
+    if (!(await this.codes.consume(id, new Date()))) {
       this.metrics.verification('otp_invalid');
       throw new ProblemException('otp_invalid');
     }
@@ -147,21 +121,14 @@ export class OtpService {
       throw new ProblemException('validation_failed', { detail: message, errors: [{ field: 'otp_code', message }] });
     }
     await this.limits.admitGuess(phoneNumber);
-    const now = Date.now();
-    const counted = await this.sql.first<Pick<OtpCodeRow, 'id' | 'code_hash'>>(COUNT_ATTEMPT, [
-      phoneNumber,
-      now,
-      this.config.maxAttempts,
-    ]);
-    if (!counted) {
-      const latest = await this.sql.first<OtpCodeRow>(LATEST, [phoneNumber]);
-      throw await this.rejection(phoneNumber, latest && codeFromRow(latest), now);
-    }
-    if (!(await this.matches(phoneNumber, counted.code_hash, code))) {
+    const now = new Date();
+    const counted = await this.codes.countAttempt(phoneNumber, now, this.config.maxAttempts);
+    if (!counted) throw await this.rejection(phoneNumber, await this.codes.latest(phoneNumber), now.getTime());
+    if (!(await this.matches(phoneNumber, counted.codeHash, code))) {
       await this.limits.recordWrongGuess(phoneNumber);
       throw new ProblemException('otp_invalid');
     }
-    return { id: Number(counted.id), phoneNumber };
+    return { id: counted.id, phoneNumber };
   }
 
   /** Our own HMAC comparison, or, for providers that made the code (Twilio Verify), theirs. */
@@ -170,11 +137,6 @@ export class OtpService {
       return this.delivery.check(phoneNumber, code);
     }
     return hashesMatch(codeHash, hashCode(this.config.secret, phoneNumber, code));
-  }
-
-  /** Deletes codes that expired before `before`; idempotent, so every instance may run it. */
-  async purge(before: Date): Promise<number> {
-    return (await this.sql.run(PURGE, [before.getTime()])).affected;
   }
 
   /**
@@ -202,17 +164,4 @@ const VERIFICATION_RESULTS: readonly string[] = ['otp_invalid', 'otp_expired', '
 
 function isVerificationResult(code: string): code is VerificationResult {
   return VERIFICATION_RESULTS.includes(code);
-}
-
-function codeFromRow(row: OtpCodeRow): OtpCode {
-  return {
-    id: Number(row.id),
-    phoneNumber: row.phone_number,
-    codeHash: row.code_hash,
-    attempts: Number(row.attempts),
-    createdAt: toDate(row.created_at),
-    expiresAt: toDate(row.expires_at),
-    consumedAt: toDateOrNull(row.consumed_at),
-    invalidatedAt: toDateOrNull(row.invalidated_at),
-  };
 }

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/api-problems.decorator';
-import { CurrentUser, type AuthenticatedUser } from '../common/auth.decorators';
+import { CurrentUser } from '../common/auth.decorators';
+import type { AuthenticatedUser } from './authenticated-user';
 import { UpdateProfileDto } from './dto/update-profile.dto';
 import { ProfileResponseDto } from './dto/user-response.dto';
 import { UsersService } from './users.service';
@@ -32,7 +33,7 @@ export class ProfileController {
     'service_unavailable',
     'internal_error',
   )
-  update(@CurrentUser() { userId }: AuthenticatedUser, @Body() body: UpdateProfileDto): Promise<ProfileResponseDto> {
-    return this.users.updateProfile(userId, body);
+  update(@CurrentUser() { user }: AuthenticatedUser, @Body() body: UpdateProfileDto): Promise<ProfileResponseDto> {
+    return this.users.updateProfile(user.id, body);
   }
 }

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { epochMs } from '../common/epoch-ms.transformer';
+import { epochMs } from '../database/epoch-ms.transformer';
 
 @Entity('users')
 @Index('UQ_users_phone_number', ['phoneNumber'], { unique: true })

@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
-import { Sql } from '../common/sql';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProfileController } from './profile.controller';
+import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
+  imports: [TypeOrmModule.forFeature([User])],
   controllers: [ProfileController],
-  providers: [Sql, UsersService],
-  exports: [UsersService],
+  providers: [UsersRepository, UsersService],
+  exports: [UsersRepository, UsersService],
 })
 export class UsersModule {}

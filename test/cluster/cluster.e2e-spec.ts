@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { ROUTES } from '../helpers/api-client';
 import { deleteRedisPrefix, productionBackendsAvailable, testRedisUrl, uniqueRedisPrefix } from '../helpers/backends';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { eventually } from '../helpers/eventually';
+import { wrongCode } from '../helpers/sign-in';
 import { TcpProxy } from '../helpers/tcp-proxy';
 import { AppProcess, type Answer } from './app-process';
 import { buildApp, type BuiltApp } from './build';
@@ -15,11 +17,6 @@ import { SmsGateway } from './sms-gateway';
  * database and one Redis prefix. Whatever protects users must hold whichever instance a request
  * lands on. Each instance reaches the database through a TCP proxy of its own, so one can lose it.
  */
-const SEND = '/api/auth/send-otp/';
-const VERIFY = '/api/auth/verify-otp/';
-const PROFILE = '/api/auth/profile/';
-const REFRESH = '/api/auth/token/refresh/';
-const LOGOUT = '/api/auth/logout/';
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 const secret = () => randomBytes(32).toString('hex');
@@ -39,7 +36,7 @@ function expectProblem(res: Answer, status: number, code: string): void {
 
 /** Sends a code through `app` from a fresh IP and returns it as the gateway received it. */
 async function sendCode(app: AppProcess, gateway: SmsGateway, phone: string, ip = freshIp()): Promise<string> {
-  const res = await app.call('POST', SEND, { body: { phone_number: phone }, ip });
+  const res = await app.call('POST', ROUTES.sendOtp, { body: { phone_number: phone }, ip });
   expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
   return gateway.codeFor(phone);
 }
@@ -51,7 +48,10 @@ interface Tokens {
 
 async function signIn(send: AppProcess, verify: AppProcess, gateway: SmsGateway, phone: string): Promise<Tokens> {
   const code = await sendCode(send, gateway, phone);
-  const res = await verify.call('POST', VERIFY, { body: { phone_number: phone, otp_code: code }, ip: freshIp() });
+  const res = await verify.call('POST', ROUTES.verifyOtp, {
+    body: { phone_number: phone, otp_code: code },
+    ip: freshIp(),
+  });
   expect(res.status).toBe(200);
   return res.body!.tokens as Tokens;
 }
@@ -59,7 +59,7 @@ async function signIn(send: AppProcess, verify: AppProcess, gateway: SmsGateway,
 /** A GET on a connection of its own (no keep-alive pool): does the process still accept new ones? */
 function freshConnection(url: string): Promise<number | 'refused'> {
   return new Promise((resolve) => {
-    const req = httpRequest(`${url}/health/live`, { agent: false }, (res) => {
+    const req = httpRequest(`${url}${ROUTES.healthLive}`, { agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -144,8 +144,8 @@ suite('two instances on one PostgreSQL and one Redis', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(new Set(rows.map((row) => row.name)).size).toBe(rows.length);
     expect(a.url).not.toBe(b.url);
-    expect((await a.call('GET', '/health/ready')).status).toBe(200);
-    expect((await b.call('GET', '/health/ready')).status).toBe(200);
+    expect((await a.call('GET', ROUTES.healthReady)).status).toBe(200);
+    expect((await b.call('GET', ROUTES.healthReady)).status).toBe(200);
   });
 
   describe('one set of rules, whichever instance answers', () => {
@@ -153,7 +153,10 @@ suite('two instances on one PostgreSQL and one Redis', () => {
       const phone = freshPhone();
       const code = await sendCode(a, gateway, phone);
 
-      const res = await b.call('POST', VERIFY, { body: { phone_number: phone, otp_code: code }, ip: freshIp() });
+      const res = await b.call('POST', ROUTES.verifyOtp, {
+        body: { phone_number: phone, otp_code: code },
+        ip: freshIp(),
+      });
 
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ user: { phone_number: phone }, is_new_user: true });
@@ -163,7 +166,7 @@ suite('two instances on one PostgreSQL and one Redis', () => {
       const phone = freshPhone();
       await sendCode(a, gateway, phone);
 
-      const res = await b.call('POST', SEND, { body: { phone_number: phone }, ip: freshIp() });
+      const res = await b.call('POST', ROUTES.sendOtp, { body: { phone_number: phone }, ip: freshIp() });
 
       expectProblem(res, 429, 'otp_resend_too_soon');
       expect(res.headers.get('retry-after')).toBe('1');
@@ -177,8 +180,8 @@ suite('two instances on one PostgreSQL and one Redis', () => {
       await sendCode(b, gateway, phone);
       await sleep(1_100);
 
-      const third = await a.call('POST', SEND, { body: { phone_number: phone }, ip: freshIp() });
-      const fourth = await b.call('POST', SEND, { body: { phone_number: phone }, ip: freshIp() });
+      const third = await a.call('POST', ROUTES.sendOtp, { body: { phone_number: phone }, ip: freshIp() });
+      const fourth = await b.call('POST', ROUTES.sendOtp, { body: { phone_number: phone }, ip: freshIp() });
 
       expectProblem(third, 429, 'rate_limited');
       expectProblem(fourth, 429, 'rate_limited');
@@ -192,7 +195,7 @@ suite('two instances on one PostgreSQL and one Redis', () => {
 
       const answers = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
-          (i % 2 ? b : a).call('POST', VERIFY, { body: { phone_number: phone, otp_code: code }, ip }),
+          (i % 2 ? b : a).call('POST', ROUTES.verifyOtp, { body: { phone_number: phone, otp_code: code }, ip }),
         ),
       );
 
@@ -209,72 +212,79 @@ suite('two instances on one PostgreSQL and one Redis', () => {
 
     it('detects on B a refresh token already rotated on A, and revokes the session', async () => {
       const first = await signIn(a, b, gateway, freshPhone());
-      const rotated = await a.call('POST', REFRESH, { body: { refresh: first.refresh } });
+      const rotated = await a.call('POST', ROUTES.refresh, { body: { refresh: first.refresh } });
       expect(rotated.status).toBe(200);
 
-      const replay = await b.call('POST', REFRESH, { body: { refresh: first.refresh } });
+      const replay = await b.call('POST', ROUTES.refresh, { body: { refresh: first.refresh } });
 
       expectProblem(replay, 401, 'refresh_token_reused');
       // The whole session is gone: even the newest tokens stop working, on either instance.
-      expect((await a.call('POST', REFRESH, { body: { refresh: rotated.body!.refresh as string } })).status).toBe(401);
-      expect((await b.call('GET', PROFILE, { token: rotated.body!.access as string })).status).toBe(401);
+      expect(
+        (await a.call('POST', ROUTES.refresh, { body: { refresh: rotated.body!.refresh as string } })).status,
+      ).toBe(401);
+      expect((await b.call('GET', ROUTES.profile, { token: rotated.body!.access as string })).status).toBe(401);
     });
 
     it('rejects on B an access token whose session was logged out on A', async () => {
       const tokens = await signIn(b, a, gateway, freshPhone());
-      expect((await b.call('GET', PROFILE, { token: tokens.access })).status).toBe(200);
+      expect((await b.call('GET', ROUTES.profile, { token: tokens.access })).status).toBe(200);
 
-      expect((await a.call('POST', LOGOUT, { body: { refresh: tokens.refresh } })).status).toBe(204);
+      expect((await a.call('POST', ROUTES.logout, { body: { refresh: tokens.refresh } })).status).toBe(204);
 
-      expectProblem(await b.call('GET', PROFILE, { token: tokens.access }), 401, 'unauthorized');
+      expectProblem(await b.call('GET', ROUTES.profile, { token: tokens.access }), 401, 'unauthorized');
     });
 
     it('counts one client’s send-otp requests to A and B against one per-IP limit (OTP_IP_SEND_LIMIT=4)', async () => {
       const ip = freshIp();
       for (const app of [a, b, a, b]) {
-        expect((await app.call('POST', SEND, { body: { phone_number: freshPhone() }, ip })).status).toBe(200);
+        expect((await app.call('POST', ROUTES.sendOtp, { body: { phone_number: freshPhone() }, ip })).status).toBe(200);
       }
 
-      const fifth = await a.call('POST', SEND, { body: { phone_number: freshPhone() }, ip });
-      const sixth = await b.call('POST', SEND, { body: { phone_number: freshPhone() }, ip });
+      const fifth = await a.call('POST', ROUTES.sendOtp, { body: { phone_number: freshPhone() }, ip });
+      const sixth = await b.call('POST', ROUTES.sendOtp, { body: { phone_number: freshPhone() }, ip });
 
       expectProblem(fifth, 429, 'rate_limited');
       expectProblem(sixth, 429, 'rate_limited');
       expect(Number(fifth.headers.get('retry-after'))).toBeGreaterThan(0);
       // Another client is not affected.
-      expect((await a.call('POST', SEND, { body: { phone_number: freshPhone() }, ip: freshIp() })).status).toBe(200);
+      expect(
+        (await a.call('POST', ROUTES.sendOtp, { body: { phone_number: freshPhone() }, ip: freshIp() })).status,
+      ).toBe(200);
     });
   });
 
   describe('health probes', () => {
     it('answers /health/live and /health/ready 200 on both', async () => {
       for (const app of [a, b]) {
-        expect((await app.call('GET', '/health/live')).status).toBe(200);
-        expect((await app.call('GET', '/health/ready')).status).toBe(200);
+        expect((await app.call('GET', ROUTES.healthLive)).status).toBe(200);
+        expect((await app.call('GET', ROUTES.healthReady)).status).toBe(200);
       }
     });
 
     it('takes only A out of rotation while A cannot reach the database: ready 503 on A, 200 on B, live 200, back on its own', async () => {
       proxies[0].cut();
 
-      expect((await a.call('GET', '/health/ready')).status).toBe(503);
-      expect((await a.call('GET', '/health/live')).status).toBe(200);
-      expect((await b.call('GET', '/health/ready')).status).toBe(200);
-      const send = await a.call('POST', SEND, { body: { phone_number: freshPhone() }, ip: freshIp() });
+      expect((await a.call('GET', ROUTES.healthReady)).status).toBe(503);
+      expect((await a.call('GET', ROUTES.healthLive)).status).toBe(200);
+      expect((await b.call('GET', ROUTES.healthReady)).status).toBe(200);
+      const send = await a.call('POST', ROUTES.sendOtp, { body: { phone_number: freshPhone() }, ip: freshIp() });
       expectProblem(send, 503, 'service_unavailable');
       expect(send.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
       expect(send.text).not.toMatch(/\n\s+at |node_modules|ECONN|terminated/);
 
       proxies[0].restore();
 
-      await eventually(() => a.call('GET', '/health/ready'), 200);
-      await eventually(() => a.call('POST', SEND, { body: { phone_number: freshPhone() }, ip: freshIp() }), 200);
+      await eventually(() => a.call('GET', ROUTES.healthReady), 200);
+      await eventually(
+        () => a.call('POST', ROUTES.sendOtp, { body: { phone_number: freshPhone() }, ip: freshIp() }),
+        200,
+      );
     });
   });
 
   describe('structured logs', () => {
     it('writes only JSON lines to stdout, one "request completed" per request with reqId, method, route, status and durationMs', async () => {
-      await a.call('GET', '/health/live');
+      await a.call('GET', ROUTES.healthLive);
       await sleep(100);
 
       for (const app of [a, b]) {
@@ -298,8 +308,8 @@ suite('two instances on one PostgreSQL and one Redis', () => {
 
     it('echoes an incoming X-Request-Id and logs it; makes one up when there is none', async () => {
       const id = `cluster-${randomBytes(8).toString('hex')}`;
-      const given = await b.call('GET', '/health/live', { headers: { 'X-Request-Id': id } });
-      const made = await b.call('GET', '/health/live');
+      const given = await b.call('GET', ROUTES.healthLive, { headers: { 'X-Request-Id': id } });
+      const made = await b.call('GET', ROUTES.healthLive);
       await sleep(100);
 
       expect(given.headers.get('x-request-id')).toBe(id);
@@ -313,14 +323,17 @@ suite('two instances on one PostgreSQL and one Redis', () => {
       const phone = freshPhone();
       const logsBefore = { a: a.stdout.length + a.stderr.length, b: b.stdout.length + b.stderr.length };
       const code = await sendCode(a, gateway, phone);
-      const wrong = code.replace(/\d/g, (digit) => String((Number(digit) + 1) % 10));
-      await b.call('POST', VERIFY, { body: { phone_number: phone, otp_code: wrong }, ip: freshIp() });
-      const verified = await b.call('POST', VERIFY, { body: { phone_number: phone, otp_code: code }, ip: freshIp() });
+      const wrong = wrongCode(code);
+      await b.call('POST', ROUTES.verifyOtp, { body: { phone_number: phone, otp_code: wrong }, ip: freshIp() });
+      const verified = await b.call('POST', ROUTES.verifyOtp, {
+        body: { phone_number: phone, otp_code: code },
+        ip: freshIp(),
+      });
       const tokens = verified.body!.tokens as Tokens;
-      await a.call('GET', PROFILE, { token: tokens.access });
-      await b.call('PATCH', PROFILE, { token: tokens.access, body: { first_name: 'Ada' } });
-      const refreshed = await a.call('POST', REFRESH, { body: { refresh: tokens.refresh } });
-      await b.call('POST', LOGOUT, { body: { refresh: refreshed.body!.refresh as string } });
+      await a.call('GET', ROUTES.profile, { token: tokens.access });
+      await b.call('PATCH', ROUTES.profile, { token: tokens.access, body: { first_name: 'Ada' } });
+      const refreshed = await a.call('POST', ROUTES.refresh, { body: { refresh: tokens.refresh } });
+      await b.call('POST', ROUTES.logout, { body: { refresh: refreshed.body!.refresh as string } });
       await sleep(200);
 
       const written = [
@@ -363,9 +376,9 @@ suite('two instances on one PostgreSQL and one Redis', () => {
       const before = await scrape();
       const phone = freshPhone();
       const code = await sendCode(a, gateway, phone);
-      const wrong = code.replace(/\d/g, (digit) => String((Number(digit) + 1) % 10));
-      await a.call('POST', VERIFY, { body: { phone_number: phone, otp_code: wrong }, ip: freshIp() });
-      await a.call('POST', VERIFY, { body: { phone_number: phone, otp_code: code }, ip: freshIp() });
+      const wrong = wrongCode(code);
+      await a.call('POST', ROUTES.verifyOtp, { body: { phone_number: phone, otp_code: wrong }, ip: freshIp() });
+      await a.call('POST', ROUTES.verifyOtp, { body: { phone_number: phone, otp_code: code }, ip: freshIp() });
       const after = await scrape();
 
       const delta = (name: string, labels?: Record<string, string>) =>
@@ -393,7 +406,7 @@ suite('two instances on one PostgreSQL and one Redis', () => {
       const start = gateway.received.length;
       const phones = Array.from({ length: 50 }, () => freshPhone());
       const inFlight = phones.map((phone) =>
-        a.call('POST', SEND, { body: { phone_number: phone }, ip: freshIp() }).catch((error: Error) => error),
+        a.call('POST', ROUTES.sendOtp, { body: { phone_number: phone }, ip: freshIp() }).catch((error: Error) => error),
       );
       // Every one of them is inside A, waiting on the (slow) SMS gateway.
       await gateway.waitForCount(start + 50);
@@ -422,7 +435,7 @@ suite('two instances on one PostgreSQL and one Redis', () => {
       expect(exit.at - signalledAt).toBeGreaterThanOrEqual(1_000);
       expect(a.jsonLogs().some((line) => String(line.msg).includes('SIGTERM received'))).toBe(true);
       // B serves on, and the codes A texted while draining work there.
-      const res = await b.call('POST', VERIFY, {
+      const res = await b.call('POST', ROUTES.verifyOtp, {
         body: { phone_number: phones[0], otp_code: gateway.codeFor(phones[0]) },
         ip: freshIp(),
       });

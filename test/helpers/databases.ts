@@ -20,11 +20,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A throw-away database: in-memory SQLite, or a fresh PostgreSQL database named `otp_auth_test_…`. */
-export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+/**
+ * A throw-away database: in-memory SQLite, or a fresh PostgreSQL database named `otp_auth_test_…`
+ * on `serverUrl` (TEST_DATABASE_URL unless given; the benchmark passes its own).
+ */
+export async function createTestDatabase(
+  dialect: Dialect,
+  serverUrl = process.env.TEST_DATABASE_URL as string,
+): Promise<TestDatabase> {
   if (dialect === 'sqlite') return { url: 'sqlite::memory:', drop: () => Promise.resolve() };
 
-  const server = new URL(process.env.TEST_DATABASE_URL as string);
+  const server = new URL(serverUrl);
   const name = `otp_auth_test_${randomBytes(6).toString('hex')}`;
   await withClient(server, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(server);

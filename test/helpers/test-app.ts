@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter } from '../../src/app.setup';
 import { SmsSender } from '../../src/sms/sms-sender';
+import { ApiClient } from './api-client';
 import { deleteRedisPrefix, parseBackend, testRedisUrl, uniqueRedisPrefix, type Backend } from './backends';
 import { createTestDatabase } from './databases';
 import { conformingRequest } from './openapi-conformance';
@@ -13,6 +14,8 @@ import { RecordingSmsSender } from './recording-sms-sender';
 export interface TestApp {
   app: NestFastifyApplication;
   http: () => ReturnType<typeof request>;
+  /** The API's routes as typed calls, through `http()`. */
+  api: ApiClient;
   sms: RecordingSmsSender;
   db: DataSource;
   /** The app's REDIS_KEY_PREFIX when it keeps its counters in Redis; its keys are deleted on close. */
@@ -83,10 +86,12 @@ export async function createTestApp(backend: Backend, options: TestAppOptions = 
     const moduleRef = await builder.setLogger(false as never).compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), { logger: ['fatal'] });
     await configureApp(app);
+    // Every response of every e2e suite is checked against the OpenAPI document (issue 8).
+    const http = conformingRequest(app.getHttpServer());
     return {
       app,
-      // Every response of every e2e suite is checked against the OpenAPI document (issue 8).
-      http: conformingRequest(app.getHttpServer()),
+      http,
+      api: new ApiClient(http),
       sms,
       db: app.get(DataSource),
       redisKeyPrefix,
@@ -103,4 +108,31 @@ export async function createTestApp(backend: Backend, options: TestAppOptions = 
   } finally {
     process.env = saved;
   }
+}
+
+/**
+ * One app for the enclosing `describe` block: built by `createTestApp()` before its tests and
+ * closed after them, or, with `lifetime` 'test', a fresh app for every test (for tests that must
+ * each start from empty counters). Returns an accessor for the block's tests and later hooks.
+ * `options` may be a function, read when the app is built, when it depends on what earlier hooks
+ * started (a provider fake's URL).
+ */
+export function useTestApp(
+  backend: Backend,
+  options: TestAppOptions | (() => TestAppOptions) = {},
+  lifetime: 'describe' | 'test' = 'describe',
+): () => TestApp {
+  let t: TestApp | undefined;
+  const [before, after] = lifetime === 'test' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    t = await createTestApp(backend, typeof options === 'function' ? options() : options);
+  });
+  after(async () => {
+    await t?.close();
+    t = undefined;
+  });
+  return () => {
+    if (!t) throw new Error('useTestApp(): the app exists only inside the tests and hooks of its describe block');
+    return t;
+  };
 }

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { dialects } from '../helpers/databases';
+import { ROUTES } from '../helpers/api-client';
 import { signIn, type SignedIn } from '../helpers/sign-in';
-import { createTestApp, type TestApp } from '../helpers/test-app';
+import { useTestApp } from '../helpers/test-app';
 
 const NUM_RUNS = 150;
 /** Set FUZZ_SEED to replay a failure; fast-check prints the seed and path of every counterexample. */
@@ -100,25 +101,23 @@ function expectNoServerError(res: Response): void {
 }
 
 describe.each(dialects())('security: fuzzing every public endpoint on %s', (dialect) => {
-  let t: TestApp;
+  const app = useTestApp(dialect);
   let session: SignedIn;
   beforeAll(async () => {
-    t = await createTestApp(dialect);
-    session = await signIn(t, '+12015550170');
+    session = await signIn(app(), '+12015550170');
   });
-  afterAll(() => t?.close());
 
   const endpoints: [string, (text: string) => Promise<Response>][] = [
-    ['POST /api/auth/send-otp/', (text) => post('/api/auth/send-otp/', text)],
-    ['POST /api/auth/verify-otp/', (text) => post('/api/auth/verify-otp/', text)],
-    ['POST /api/auth/token/refresh/', (text) => post('/api/auth/token/refresh/', text)],
-    ['POST /api/auth/logout/', (text) => post('/api/auth/logout/', text)],
+    ['POST /api/auth/send-otp/', (text) => post(ROUTES.sendOtp, text)],
+    ['POST /api/auth/verify-otp/', (text) => post(ROUTES.verifyOtp, text)],
+    ['POST /api/auth/token/refresh/', (text) => post(ROUTES.refresh, text)],
+    ['POST /api/auth/logout/', (text) => post(ROUTES.logout, text)],
     [
       'PATCH /api/auth/profile/ (signed in)',
       (text) =>
-        t
+        app()
           .http()
-          .patch('/api/auth/profile/')
+          .patch(ROUTES.profile)
           .set('Authorization', `Bearer ${session.tokens.access}`)
           .set('Content-Type', 'application/json')
           .send(text),
@@ -126,7 +125,7 @@ describe.each(dialects())('security: fuzzing every public endpoint on %s', (dial
   ];
 
   function post(path: string, text: string): Promise<Response> {
-    return t.http().post(path).set('Content-Type', 'application/json').send(text);
+    return app().http().post(path).set('Content-Type', 'application/json').send(text);
   }
 
   it.each(endpoints)('answers random JSON at %s with a 2xx or a 4xx problem, never a 5xx', async (_name, send) => {
@@ -137,7 +136,7 @@ describe.each(dialects())('security: fuzzing every public endpoint on %s', (dial
       { numRuns: NUM_RUNS, ...SEED },
     );
     // The signed-in session survived the barrage.
-    await t.http().get('/api/auth/profile/').set('Authorization', `Bearer ${session.tokens.access}`).expect(200);
+    await app().api.profile(session.tokens.access).expect(200);
   });
 
   it.each(endpoints)('answers every known edge-case body at %s with a 2xx or a 4xx problem', async (_name, send) => {

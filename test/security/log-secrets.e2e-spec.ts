@@ -1,53 +1,37 @@
 import { dialects } from '../helpers/databases';
 import { captureLogs, type LogCapture } from '../helpers/log-capture';
 import { expectProblem } from '../helpers/problems';
-import { requestCode, wrongCode } from '../helpers/sign-in';
-import { createTestApp, type TestApp } from '../helpers/test-app';
-
-const SEND = '/api/auth/send-otp/';
-const VERIFY = '/api/auth/verify-otp/';
-const PROFILE = '/api/auth/profile/';
-const REFRESH = '/api/auth/token/refresh/';
-const LOGOUT = '/api/auth/logout/';
+import { guessWrong, requestCode } from '../helpers/sign-in';
+import { useTestApp } from '../helpers/test-app';
 
 describe.each(dialects())('security: no secrets in logs on %s', (dialect) => {
-  let t: TestApp;
   let logs: LogCapture;
-  beforeAll(async () => {
+  beforeAll(() => {
     logs = captureLogs();
-    t = await createTestApp(dialect);
   });
-  afterAll(async () => {
-    await t?.close();
-    logs?.restore();
-  });
+  const app = useTestApp(dialect);
+  afterAll(() => logs?.restore());
 
   it('logs no code, no token and no unmasked phone number across a full flow, an SMS failure included', async () => {
+    const t = app();
     const phone = '+12015550124';
     const failing = '+12015550123';
     const tokens: string[] = [];
 
     const code = await requestCode(t, phone);
-    expectProblem(
-      await t
-        .http()
-        .post(VERIFY)
-        .send({ phone_number: phone, otp_code: wrongCode(code) }),
-      400,
-      'otp_invalid',
-    );
-    const signedIn = await t.http().post(VERIFY).send({ phone_number: phone, otp_code: code }).expect(200);
+    await guessWrong(t, phone, code, 1);
+    const signedIn = await t.api.verifyOtp(phone, code).expect(200);
     const { access, refresh } = signedIn.body.tokens as { access: string; refresh: string };
     tokens.push(access, refresh);
-    await t.http().get(PROFILE).set('Authorization', `Bearer ${access}`).expect(200);
-    await t.http().patch(PROFILE).set('Authorization', `Bearer ${access}`).send({ first_name: 'Ada' }).expect(200);
-    const rotated = await t.http().post(REFRESH).send({ refresh }).expect(200);
+    await t.api.profile(access).expect(200);
+    await t.api.updateProfile(access, { first_name: 'Ada' }).expect(200);
+    const rotated = await t.api.refresh(refresh).expect(200);
     tokens.push(rotated.body.access, rotated.body.refresh);
-    await t.http().get(PROFILE).set('Authorization', `Bearer ${access}x`).expect(401);
-    await t.http().post(LOGOUT).send({ refresh: rotated.body.refresh }).expect(204);
-    await t.http().post(REFRESH).send({ refresh: rotated.body.refresh }).expect(401);
+    await t.api.profile(`${access}x`).expect(401);
+    await t.api.logout(rotated.body.refresh).expect(204);
+    await t.api.refresh(rotated.body.refresh).expect(401);
     t.sms.failing = true;
-    expectProblem(await t.http().post(SEND).send({ phone_number: failing }), 503, 'sms_delivery_failed');
+    expectProblem(await t.api.sendOtp(failing), 503, 'sms_delivery_failed');
     t.sms.failing = false;
     const codes = t.sms.attempted.map((m) => /code is (\d+)/.exec(m.body)?.[1] as string);
 

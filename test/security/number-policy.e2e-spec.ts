@@ -2,9 +2,7 @@ import { parsePhoneNumberFromString, type NumberType } from 'libphonenumber-js/m
 import { dialects } from '../helpers/databases';
 import { otpRows } from '../helpers/db-rows';
 import { expectProblem } from '../helpers/problems';
-import { createTestApp, type TestApp } from '../helpers/test-app';
-
-const SEND = '/api/auth/send-otp/';
+import { useTestApp } from '../helpers/test-app';
 
 /** Numbers SMS pumping is paid through, each checked against libphonenumber's own classification. */
 const REFUSED_BY_DEFAULT: [string, NumberType][] = [
@@ -21,16 +19,13 @@ const REFUSED_BY_DEFAULT: [string, NumberType][] = [
 
 describe.each(dialects())('security: country and number-type policy on %s', (dialect) => {
   describe('with the default PHONE_ALLOWED_TYPES (mobile, fixed-line-or-mobile)', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp(dialect);
-    });
-    afterAll(() => t?.close());
+    const app = useTestApp(dialect);
 
     it.each(REFUSED_BY_DEFAULT)('refuses %s (%s) with 400 phone_not_allowed before any SMS', async (phone, type) => {
+      const t = app();
       expect(parsePhoneNumberFromString(phone)?.getType()).toBe(type);
 
-      const res = await t.http().post(SEND).send({ phone_number: phone });
+      const res = await t.api.sendOtp(phone);
 
       expectProblem(res, 400, 'phone_not_allowed');
       expect(res.body.errors).toEqual([{ field: 'phone_number', message: expect.any(String) }]);
@@ -39,41 +34,37 @@ describe.each(dialects())('security: country and number-type policy on %s', (dia
     });
 
     it('texts a German mobile number when no country list is set', async () => {
-      await t.http().post(SEND).send({ phone_number: '+4915123456789' }).expect(200);
+      const t = app();
+      await t.api.sendOtp('+4915123456789').expect(200);
       expect(t.sms.countFor('+4915123456789')).toBe(1);
     });
   });
 
   describe('with PHONE_ALLOWED_COUNTRIES=US,CA', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp(dialect, { env: { PHONE_ALLOWED_COUNTRIES: 'US,CA' } });
-    });
-    afterAll(() => t?.close());
+    const app = useTestApp(dialect, { env: { PHONE_ALLOWED_COUNTRIES: 'US,CA' } });
 
     it('refuses a German mobile number with phone_not_allowed and texts a US number', async () => {
-      expectProblem(await t.http().post(SEND).send({ phone_number: '+4915123456789' }), 400, 'phone_not_allowed');
-      await t.http().post(SEND).send({ phone_number: '+12015550144' }).expect(200);
+      const t = app();
+      expectProblem(await t.api.sendOtp('+4915123456789'), 400, 'phone_not_allowed');
+      await t.api.sendOtp('+12015550144').expect(200);
 
       expect(t.sms.attempted.map((m) => m.to)).toEqual(['+12015550144']);
     });
 
     it('still refuses a toll-free number inside an allowed country', async () => {
-      expectProblem(await t.http().post(SEND).send({ phone_number: '+18005550199' }), 400, 'phone_not_allowed');
+      const t = app();
+      expectProblem(await t.api.sendOtp('+18005550199'), 400, 'phone_not_allowed');
       expect(t.sms.attempted.filter((m) => m.to === '+18005550199')).toEqual([]);
     });
   });
 
   describe('with PHONE_ALLOWED_TYPES=MOBILE,FIXED_LINE_OR_MOBILE,FIXED_LINE', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp(dialect, { env: { PHONE_ALLOWED_TYPES: 'MOBILE,FIXED_LINE_OR_MOBILE,FIXED_LINE' } });
-    });
-    afterAll(() => t?.close());
+    const app = useTestApp(dialect, { env: { PHONE_ALLOWED_TYPES: 'MOBILE,FIXED_LINE_OR_MOBILE,FIXED_LINE' } });
 
     it('texts a UK landline and still refuses premium-rate numbers', async () => {
-      await t.http().post(SEND).send({ phone_number: '+442071838750' }).expect(200);
-      expectProblem(await t.http().post(SEND).send({ phone_number: '+449098790000' }), 400, 'phone_not_allowed');
+      const t = app();
+      await t.api.sendOtp('+442071838750').expect(200);
+      expectProblem(await t.api.sendOtp('+449098790000'), 400, 'phone_not_allowed');
 
       expect(t.sms.attempted.map((m) => m.to)).toEqual(['+442071838750']);
     });

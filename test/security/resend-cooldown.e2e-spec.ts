@@ -1,26 +1,20 @@
 import { backends } from '../helpers/backends';
 import { otpRows } from '../helpers/db-rows';
 import { expectProblem } from '../helpers/problems';
-import { createTestApp, type TestApp } from '../helpers/test-app';
+import { useTestApp } from '../helpers/test-app';
 
-const SEND = '/api/auth/send-otp/';
-const VERIFY = '/api/auth/verify-otp/';
-
-describe.each(backends())('security: resend cooldown on %s', (dialect) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp(dialect, { env: { OTP_RESEND_COOLDOWN: '60s' } });
-  });
-  afterAll(() => t?.close());
+describe.each(backends())('security: resend cooldown on %s', (backend) => {
+  const app = useTestApp(backend, { env: { OTP_RESEND_COOLDOWN: '60s' } });
   afterEach(() => {
-    if (t) t.sms.failing = false;
+    app().sms.failing = false;
   });
 
   it('refuses a second send inside OTP_RESEND_COOLDOWN with otp_resend_too_soon, Retry-After and no SMS', async () => {
+    const t = app();
     const phone = '+12015550105';
-    await t.http().post(SEND).send({ phone_number: phone }).expect(200);
+    await t.api.sendOtp(phone).expect(200);
 
-    const res = await t.http().post(SEND).send({ phone_number: phone });
+    const res = await t.api.sendOtp(phone);
 
     expectProblem(res, 429, 'otp_resend_too_soon');
     expect(res.headers['retry-after']).toMatch(/^\d+$/);
@@ -31,11 +25,10 @@ describe.each(backends())('security: resend cooldown on %s', (dialect) => {
   });
 
   it('texts exactly once when 10 sends to one phone arrive in parallel', async () => {
+    const t = app();
     const phone = '+12015550106';
 
-    const answers = await Promise.all(
-      Array.from({ length: 10 }, () => t.http().post(SEND).send({ phone_number: phone })),
-    );
+    const answers = await Promise.all(Array.from({ length: 10 }, () => t.api.sendOtp(phone)));
 
     expect(answers.filter((res) => res.status === 200)).toHaveLength(1);
     for (const res of answers.filter((r) => r.status !== 200)) expectProblem(res, 429, 'otp_resend_too_soon');
@@ -44,19 +37,16 @@ describe.each(backends())('security: resend cooldown on %s', (dialect) => {
   });
 
   it('releases the cooldown when the SMS fails, so an immediate retry is sent and its code works', async () => {
+    const t = app();
     const phone = '+12015550107';
     t.sms.failing = true;
-    expectProblem(await t.http().post(SEND).send({ phone_number: phone }), 503, 'sms_delivery_failed');
+    expectProblem(await t.api.sendOtp(phone), 503, 'sms_delivery_failed');
     t.sms.failing = false;
 
-    const retry = await t.http().post(SEND).send({ phone_number: phone });
+    const retry = await t.api.sendOtp(phone);
 
     expect(retry.status).toBe(200);
     expect(t.sms.countFor(phone)).toBe(1);
-    await t
-      .http()
-      .post(VERIFY)
-      .send({ phone_number: phone, otp_code: t.sms.lastCodeFor(phone) })
-      .expect(200);
+    await t.api.verifyOtp(phone, t.sms.lastCodeFor(phone)).expect(200);
   });
 });

@@ -1,11 +1,8 @@
 import type { Response } from 'supertest';
+import { ROUTES } from '../helpers/api-client';
 import { dialects } from '../helpers/databases';
 import { signIn, type SignedIn } from '../helpers/sign-in';
-import { createTestApp, type TestApp } from '../helpers/test-app';
-
-const SEND = '/api/auth/send-otp/';
-const VERIFY = '/api/auth/verify-otp/';
-const PROFILE = '/api/auth/profile/';
+import { useTestApp, type TestApp } from '../helpers/test-app';
 
 interface Case {
   name: string;
@@ -16,82 +13,55 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  {
-    name: 'send-otp 200',
-    status: 200,
-    auth: true,
-    request: (t) => t.http().post(SEND).send({ phone_number: '+12015550161' }),
-  },
+  { name: 'send-otp 200', status: 200, auth: true, request: (t) => t.api.sendOtp('+12015550161') },
   {
     name: 'verify-otp 200 with tokens',
     status: 200,
     auth: true,
     request: async (t) => {
-      await t.http().post(SEND).send({ phone_number: '+12015550162' }).expect(200);
-      return t
-        .http()
-        .post(VERIFY)
-        .send({ phone_number: '+12015550162', otp_code: t.sms.lastCodeFor('+12015550162') });
+      await t.api.sendOtp('+12015550162').expect(200);
+      return t.api.verifyOtp('+12015550162', t.sms.lastCodeFor('+12015550162'));
     },
   },
-  {
-    name: 'profile 200',
-    status: 200,
-    auth: true,
-    request: (t, s) => t.http().get(PROFILE).set('Authorization', `Bearer ${s.tokens.access}`),
-  },
-  {
-    name: 'token/refresh 200',
-    status: 200,
-    auth: true,
-    request: (t, s) => t.http().post('/api/auth/token/refresh/').send({ refresh: s.tokens.refresh }),
-  },
-  {
-    name: 'sessions 200',
-    status: 200,
-    auth: true,
-    request: (t, s) => t.http().get('/api/auth/sessions/').set('Authorization', `Bearer ${s.tokens.access}`),
-  },
+  { name: 'profile 200', status: 200, auth: true, request: (t, s) => t.api.profile(s.tokens.access) },
+  { name: 'token/refresh 200', status: 200, auth: true, request: (t, s) => t.api.refresh(s.tokens.refresh) },
+  { name: 'sessions 200', status: 200, auth: true, request: (t, s) => t.api.sessions(s.tokens.access) },
   {
     name: 'verify-otp 400 problem',
     status: 400,
     auth: true,
-    request: (t) => t.http().post(VERIFY).send({ phone_number: '+12015550164', otp_code: '123456' }),
+    request: (t) => t.api.verifyOtp('+12015550164', '123456'),
   },
   {
     name: 'send-otp 400 validation problem',
     status: 400,
     auth: true,
-    request: (t) => t.http().post(SEND).send({ phone_number: 42 }),
+    request: (t) => t.http().post(ROUTES.sendOtp).send({ phone_number: 42 }),
   },
-  { name: 'profile 401 problem', status: 401, auth: true, request: (t) => t.http().get(PROFILE) },
+  { name: 'profile 401 problem', status: 401, auth: true, request: (t) => t.api.profile() },
   {
     name: 'send-otp 413 problem',
     status: 413,
     auth: true,
-    request: (t) =>
-      t
-        .http()
-        .post(SEND)
-        .send({ phone_number: '+12015550165', padding: 'x'.repeat(64 * 1024) }),
+    request: (t) => t.api.sendOtp('+12015550165', { padding: 'x'.repeat(64 * 1024) }),
   },
   {
     name: 'send-otp 415 problem',
     status: 415,
     auth: true,
-    request: (t) => t.http().post(SEND).set('Content-Type', 'text/plain').send('+12015550165'),
+    request: (t) => t.http().post(ROUTES.sendOtp).set('Content-Type', 'text/plain').send('+12015550165'),
   },
   {
     name: 'send-otp 429 problem',
     status: 429,
     auth: true,
     request: async (t) => {
-      await t.http().post(SEND).send({ phone_number: '+12015550166' }).expect(200);
-      return t.http().post(SEND).send({ phone_number: '+12015550166' });
+      await t.api.sendOtp('+12015550166').expect(200);
+      return t.api.sendOtp('+12015550166');
     },
   },
   { name: 'unknown route 404 problem', status: 404, auth: false, request: (t) => t.http().get('/no/such/route') },
-  { name: 'OpenAPI document 200', status: 200, auth: false, request: (t) => t.http().get('/api/docs-json') },
+  { name: 'OpenAPI document 200', status: 200, auth: false, request: (t) => t.http().get(ROUTES.docsJson) },
 ];
 
 /** What helmet sets with the app's options (src/app.setup.ts); values follow helmet's defaults. */
@@ -111,16 +81,14 @@ const HELMET_HEADERS = [
 ];
 
 describe.each(dialects())('security: response headers on %s', (dialect) => {
-  let t: TestApp;
+  const app = useTestApp(dialect, { env: { OTP_RESEND_COOLDOWN: '60s' } });
   let session: SignedIn;
   beforeAll(async () => {
-    t = await createTestApp(dialect, { env: { OTP_RESEND_COOLDOWN: '60s' } });
-    session = await signIn(t, '+12015550163');
+    session = await signIn(app(), '+12015550163');
   });
-  afterAll(() => t?.close());
 
   it.each(CASES)('sends nosniff and no X-Powered-By, and no-store on auth routes: $name', async (c) => {
-    const res = await c.request(t, session);
+    const res = await c.request(app(), session);
 
     expect(res.status).toBe(c.status);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -129,7 +97,7 @@ describe.each(dialects())('security: response headers on %s', (dialect) => {
   });
 
   it('sends no-store on a 404 under /api/auth too, and frame and transport protections everywhere', async () => {
-    const res = await t.http().get('/api/auth/nothing-here/');
+    const res = await app().http().get('/api/auth/nothing-here/');
 
     expect(res.status).toBe(404);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -140,8 +108,8 @@ describe.each(dialects())('security: response headers on %s', (dialect) => {
 
   it('sends helmet’s whole set, identical on an API answer, an error, the docs page and a docs asset', async () => {
     const responses = await Promise.all(
-      [PROFILE, '/no/such/route', '/api/docs', '/api/docs/swagger-ui.css'].map((path) =>
-        t.http().get(path).set('Authorization', `Bearer ${session.tokens.access}`),
+      [ROUTES.profile, '/no/such/route', '/api/docs', '/api/docs/swagger-ui.css'].map((path) =>
+        app().http().get(path).set('Authorization', `Bearer ${session.tokens.access}`),
       ),
     );
     const helmetSet = (res: Response) => Object.fromEntries(HELMET_HEADERS.map((name) => [name, res.headers[name]]));

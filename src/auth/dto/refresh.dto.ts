@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { EXAMPLE_REFRESH_TOKEN } from './verify-otp.dto';
+import { EXAMPLE_REFRESH_TOKEN, LOGOUT_SCOPES, type LogoutScope } from '../../sessions/dto/tokens.dto';
 
 export class RefreshDto {
   @ApiProperty({
@@ -14,9 +14,6 @@ export class RefreshDto {
   @MaxLength(4096)
   readonly refresh: string;
 }
-
-export const LOGOUT_SCOPES = ['local', 'others', 'global'] as const;
-export type LogoutScope = (typeof LOGOUT_SCOPES)[number];
 
 export class LogoutDto extends RefreshDto {
   @ApiPropertyOptional({

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { SMS_LOCALES } from '../../sms/code-message';
+import { CODE_LOCALES } from '../../otp/otp.service';
 
 /** The field send-otp and verify-otp share. */
 export class PhoneNumberDto {
@@ -22,7 +22,7 @@ export class SendOtpDto extends PhoneNumberDto {
     example: 'es',
     pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$',
     maxLength: 35,
-    description: `Language of the SMS (${SMS_LOCALES.join(', ')}); otherwise Accept-Language decides, then English`,
+    description: `Language of the SMS (${CODE_LOCALES.join(', ')}); otherwise Accept-Language decides, then English`,
   })
   @IsOptional()
   @IsString()

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '../database-errors';
+import { isDatabaseUnavailable } from '../../database/database-errors';
 import { ERROR_CODES, type ErrorCode } from './error-codes';
 import { ProblemException, type FieldError } from './problem.exception';
 

@@ -2,7 +2,7 @@ import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createHmac } from 'node:crypto';
 import type { jwtConfig } from '../config';
-import { jwtModuleOptions, keyId } from './signing-keys';
+import { SigningKeys, jwtModuleOptions, keyId } from './signing-keys';
 import { TokenService, type TokenPayload } from './token.service';
 
 const CONFIG: ConfigType<typeof jwtConfig> = {
@@ -24,7 +24,7 @@ const SESSION = {
 
 /** The JwtService AuthModule registers. */
 function jwtService(config: ConfigType<typeof jwtConfig>): JwtService {
-  return new JwtService(jwtModuleOptions(config));
+  return new JwtService(jwtModuleOptions(new SigningKeys(config), config));
 }
 
 function decodePart(token: string, index: 0 | 1): Record<string, unknown> {

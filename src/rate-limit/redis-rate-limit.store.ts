@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { ProblemException } from '../errors/problem.exception';
+import { ProblemException } from '../common/errors/problem.exception';
 import type { LimitRule, LimitVerdict, RateLimitStore, WindowCount } from './rate-limit.store';
 
 /**

@@ -1,19 +1,14 @@
 import type { ConfigType } from '@nestjs/config';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations';
-import { Session } from '../auth/session.entity';
-import { OtpCode } from '../otp/otp-code.entity';
-import { User } from '../users/user.entity';
-import type { databaseConfig } from './database.config';
+import type { databaseConfig } from '../config';
 
-/** The one description of the schema and connection, shared by the app and the TypeORM CLI. */
+/**
+ * The connection and migrations, shared by the app and the TypeORM CLI. Entities are not listed
+ * here: each feature registers its own (TypeOrmModule.forFeature), and the CLI finds them by name.
+ */
 export function typeOrmOptions(config: ConfigType<typeof databaseConfig>): DataSourceOptions {
-  const common = {
-    entities: [User, OtpCode, Session],
-    migrations,
-    migrationsRun: config.migrationsRun,
-    synchronize: false,
-  };
+  const common = { migrations, migrationsRun: config.migrationsRun, synchronize: false };
   if (config.target.type === 'postgres') {
     return {
       ...common,
@@ -37,6 +32,9 @@ export function typeOrmOptions(config: ConfigType<typeof databaseConfig>): DataS
     },
   };
 }
+
+/** Every `*.entity` file of the app, for the TypeORM CLI and the schema-drift spec. */
+export const ENTITY_FILES = [`${__dirname}/../**/*.entity.{ts,js}`];
 
 /** Any fixed 64-bit number; it names the lock every instance takes around migrations. */
 const MIGRATION_LOCK = 4_815_162_342;

@@ -1,6 +1,6 @@
 import { Injectable, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
-import { ProblemException } from './errors/problem.exception';
+import { ProblemException } from '../common/errors/problem.exception';
 
 /** Named throttlers beyond `default`, each limiting only the routes that opt in. */
 export type RouteThrottler = 'otp-send' | 'otp-verify';

@@ -1,15 +1,15 @@
 import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
-import { DataSource, type Repository } from 'typeorm';
-import { migrations } from '../../migrations';
-import type { AuthenticatedUser } from '../common/auth.decorators';
-import { Sql } from '../common/sql';
+import type { Repository } from 'typeorm';
+import { useMemoryDatabase } from '../../test/helpers/memory-database';
 import type { jwtConfig, sessionConfig } from '../config';
-import { OtpCode } from '../otp/otp-code.entity';
+import { Sql } from '../database/sql';
+import type { AuthenticatedUser } from '../users/authenticated-user';
 import { User } from '../users/user.entity';
 import { Session } from './session.entity';
+import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
-import { jwtModuleOptions } from './signing-keys';
+import { SigningKeys, jwtModuleOptions } from './signing-keys';
 import { TokenService, type TokenPayload } from './token.service';
 
 const T0 = new Date('2026-07-08T12:00:00.000Z').getTime();
@@ -28,23 +28,23 @@ const JWT_CONFIG: ConfigType<typeof jwtConfig> = {
 const SESSION_CONFIG: ConfigType<typeof sessionConfig> = {
   reuseGraceMs: 10_000,
   maxAgeMs: 30 * DAY,
-  purgeIntervalMs: 60 * MINUTE,
-  purgeRetentionMs: 7 * DAY,
 };
 
 const CLIENT = { ip: '203.0.113.7', userAgent: 'UnitSpec/1.0' };
 
 describe('SessionsService', () => {
-  let dataSource: DataSource;
+  const database = useMemoryDatabase();
   let sessions: Repository<Session>;
   let users: Repository<User>;
   let alice: User;
   let bob: User;
-  const jwt = new JwtService(jwtModuleOptions(JWT_CONFIG));
+  const jwt = new JwtService(jwtModuleOptions(new SigningKeys(JWT_CONFIG), JWT_CONFIG));
   const tokens = new TokenService(jwt, JWT_CONFIG);
 
+  const repository = () => new SessionsRepository(new Sql(database()));
+
   function createService(overrides: Partial<ConfigType<typeof sessionConfig>> = {}): SessionsService {
-    return new SessionsService(new Sql(dataSource), { ...SESSION_CONFIG, ...overrides }, tokens);
+    return new SessionsService(repository(), { ...SESSION_CONFIG, ...overrides }, tokens);
   }
 
   const claimsOf = (token: string): TokenPayload => jwt.decode<TokenPayload>(token);
@@ -52,7 +52,7 @@ describe('SessionsService', () => {
     const userId = Number(claimsOf(token).sub);
     const user = [alice, bob].find(({ id }) => id === userId);
     if (!user) throw new Error(`no test user ${userId}`);
-    return { userId, sessionId: claimsOf(token).sid, user };
+    return { sessionId: claimsOf(token).sid, user };
   };
   const rowOf = (token: string): Promise<Session | null> => sessions.findOneBy({ id: claimsOf(token).sid });
   const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);
@@ -71,23 +71,11 @@ describe('SessionsService', () => {
   }
 
   beforeAll(async () => {
-    dataSource = new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: [User, OtpCode, Session],
-      migrations,
-      migrationsRun: true,
-    });
-    await dataSource.initialize();
-    sessions = dataSource.getRepository(Session);
-    users = dataSource.getRepository(User);
+    sessions = database().getRepository(Session);
+    users = database().getRepository(User);
     alice = newUser('+12015550101');
     bob = newUser('+12015550102');
     await users.insert([alice, bob]);
-  });
-
-  afterAll(async () => {
-    await dataSource.destroy();
   });
 
   beforeEach(async () => {
@@ -294,7 +282,6 @@ describe('SessionsService', () => {
       const pair = await createService().start(alice.id, CLIENT);
 
       await expect(createService().authenticate(claimsOf(pair.access))).resolves.toEqual({
-        userId: alice.id,
         sessionId: claimsOf(pair.access).sid,
         user: alice,
       });
@@ -453,7 +440,7 @@ describe('SessionsService', () => {
     });
   });
 
-  describe('purge', () => {
+  describe('SessionsRepository.purge', () => {
     it('deletes only sessions revoked or expired before the cutoff and returns how many', async () => {
       const service = createService({ maxAgeMs: DAY });
       const revokedLongAgo = await service.start(alice.id, CLIENT);
@@ -468,7 +455,7 @@ describe('SessionsService', () => {
       await service.logout(revokedRecently.refresh, 'local');
       const live = await service.start(bob.id, CLIENT);
 
-      await expect(service.purge(cutoff)).resolves.toBe(2);
+      await expect(repository().purge(cutoff)).resolves.toBe(2);
 
       expect(await rowOf(revokedLongAgo.refresh)).toBeNull();
       expect(await rowOf(expiredLongAgo.refresh)).toBeNull();
@@ -483,7 +470,7 @@ describe('SessionsService', () => {
       await service.logout(pair.refresh, 'local');
       advance(MINUTE);
 
-      const counts = await Promise.all([service.purge(new Date()), service.purge(new Date())]);
+      const counts = await Promise.all([repository().purge(new Date()), repository().purge(new Date())]);
 
       expect(counts.sort()).toEqual([0, 1]);
       expect(await sessions.count()).toBe(0);

@@ -1,7 +1,8 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/api-problems.decorator';
-import { CurrentUser, type AuthenticatedUser } from '../common/auth.decorators';
+import { CurrentUser } from '../common/auth.decorators';
+import type { AuthenticatedUser } from '../users/authenticated-user';
 import { SessionListDto } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
 

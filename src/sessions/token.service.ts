@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { ProblemException } from '../common/errors/problem.exception';
 import { jwtConfig } from '../config';
 import { toSeconds } from '../config/duration';
-import type { TokensDto } from './dto/verify-otp.dto';
+import type { TokensDto } from './dto/tokens.dto';
 import type { Session } from './session.entity';
 
 export type TokenType = 'access' | 'refresh';
@@ -38,7 +38,7 @@ export class TokenService {
    */
   async issuePair(session: Generation): Promise<TokensDto> {
     const iat = Math.floor(session.rotatedAt.getTime() / 1000);
-    const accessJti = createHash('sha256').update(`access:${session.refreshJti}`).digest('hex').slice(0, 32);
+    const accessJti = accessJtiOf(session.refreshJti);
     const [access, refresh] = await Promise.all([
       this.sign(session, 'access', accessJti, iat, this.config.accessTtlMs),
       this.sign(session, 'refresh', session.refreshJti, iat, this.config.refreshTtlMs),
@@ -61,6 +61,11 @@ export class TokenService {
       { subject: String(session.userId), jwtid: jti, expiresIn: toSeconds(ttlMs) },
     );
   }
+}
+
+/** The access token's `jti`, derived from its refresh generation so that a pair is a pure function of it. */
+export function accessJtiOf(refreshJti: string): string {
+  return createHash('sha256').update(`access:${refreshJti}`).digest('hex').slice(0, 32);
 }
 
 export function isWellFormed(claims: Partial<TokenPayload> | null): claims is TokenPayload {

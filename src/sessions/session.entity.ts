@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { epochMs } from '../common/epoch-ms.transformer';
+import { epochMs } from '../database/epoch-ms.transformer';
 import { User } from '../users/user.entity';
 
 export type RevocationReason = 'logout' | 'revoked' | 'signed_out_elsewhere' | 'refresh_token_reused';

@@ -1,12 +1,9 @@
 import { Global, Inject, Logger, Module, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import Redis from 'ioredis';
-import { throttleConfig } from '../../config';
-import { MemoryRateLimitStore } from './memory-rate-limit.store';
-import { RateLimitStore } from './rate-limit.store';
-import { RedisRateLimitStore } from './redis-rate-limit.store';
+import { redisConfig } from '../config';
 
-/** The Redis connection behind the counters, when REDIS_URL is set; health checks ping it. */
+/** The one Redis connection, or null when REDIS_URL is unset; rate limiting and health use it. */
 export const REDIS = Symbol('Redis');
 
 function connect(url: string): Redis {
@@ -32,27 +29,18 @@ function connect(url: string): Redis {
   return redis;
 }
 
-/** Provides the counters every limit shares: the throttler's per-IP ones and the OTP limits. */
 @Global()
 @Module({
   providers: [
     {
       provide: REDIS,
-      inject: [throttleConfig.KEY],
-      useFactory: ({ redisUrl }: ConfigType<typeof throttleConfig>) => (redisUrl ? connect(redisUrl) : null),
-    },
-    {
-      provide: RateLimitStore,
-      inject: [REDIS, throttleConfig.KEY],
-      useFactory: (redis: Redis | null, config: ConfigType<typeof throttleConfig>): RateLimitStore =>
-        redis
-          ? new RedisRateLimitStore(redis, `${config.redisKeyPrefix}rate:`)
-          : new MemoryRateLimitStore(Date.now, config.memoryMaxKeys),
+      inject: [redisConfig.KEY],
+      useFactory: ({ url }: ConfigType<typeof redisConfig>) => (url ? connect(url) : null),
     },
   ],
-  exports: [RateLimitStore, REDIS],
+  exports: [REDIS],
 })
-export class RateLimitModule implements OnApplicationShutdown {
+export class RedisModule implements OnApplicationShutdown {
   constructor(@Optional() @Inject(REDIS) private readonly redis: Redis | null) {}
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { JwtSecretRequestType, type JwtModuleOptions } from '@nestjs/jwt';
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
@@ -42,8 +42,7 @@ export class SigningKeys {
 const NO_KEY = createSecretKey(randomBytes(32));
 
 /** JwtModule's options: HS256 only, signed with JWT_SECRET, checked with the key the `kid` names. */
-export function jwtModuleOptions(config: ConfigType<typeof jwtConfig>): JwtModuleOptions {
-  const keys = new SigningKeys(config);
+export function jwtModuleOptions(keys: SigningKeys, config: ConfigType<typeof jwtConfig>): JwtModuleOptions {
   return {
     secretOrKeyProvider: (requestType, tokenOrPayload) =>
       requestType === JwtSecretRequestType.SIGN
@@ -53,6 +52,10 @@ export function jwtModuleOptions(config: ConfigType<typeof jwtConfig>): JwtModul
     verifyOptions: { algorithms: ['HS256'], issuer: config.issuer, audience: config.audience },
   };
 }
+
+/** Makes the keys once for both JwtModule (signing) and the passport strategy (checking). */
+@Module({ providers: [SigningKeys], exports: [SigningKeys] })
+export class SigningKeysModule {}
 
 function headerKid(token: string): string | undefined {
   try {

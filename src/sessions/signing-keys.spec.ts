@@ -21,7 +21,7 @@ function config(secret: string, previousSecret?: string): ConfigType<typeof jwtC
 
 /** A TokenService wired as AuthModule wires it: signing with JWT_SECRET and its kid. */
 function tokenService(cfg: ConfigType<typeof jwtConfig>): TokenService {
-  return new TokenService(new JwtService(jwtModuleOptions(cfg)), cfg);
+  return new TokenService(new JwtService(jwtModuleOptions(new SigningKeys(cfg), cfg)), cfg);
 }
 
 describe('JWT key rotation', () => {

@@ -1,0 +1,116 @@
+import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { createTestDatabase, dialects, type TestDatabase } from '../../test/helpers/databases';
+import { epochMs } from './epoch-ms.transformer';
+import { Sql } from './sql';
+
+@Entity('sql_spec_items')
+class Item {
+  @PrimaryGeneratedColumn('increment')
+  id: number;
+
+  @Column({ name: 'display_name', type: 'varchar', length: 50 })
+  displayName: string;
+
+  @Column({ type: 'boolean' })
+  enabled: boolean;
+
+  @Column({ name: 'seen_at', type: 'bigint', nullable: true, transformer: epochMs })
+  seenAt: Date | null;
+}
+
+const SEEN = new Date('2026-11-30T12:00:00.000Z');
+
+describe.each(dialects())('Sql on %s', (dialect) => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let sql: Sql;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    const connection =
+      dialect === 'sqlite'
+        ? { type: 'better-sqlite3' as const, database: ':memory:' }
+        : { type: 'postgres' as const, url: database.url };
+    dataSource = await new DataSource({ ...connection, entities: [Item], synchronize: true }).initialize();
+    sql = new Sql(dataSource);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  beforeEach(() => dataSource.getRepository(Item).clear());
+
+  const insert = () =>
+    sql.statement<{ name: string; enabled: number; seenAt: number | null }>(
+      (p) => `
+        INSERT INTO sql_spec_items (display_name, enabled, seen_at) VALUES (${p('name')}, ${p('enabled')}, ${p('seenAt')})
+        RETURNING ${sql.rowsOf(Item).selectList()}`,
+    );
+
+  it("writes each placeholder the driver's way, one per use of a parameter, and binds by name", () => {
+    const statement = sql.statement<{ a: number; b: number }>((p) => `SELECT ${p('b')} + ${p('a')} + ${p('b')}`);
+
+    expect(statement.text).toBe(dialect === 'sqlite' ? 'SELECT ? + ? + ?' : 'SELECT $1 + $2 + $3');
+    expect(statement.bind({ a: 1, b: 2 })).toEqual([2, 1, 2]);
+  });
+
+  it('leaves placeholder-like text inside string literals alone', async () => {
+    const statement = sql.statement<{ n: number }>((p) => `SELECT '$1 ?' AS text, ${p('n')} AS n`);
+
+    const row = await sql.first(statement, { n: 7 });
+
+    expect(row?.text).toBe('$1 ?');
+    expect(Number(row?.n)).toBe(7);
+  });
+
+  it('hydrates RETURNING rows from the entity: property names, booleans, BIGINT instants as Dates, nulls', async () => {
+    const rows = sql.rowsOf(Item);
+
+    const { rows: inserted } = await sql.run(insert(), {
+      name: 'a',
+      enabled: 1,
+      seenAt: SEEN.getTime(),
+    });
+    const { rows: other } = await sql.run(insert(), {
+      name: 'b',
+      enabled: 0,
+      seenAt: null,
+    });
+
+    expect(rows.hydrate(inserted[0])).toEqual({
+      id: expect.any(Number),
+      displayName: 'a',
+      enabled: true,
+      seenAt: SEEN,
+    });
+    expect(rows.hydrate(other[0])).toEqual({ id: expect.any(Number), displayName: 'b', enabled: false, seenAt: null });
+  });
+
+  it('lists every column of the entity, qualified by an alias when given, and hydrates partial rows', async () => {
+    const rows = sql.rowsOf(Item);
+    await sql.run(insert(), { name: 'c', enabled: 1, seenAt: null });
+
+    expect(rows.selectList('i')).toBe('i.id, i.display_name, i.enabled, i.seen_at');
+    const partial = await sql.first(
+      sql.statement(() => 'SELECT display_name FROM sql_spec_items'),
+      {},
+    );
+    expect(rows.hydrate(partial!)).toEqual({ displayName: 'c' });
+  });
+
+  it('counts the rows an UPDATE changed, and gives undefined for a statement that finds nothing', async () => {
+    await sql.run(insert(), { name: 'd', enabled: 1, seenAt: null });
+    await sql.run(insert(), { name: 'd', enabled: 1, seenAt: null });
+    const rename = sql.statement<{ from: string; to: string }>(
+      (p) => `UPDATE sql_spec_items SET display_name = ${p('to')} WHERE display_name = ${p('from')}`,
+    );
+    const find = sql.statement<{ name: string }>(
+      (p) => `SELECT id FROM sql_spec_items WHERE display_name = ${p('name')}`,
+    );
+
+    await expect(sql.run(rename, { from: 'd', to: 'e' })).resolves.toMatchObject({ affected: 2 });
+    await expect(sql.first(find, { name: 'd' })).resolves.toBeUndefined();
+  });
+});

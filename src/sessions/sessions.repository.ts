@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import { Sql, type EntityRows } from '../database/sql';
+import { User } from '../users/user.entity';
+import { Session, type RevocationReason } from './session.entity';
+
+const sessionsStatements = (sql: Sql, rows: EntityRows<Session>, users: EntityRows<User>) => ({
+  insert: sql.statement<{
+    id: string;
+    userId: number;
+    refreshJti: string;
+    now: number;
+    expiresAt: number;
+    userAgent: string | null;
+    ip: string | null;
+  }>(
+    (p) => `
+      INSERT INTO sessions (id, user_id, refresh_jti, rotated_at, created_at, last_used_at, expires_at, user_agent, ip)
+      VALUES (${p('id')}, ${p('userId')}, ${p('refreshJti')}, ${p('now')}, ${p('now')}, ${p('now')}, ${p('expiresAt')},
+        ${p('userAgent')}, ${p('ip')})`,
+  ),
+  /** The guard's one statement: the session is live and its user active, and the user's profile. */
+  authenticate: sql.statement<{ id: string; userId: number; now: number }>(
+    (p) => `
+      SELECT ${users.selectList('u')} FROM sessions s JOIN users u ON u.id = s.user_id
+      WHERE s.id = ${p('id')} AND s.user_id = ${p('userId')} AND s.revoked_at IS NULL AND s.expires_at > ${p('now')}
+        AND u.is_active = TRUE`,
+  ),
+  /** The session, and its user's id only while that user is active. */
+  find: sql.statement<{ id: string }>(
+    (p) => `
+      SELECT ${rows.selectList('s')}, u.id AS active_user_id
+      FROM sessions s LEFT JOIN users u ON u.id = s.user_id AND u.is_active = TRUE WHERE s.id = ${p('id')}`,
+  ),
+  /** Swaps the current refresh token; of parallel refreshes with the same token only one matches. */
+  rotate: sql.statement<{ id: string; jti: string; nextJti: string; now: number }>(
+    (p) => `
+      UPDATE sessions
+      SET previous_refresh_jti = refresh_jti, refresh_jti = ${p('nextJti')}, rotated_at = ${p('now')}, last_used_at = ${p('now')}
+      WHERE id = ${p('id')} AND refresh_jti = ${p('jti')} AND revoked_at IS NULL
+      RETURNING ${rows.selectList()}`,
+  ),
+  delete: sql.statement<{ id: string }>((p) => `DELETE FROM sessions WHERE id = ${p('id')}`),
+  listLive: sql.statement<{ userId: number; now: number }>(
+    (p) => `
+      SELECT ${rows.selectList()} FROM sessions
+      WHERE user_id = ${p('userId')} AND revoked_at IS NULL AND expires_at > ${p('now')} ORDER BY last_used_at DESC`,
+  ),
+  revokeOne: sql.statement<{ id: string; at: number; reason: RevocationReason }>(
+    (p) => `
+      UPDATE sessions SET revoked_at = ${p('at')}, revoked_reason = ${p('reason')}
+      WHERE id = ${p('id')} AND revoked_at IS NULL`,
+  ),
+  revokeOwn: sql.statement<{ id: string; userId: number; at: number; reason: RevocationReason }>(
+    (p) => `
+      UPDATE sessions SET revoked_at = ${p('at')}, revoked_reason = ${p('reason')}
+      WHERE id = ${p('id')} AND user_id = ${p('userId')} AND revoked_at IS NULL`,
+  ),
+  revokeOthers: sql.statement<{ id: string; userId: number; at: number; reason: RevocationReason }>(
+    (p) => `
+      UPDATE sessions SET revoked_at = ${p('at')}, revoked_reason = ${p('reason')}
+      WHERE user_id = ${p('userId')} AND id <> ${p('id')} AND revoked_at IS NULL`,
+  ),
+  revokeAll: sql.statement<{ userId: number; at: number; reason: RevocationReason }>(
+    (p) => `
+      UPDATE sessions SET revoked_at = ${p('at')}, revoked_reason = ${p('reason')}
+      WHERE user_id = ${p('userId')} AND revoked_at IS NULL`,
+  ),
+  purge: sql.statement<{ before: number }>(
+    (p) => `DELETE FROM sessions WHERE revoked_at < ${p('before')} OR expires_at < ${p('before')}`,
+  ),
+});
+
+export type NewSession = Pick<Session, 'id' | 'userId' | 'refreshJti' | 'expiresAt' | 'userAgent' | 'ip'>;
+
+/** Which of a user's live sessions a revocation ends. */
+export type Revocation =
+  | { of: 'session'; id: string }
+  | { of: 'own'; id: string; userId: number }
+  | { of: 'others'; id: string; userId: number }
+  | { of: 'all'; userId: number };
+
+/** The `sessions` table: its statements, and its rows as {@link Session}s. */
+@Injectable()
+export class SessionsRepository {
+  readonly rows: EntityRows<Session>;
+  readonly statements: ReturnType<typeof sessionsStatements>;
+  private readonly users: EntityRows<User>;
+
+  constructor(private readonly sql: Sql) {
+    this.rows = sql.rowsOf(Session);
+    this.users = sql.rowsOf(User);
+    this.statements = sessionsStatements(sql, this.rows, this.users);
+  }
+
+  async insert(session: NewSession, now: Date): Promise<void> {
+    await this.sql.run(this.statements.insert, {
+      id: session.id,
+      userId: session.userId,
+      refreshJti: session.refreshJti,
+      now: now.getTime(),
+      expiresAt: session.expiresAt.getTime(),
+      userAgent: session.userAgent,
+      ip: session.ip,
+    });
+  }
+
+  /** The user of a live session, if that user is active. */
+  async authenticate(id: string, userId: number, now: Date): Promise<User | undefined> {
+    const row = await this.sql.first(this.statements.authenticate, { id, userId, now: now.getTime() });
+    return row && this.users.hydrate(row);
+  }
+
+  async find(id: string): Promise<{ session: Session; userActive: boolean } | undefined> {
+    const row = await this.sql.first(this.statements.find, { id });
+    return row && { session: this.rows.hydrate(row), userActive: row.active_user_id !== null };
+  }
+
+  /** The session with `nextJti` as its refresh token, if `jti` was still the current one. */
+  async rotate(id: string, jti: string, nextJti: string, now: Date): Promise<Session | undefined> {
+    const row = await this.sql.first(this.statements.rotate, { id, jti, nextJti, now: now.getTime() });
+    return row && this.rows.hydrate(row);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.sql.run(this.statements.delete, { id });
+  }
+
+  /** A user's live sessions, most recently used first. */
+  async listLive(userId: number, now: Date): Promise<Session[]> {
+    const { rows } = await this.sql.run(this.statements.listLive, { userId, now: now.getTime() });
+    return rows.map((row) => this.rows.hydrate(row));
+  }
+
+  /** Ends the sessions `which` names that are not ended yet; whether any was. */
+  async revoke(which: Revocation, reason: RevocationReason, at: Date): Promise<boolean> {
+    return (await this.runRevocation(which, { at: at.getTime(), reason })).affected > 0;
+  }
+
+  private runRevocation(which: Revocation, change: { at: number; reason: RevocationReason }) {
+    switch (which.of) {
+      case 'session':
+        return this.sql.run(this.statements.revokeOne, { ...change, id: which.id });
+      case 'own':
+        return this.sql.run(this.statements.revokeOwn, { ...change, id: which.id, userId: which.userId });
+      case 'others':
+        return this.sql.run(this.statements.revokeOthers, { ...change, id: which.id, userId: which.userId });
+      case 'all':
+        return this.sql.run(this.statements.revokeAll, { ...change, userId: which.userId });
+    }
+  }
+
+  /** Deletes sessions that ended before `before`; idempotent, so every instance may run it. */
+  async purge(before: Date): Promise<number> {
+    return (await this.sql.run(this.statements.purge, { before: before.getTime() })).affected;
+  }
+}

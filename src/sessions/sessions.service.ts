@@ -1,0 +1,125 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { ProblemException } from '../common/errors/problem.exception';
+import { sessionConfig } from '../config';
+import type { AuthenticatedUser } from '../users/authenticated-user';
+import type { SessionListDto } from './dto/session.dto';
+import type { LogoutScope, TokensDto } from './dto/tokens.dto';
+import type { Session } from './session.entity';
+import { SessionsRepository } from './sessions.repository';
+import { TokenService, type TokenPayload } from './token.service';
+
+export interface ClientInfo {
+  ip?: string;
+  userAgent?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly sessions: SessionsRepository,
+    @Inject(sessionConfig.KEY) private readonly config: ConfigType<typeof sessionConfig>,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async start(userId: number, client: ClientInfo): Promise<TokensDto> {
+    const now = new Date();
+    const session = { id: randomUUID(), userId, refreshJti: randomUUID(), rotatedAt: now };
+    await this.sessions.insert(
+      {
+        ...session,
+        expiresAt: new Date(now.getTime() + this.config.maxAgeMs),
+        userAgent: client.userAgent?.slice(0, 512) ?? null,
+        ip: client.ip ?? null,
+      },
+      now,
+    );
+    return this.tokens.issuePair(session);
+  }
+
+  /**
+   * Rotates the refresh token (RFC 9700 §4.14.2). The current token is swapped by one conditional
+   * UPDATE, so of two parallel refreshes only one rotates; the other, arriving within the grace
+   * window with the token just replaced, is answered with the same new pair instead of a
+   * sign-out. Any older token, or the replaced one after the window, is a replay: the whole session
+   * is revoked.
+   */
+  async refresh(refreshToken: string): Promise<TokensDto> {
+    const claims = await this.tokens.verify(refreshToken, 'refresh');
+    const now = new Date();
+    let session = await this.findUsable(claims, now);
+
+    if (claims.jti === session.refreshJti) {
+      const rotated = await this.sessions.rotate(session.id, claims.jti, randomUUID(), now);
+      if (rotated) return this.tokens.issuePair(rotated);
+      session = await this.findUsable(claims, now);
+    }
+    const withinGrace =
+      this.config.reuseGraceMs > 0 && now.getTime() - session.rotatedAt.getTime() <= this.config.reuseGraceMs;
+    if (claims.jti === session.previousRefreshJti && withinGrace) return this.tokens.issuePair(session);
+    await this.sessions.revoke({ of: 'session', id: session.id }, 'refresh_token_reused', now);
+    throw new ProblemException('refresh_token_reused');
+  }
+
+  /** Deletes a session whose tokens were never handed out (its sign-in failed after it was made). */
+  async discard(tokens: TokensDto): Promise<void> {
+    const { sid } = await this.tokens.verify(tokens.refresh, 'refresh');
+    await this.sessions.delete(sid);
+  }
+
+  /** Only a live session can sign out, so an old token cannot be used to sign the user out everywhere. */
+  async logout(refreshToken: string, scope: LogoutScope): Promise<void> {
+    const claims = await this.tokens.verify(refreshToken, 'refresh');
+    const now = new Date();
+    const { id, userId } = await this.findUsable(claims, now);
+    if (scope === 'local') await this.sessions.revoke({ of: 'own', id, userId }, 'logout', now);
+    if (scope === 'others') await this.sessions.revoke({ of: 'others', id, userId }, 'signed_out_elsewhere', now);
+    if (scope === 'global') await this.sessions.revoke({ of: 'all', userId }, 'logout', now);
+  }
+
+  /**
+   * The access token's session is live and its user active: revocation takes effect at once. The
+   * same statement reads the user, which is all a profile request needs.
+   */
+  async authenticate(claims: TokenPayload): Promise<AuthenticatedUser | null> {
+    const user = await this.sessions.authenticate(claims.sid, Number(claims.sub), new Date());
+    return user ? { sessionId: claims.sid, user } : null;
+  }
+
+  async list({ user, sessionId }: AuthenticatedUser): Promise<SessionListDto> {
+    const sessions = await this.sessions.listLive(user.id, new Date());
+    return {
+      sessions: sessions.map((s) => ({
+        id: s.id,
+        current: s.id === sessionId,
+        created_at: s.createdAt.toISOString(),
+        last_used_at: s.lastUsedAt.toISOString(),
+        expires_at: s.expiresAt.toISOString(),
+        user_agent: s.userAgent,
+        ip: s.ip,
+      })),
+    };
+  }
+
+  /** Only the caller's own live sessions can be revoked; anything else is indistinguishable from absent. */
+  async revokeOwn({ user }: AuthenticatedUser, id: string): Promise<void> {
+    const revoked =
+      UUID.test(id) && (await this.sessions.revoke({ of: 'own', id, userId: user.id }, 'revoked', new Date()));
+    if (!revoked) throw new ProblemException('not_found', { detail: 'No such session.' });
+  }
+
+  private async findUsable(claims: TokenPayload, now: Date): Promise<Session> {
+    const found = await this.sessions.find(claims.sid);
+    const session = found?.session;
+    if (!session || session.revokedAt !== null || !found.userActive || String(session.userId) !== claims.sub) {
+      throw new ProblemException('unauthorized', { detail: 'The session has ended. Sign in again.' });
+    }
+    if (session.expiresAt.getTime() <= now.getTime()) {
+      throw new ProblemException('unauthorized', { detail: 'The session reached its maximum age. Sign in again.' });
+    }
+    return session;
+  }
+}

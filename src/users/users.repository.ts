@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { Sql, type EntityRows } from '../database/sql';
+import { User } from './user.entity';
+
+const usersStatements = (sql: Sql, rows: EntityRows<User>) => ({
+  /**
+   * One statement whether or not the user exists; parallel first sign-ins meet in the unique
+   * index and all get the one row. Only possession of the number is recorded here.
+   */
+  findOrCreate: sql.statement<{ phoneNumber: string; now: number }>(
+    (p) => `
+      INSERT INTO users (phone_number, username, first_name, last_name, is_phone_verified, is_active, date_joined)
+      VALUES (${p('phoneNumber')}, ${p('phoneNumber')}, '', '', TRUE, TRUE, ${p('now')})
+      ON CONFLICT (phone_number) DO UPDATE SET is_phone_verified = TRUE
+      RETURNING ${rows.selectList()}`,
+  ),
+  recordSignIn: sql.statement<{ id: number; at: number }>(
+    (p) => `UPDATE users SET last_login = ${p('at')} WHERE id = ${p('id')}`,
+  ),
+  rename: sql.statement<{ id: number; firstName: string | null; lastName: string | null }>(
+    (p) => `
+      UPDATE users
+      SET first_name = COALESCE(${p('firstName')}, first_name), last_name = COALESCE(${p('lastName')}, last_name)
+      WHERE id = ${p('id')} AND is_active = TRUE
+      RETURNING ${rows.selectList()}`,
+  ),
+});
+
+/** The `users` table: its statements, and its rows as {@link User}s. */
+@Injectable()
+export class UsersRepository {
+  readonly rows: EntityRows<User>;
+  readonly statements: ReturnType<typeof usersStatements>;
+
+  constructor(private readonly sql: Sql) {
+    this.rows = sql.rowsOf(User);
+    this.statements = usersStatements(sql, this.rows);
+  }
+
+  async findOrCreate(phoneNumber: string, now: Date): Promise<User> {
+    const { rows } = await this.sql.run(this.statements.findOrCreate, { phoneNumber, now: now.getTime() });
+    return this.rows.hydrate(rows[0]);
+  }
+
+  async recordSignIn(id: number, at: Date): Promise<void> {
+    await this.sql.run(this.statements.recordSignIn, { id, at: at.getTime() });
+  }
+
+  /** Sets the names given (null keeps one); undefined when the user is gone or inactive. */
+  async rename(id: number, firstName: string | null, lastName: string | null): Promise<User | undefined> {
+    const row = await this.sql.first(this.statements.rename, { id, firstName, lastName });
+    return row && this.rows.hydrate(row);
+  }
+}

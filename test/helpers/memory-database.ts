@@ -1,0 +1,28 @@
+import { DataSource } from 'typeorm';
+import { migrations } from '../../migrations';
+import { OtpCode } from '../../src/otp/otp-code.entity';
+import { Session } from '../../src/sessions/session.entity';
+import { User } from '../../src/users/user.entity';
+
+/**
+ * For unit specs of repositories and the services on top of them: an in-memory SQLite database
+ * built by the real migrations, opened before the spec's tests and closed after them. Returns an
+ * accessor, since the database exists only once beforeAll ran.
+ */
+export function useMemoryDatabase(): () => DataSource {
+  let dataSource: DataSource | undefined;
+  beforeAll(async () => {
+    dataSource = await new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [User, OtpCode, Session],
+      migrations,
+      migrationsRun: true,
+    }).initialize();
+  });
+  afterAll(() => dataSource?.destroy());
+  return () => {
+    if (!dataSource) throw new Error('useMemoryDatabase(): the database opens in beforeAll');
+    return dataSource;
+  };
+}
