@@ -1,5 +1,7 @@
 // Medians, ratios against the baselines measured in the same rounds, verdicts against issue 7's
 // targets, and the tables (Markdown, so a run can be pasted into docs/benchmarks.md as printed).
+import type { Backend, Scenario } from './config';
+import type { LoadResult } from './load';
 
 export const TARGETS = {
   profileVsB1: 0.35,
@@ -10,15 +12,117 @@ export const TARGETS = {
   rssGrowth: 0.1,
 };
 
-export function median(values) {
+export type ServerLabel = 'app' | 'B1' | 'B3' | 'B4' | 'B5';
+
+/** One server's runs in one scenario: the warm-up and a result per round. */
+export interface Measurement {
+  id: string;
+  /** null for B1, which has no database. */
+  backend: Backend | null;
+  scenario: Scenario;
+  server: ServerLabel;
+  rounds: LoadResult[];
+  warmup: LoadResult | null;
+  peakRssMb: number;
+}
+
+/** The median of RSS readings around one moment of the RSS run. */
+export interface RssWindow {
+  atS: number;
+  windowS: [number, number];
+  rssMb: number;
+  readings: number;
+}
+
+export interface RssRun {
+  backend: Backend;
+  rps: number;
+  non2xx: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  early: RssWindow;
+  late: RssWindow;
+  growth: number;
+  peakRssMb: number;
+  samples: { atS: number; rssMb: number }[];
+}
+
+export interface Ratio {
+  /** Median over the rounds of the same-round quotient. */
+  ratio: number;
+  perRound: number[];
+  ratioOfMedians: number;
+}
+
+export interface Row {
+  id: string;
+  backend: Backend | null;
+  scenario: Scenario;
+  server: ServerLabel;
+  rps: number;
+  rpsPerRound: number[];
+  p50Ms: number;
+  p99Ms: number;
+  tailRatio: number;
+  errors: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  requests: number;
+  peakRssMb: number;
+  stoppedEarly: number;
+  ratios?: Partial<Record<ServerLabel, Ratio>>;
+}
+
+export interface Verdict {
+  measure: string;
+  value: number;
+  target: string;
+  met: boolean;
+}
+
+export interface Analysis {
+  rows: Row[];
+  verdicts: Verdict[];
+}
+
+/** The median of the finite values; NaN when there are none. */
+export function median(values: readonly number[]): number {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (!sorted.length) return NaN;
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/**
+ * RSS early in a sustained run against RSS at its end. One reading lands anywhere in a GC cycle,
+ * so each side is the median of the readings within ±5 s of a third of the run and over the last
+ * 10 s (narrower for short runs; the nearest reading when a window holds none).
+ */
+export function rssGrowth(
+  samples: readonly { atS: number; rssMb: number }[],
+  durationS: number,
+): { early: RssWindow; late: RssWindow; growth: number } {
+  const half = Math.max(1, Math.min(5, durationS / 18));
+  const around = (mark: number, from: number, to: number): RssWindow => {
+    const inRange = samples.filter((s) => s.atS >= from && s.atS <= to);
+    const nearest = [...samples].sort((a, b) => Math.abs(a.atS - mark) - Math.abs(b.atS - mark)).slice(0, 1);
+    const inside = inRange.length ? inRange : nearest;
+    return {
+      atS: Math.round(mark),
+      windowS: [Math.round(from), Math.round(to)],
+      rssMb: median(inside.map((s) => s.rssMb)),
+      readings: inside.length,
+    };
+  };
+  const earlyAt = durationS / 3;
+  const early = around(earlyAt, earlyAt - half, earlyAt + half);
+  const late = around(durationS, durationS - 2 * half, durationS + 1);
+  return { early, late, growth: (late.rssMb - early.rssMb) / early.rssMb };
+}
+
 /** Which baselines each app scenario is compared with, and the least ratio issue 7 accepts. */
-function comparisons(scenario) {
+function comparisons(scenario: Scenario): { baseline: ServerLabel; target: number }[] {
   if (scenario === 'profile') {
     return [
       { baseline: 'B1', target: TARGETS.profileVsB1 },
@@ -29,7 +133,7 @@ function comparisons(scenario) {
   return [{ baseline: 'B5', target: TARGETS.sendVsB5 }];
 }
 
-function summarize(measurement) {
+function summarize(measurement: Measurement): Row {
   const { rounds } = measurement;
   const p50 = median(rounds.map((r) => r.latencyMs.p50));
   const p99 = median(rounds.map((r) => r.latencyMs.p99));
@@ -52,8 +156,8 @@ function summarize(measurement) {
   };
 }
 
-function mergeCounts(list) {
-  const merged = {};
+function mergeCounts(list: Record<string, number>[]): Record<string, number> {
+  const merged: Record<string, number> = {};
   for (const counts of list) for (const [code, n] of Object.entries(counts)) merged[code] = (merged[code] ?? 0) + n;
   return merged;
 }
@@ -63,17 +167,18 @@ function mergeCounts(list) {
  * req/s divided by its baseline's req/s in the same round, so slow spells of a shared machine hit
  * both sides of each quotient.
  */
-export function analyse(measurements, rssRuns) {
+export function analyse(measurements: Measurement[], rssRuns: RssRun[]): Analysis {
   const byId = new Map(measurements.map((m) => [m.id, m]));
   const rows = measurements.map(summarize);
-  const verdicts = [];
-  for (const row of rows.filter((r) => r.server === 'app')) {
-    const app = byId.get(row.id);
+  const appRows = rows.filter((r) => r.server === 'app');
+  const verdicts: Verdict[] = [];
+  for (const row of appRows) {
+    const app = byId.get(row.id) as Measurement;
     row.ratios = {};
     for (const { baseline, target } of comparisons(row.scenario)) {
       const base = byId.get(baseline === 'B1' ? 'B1' : `${row.backend}/${row.scenario}/${baseline}`);
       if (!base) continue;
-      const paired = app.rounds.map((round, i) => round.rps / base.rounds[i]?.rps);
+      const paired = app.rounds.map((round, i) => round.rps / (base.rounds[i]?.rps ?? NaN));
       const ratio = median(paired);
       row.ratios[baseline] = {
         ratio,
@@ -88,7 +193,7 @@ export function analyse(measurements, rssRuns) {
       });
     }
   }
-  for (const row of rows.filter((r) => r.server === 'app')) {
+  for (const row of appRows) {
     verdicts.push({
       measure: `${row.backend} ${label(row.scenario)} p99 ÷ p50`,
       value: row.tailRatio,
@@ -96,7 +201,7 @@ export function analyse(measurements, rssRuns) {
       met: row.tailRatio <= TARGETS.tailRatio,
     });
   }
-  for (const row of rows.filter((r) => r.server === 'app')) {
+  for (const row of appRows) {
     verdicts.push({
       measure: `${row.backend} ${label(row.scenario)} errors + non-2xx`,
       value: row.errors + row.non2xx,
@@ -123,24 +228,28 @@ export function analyse(measurements, rssRuns) {
   return { rows, verdicts };
 }
 
-function label(scenario) {
-  return { profile: 'GET profile', 'verify-otp': 'verify-otp', 'send-otp': 'send-otp' }[scenario];
+const LABELS: Record<Scenario, string> = { profile: 'GET profile', 'verify-otp': 'verify-otp', 'send-otp': 'send-otp' };
+
+export function label(scenario: Scenario): string {
+  return LABELS[scenario];
 }
 
 const fmt = {
-  int: (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '—'),
-  ms: (v) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v.toFixed(1)) : '—'),
-  ratio: (v) => (Number.isFinite(v) ? v.toFixed(2) : '—'),
-  mb: (v) => (Number.isFinite(v) ? v.toFixed(0) : '—'),
+  int: (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '—'),
+  ms: (v: number) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v.toFixed(1)) : '—'),
+  ratio: (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '—'),
+  mb: (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '—'),
 };
 
-function table(header, lines) {
+type Cell = string | number;
+
+function table(header: string[], lines: Cell[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => String(line[i]).length)));
-  const render = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  const render = (cells: Cell[]) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
   return [render(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...lines.map(render)].join('\n');
 }
 
-export function formatResults({ rows, verdicts }, rssRuns) {
+export function formatResults({ rows, verdicts }: Analysis, rssRuns: RssRun[]) {
   const results = table(
     [
       'backend',

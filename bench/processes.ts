@@ -1,23 +1,22 @@
 // Child processes: every one the harness starts is tracked here and ended on exit, even on failure.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { clearTimeout, setTimeout } from 'node:timers';
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const children = new Set();
+const children = new Set<ChildProcess>();
 
 const hasTaskset = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
 
-/** `taskset -c CPU command …` where taskset exists (it execs, so the pid stays the command's). */
-export function pinnedCommand(cpu, command, args) {
-  return cpu !== undefined && hasTaskset ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
-}
-
 export const canPin = hasTaskset;
 
+/** `taskset -c CPU command …` where taskset exists (it execs, so the pid stays the command's). */
+export function pinnedCommand(cpu: string | undefined, command: string, args: string[]): [string, string[]] {
+  return cpu !== undefined && hasTaskset ? ['taskset', ['-c', cpu, command, ...args]] : [command, args];
+}
+
 /** Ends `child` with the others on exit. */
-export function track(child) {
+export function track<T extends ChildProcess>(child: T): T {
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
@@ -27,17 +26,34 @@ export function track(child) {
  * Moves a running process, all its threads, onto `cpu`; threads it starts later inherit that.
  * Servers boot on every core (boot is not measured) and are pinned once they answer.
  */
-export function pinProcess(pid, cpu) {
+export function pinProcess(pid: number, cpu: string | undefined): boolean {
   if (cpu === undefined || !hasTaskset) return false;
-  return spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0;
+  return spawnSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' }).status === 0;
+}
+
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+  exited: boolean;
+  exitCode: number | string | null;
+}
+
+export interface StartOptions {
+  name: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  logFile: string;
 }
 
 /** Starts a tracked child; its output goes to `logFile` (no pipes to drain under load). */
-export function startProcess({ name, command, args, env, cwd, logFile }) {
+export function startProcess({ name, command, args, env, cwd, logFile }: StartOptions): Proc {
   const fd = openSync(logFile, 'a');
   const child = spawn(command, args, { env, cwd, stdio: ['ignore', fd, fd] });
   closeSync(fd);
-  const proc = { name, child, logFile, exited: false, exitCode: null };
+  const proc: Proc = { name, child, logFile, exited: false, exitCode: null };
   child.on('exit', (code, signal) => {
     proc.exited = true;
     proc.exitCode = code ?? signal;
@@ -46,18 +62,18 @@ export function startProcess({ name, command, args, env, cwd, logFile }) {
   return proc;
 }
 
-export function tail(file, lines = 20) {
+export function tail(file: string, lines = 20): string {
   if (!existsSync(file)) return '';
   return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
 }
 
 /** Polls `url` until it answers 200; gives up after `timeoutMs` or when the process dies. */
-export async function waitReady(proc, url, timeoutMs = 120_000) {
+export async function waitReady(proc: Proc, url: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exited) throw new Error(`${proc.name} exited (${proc.exitCode}) while starting:\n${tail(proc.logFile)}`);
     try {
-      const response = await fetch(url, { signal: globalThis.AbortSignal.timeout(2_000) });
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
       if (response.status === 200) return;
     } catch {
       // Not listening yet.
@@ -68,9 +84,9 @@ export async function waitReady(proc, url, timeoutMs = 120_000) {
 }
 
 /** `promise`'s value, or 'timeout' after `ms`; the timer never outlives the race. */
-export async function within(promise, ms) {
-  let timer;
-  const deadline = new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
   try {
     return await Promise.race([promise, deadline]);
   } finally {
@@ -78,42 +94,48 @@ export async function within(promise, ms) {
   }
 }
 
-/** SIGTERM, then SIGKILL if it is still alive after `graceMs`. */
-export async function stopProcess(proc, graceMs = 10_000) {
-  if (proc.exited || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
-  const exited = new Promise((done) => proc.child.once('exit', done));
-  proc.child.kill('SIGTERM');
-  if ((await within(exited, graceMs)) === 'timeout') {
-    proc.child.kill('SIGKILL');
-    await within(exited, 2_000);
-  }
+function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return (async () => {
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    if ((await within(exited, graceMs)) === 'timeout') {
+      child.kill('SIGKILL');
+      await within(exited, 2_000);
+    }
+  })();
 }
 
-export async function stopAll() {
-  await Promise.all([...children].map((child) => stopProcess({ child, exited: false, name: 'child' })));
+/** SIGTERM, then SIGKILL if it is still alive after `graceMs`. */
+export async function stopProcess(proc: Proc, graceMs = 10_000): Promise<void> {
+  if (!proc.exited) await stopChild(proc.child, graceMs);
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...children].map((child) => stopChild(child, 10_000)));
 }
 
 /** Last resort from a synchronous `exit` handler. */
-export function killAllNow() {
+export function killAllNow(): void {
   for (const child of children) child.kill('SIGKILL');
 }
 
-export function freePort() {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const { port } = server.address() as AddressInfo;
       server.close(() => resolve(port));
     });
   });
 }
 
 /** Resident and peak resident set size of a live process, in MiB, from /proc (or ps, without the peak). */
-export function memoryOf(pid) {
+export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
     return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
   } catch {
     const ps = spawnSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' });

@@ -11,17 +11,19 @@ const PER_AREA_CODE = 1_000_000;
 
 export const PHONE_CAPACITY = AREA_CODES.length * PER_AREA_CODE;
 
-export function phoneAt(index) {
+export function phoneAt(index: number): string {
   const areaCode = AREA_CODES[Math.floor(index / PER_AREA_CODE)];
-  if (areaCode === undefined) throw new Error(`phone index ${index} is past the generator's ${PHONE_CAPACITY}`);
+  if (areaCode === undefined || index < 0)
+    throw new Error(`phone index ${index} is past the generator's ${PHONE_CAPACITY}`);
   return `+1${areaCode}${2_000_000 + (index % PER_AREA_CODE)}`;
 }
 
 /** Hands out disjoint index ranges, so no two runs of one process ever reuse a number. */
 export class PhoneAllocator {
-  next = 0;
+  private next = 0;
 
-  take(count) {
+  /** The first index of `count` numbers nobody else was given. */
+  take(count: number): number {
     const start = this.next;
     if (start + count > PHONE_CAPACITY) throw new Error('the phone generator ran out of numbers; shorten the run');
     this.next += count;
@@ -30,13 +32,13 @@ export class PhoneAllocator {
 }
 
 /** Throws unless `size` numbers spread over the whole range are valid numbers the app texts to. */
-export function checkPhoneSample(size = 2_000) {
+export function checkPhoneSample(size = 2_000): number {
   const step = Math.floor(PHONE_CAPACITY / size);
   for (let i = 0; i < size; i++) {
     const phone = phoneAt(i * step + (i % step));
     const parsed = parsePhoneNumberFromString(phone);
     const type = parsed?.isValid() ? parsed.getType() : 'INVALID';
-    if (parsed?.number !== phone || !['FIXED_LINE_OR_MOBILE', 'MOBILE'].includes(type)) {
+    if (parsed?.number !== phone || !['FIXED_LINE_OR_MOBILE', 'MOBILE'].includes(type ?? '')) {
       throw new Error(`generated phone ${phone} is ${type} for libphonenumber-js/max; fix AREA_CODES`);
     }
   }

@@ -1,15 +1,13 @@
-#!/usr/bin/env node
 // npm run bench — issue 7's benchmark. Builds nothing itself (the npm script builds first), then:
 //   1. starts the app (dist/src/main.js) and the baselines B1, B3, B4, B5, each its own process on
 //      the server core, each on its own throw-away database;
 //   2. seeds each scenario (a signed-in user; codes issued through the app's own send-otp);
 //   3. warms every server up, then runs BENCH_ROUNDS interleaved rounds of BENCH_DURATION seconds
 //      with autocannon on the other core, and reports medians and same-round ratios;
-//   4. measures RSS growth under sustained send-otp load;
+//   4. measures RSS growth under sustained send-otp load (unless BENCH_RSS_DURATION=0);
 //   5. prints the tables, writes bench/results/<timestamp>.json, and removes every process,
 //      database, Redis key and temp file it made, also on failure or Ctrl-C.
 // BENCH_PROFILE=sqlite:profile (etc.) instead CPU-profiles the app for that scenario.
-import { randomBytes } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
@@ -20,43 +18,49 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Databases, checkPostgres, checkRedis } from './backends.mjs';
-import { APP_MAIN, NODE_FLAGS, ROOT, readConfig } from './config.mjs';
-import { formatProfile, summariseProfile } from './cpuprofile.mjs';
-import { LoadGenerator } from './drive.mjs';
-import { PhoneAllocator, checkPhoneSample, phoneAt } from './phones.mjs';
-import { canPin, killAllNow, memoryOf, stopAll, stopProcess, tail } from './processes.mjs';
-import { analyse, formatResults, median } from './report.mjs';
-import { issueCodesThroughApi, seedBaselineCodes, seedBaselineUser, signInThroughApi } from './seed.mjs';
-import { Servers } from './servers.mjs';
+import { APP_MAIN, NODE_FLAGS, ROOT, readConfig, type Backend, type ProfileTarget, type Scenario } from './config';
+import { formatProfile, summariseProfile, type ProfileSummary } from './cpuprofile';
+import { BenchDatabases, checkPostgres, checkRedis } from './databases';
+import { LoadGenerator } from './drive';
+import type { LoadResult, LoadSpec } from './load';
+import { PhoneAllocator, checkPhoneSample, phoneAt } from './phones';
+import { canPin, killAllNow, memoryOf, stopAll, stopProcess, tail } from './processes';
+import { analyse, formatResults, rssGrowth, type Measurement, type RssRun, type ServerLabel } from './report';
+import {
+  issueCodesThroughApi,
+  seedBaselineCodes,
+  seedBaselineUser,
+  signInThroughApi,
+  type CodePair,
+  type SignedIn,
+} from './seed';
+import { Servers, type Server } from './servers';
 
 const config = readConfig();
 const startedAt = new Date();
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const tmpDir = mkdtempSync(join(tmpdir(), 'otp-bench-'));
 const resultsDir = resolve(ROOT, 'bench/results');
-const databases = new Databases({ runId, tmpDir, pgUrl: config.pgUrl, redisUrl: config.redisUrl });
+const databases = new BenchDatabases({ tmpDir, pgUrl: config.pgUrl, redisUrl: config.redisUrl });
 const servers = new Servers({ config, databases, tmpDir });
 const phones = new PhoneAllocator();
 const loader = new LoadGenerator({ tmpDir, cpu: config.pin ? config.loadCpu : undefined });
 const clock = Date.now();
 
-const log = (message) => console.log(`[${String(Math.round((Date.now() - clock) / 1000)).padStart(4)} s] ${message}`);
+/** The tables and the progress lines go to stdout; failures to stderr. */
+const print = (text: string) => void process.stdout.write(`${text}\n`);
+const log = (message: string) => print(`[${String(Math.round((Date.now() - clock) / 1000)).padStart(4)} s] ${message}`);
 // A run with no response at all has no latencies (NaN, null once it has crossed the IPC channel).
-const ms = (value) => (Number.isFinite(value) ? `${value.toFixed(2)} ms` : '—');
-const describe = (r) =>
+const ms = (value: number | null) => (Number.isFinite(value) ? `${(value as number).toFixed(2)} ms` : '—');
+const describe = (r: LoadResult) =>
   `${Math.round(r.rps)} req/s, p50 ${ms(r.latencyMs.p50)}, p99 ${ms(r.latencyMs.p99)}` +
   `${r.non2xx || r.errors ? `, non-2xx ${r.non2xx}, errors ${r.errors} ${JSON.stringify(r.statusCodes)}` : ''}` +
   `${r.stoppedBy === 'duration' ? '' : ` (stopped: ${r.stoppedBy})`}`;
 
-const GET = (path, headers = {}) => ({ method: 'GET', path, headers });
-const POST = (path) => ({ method: 'POST', path, headers: { 'content-type': 'application/json' } });
+const JSON_HEADERS = { 'content-type': 'application/json' };
 const MAX_CODES_PER_ROUND = 300_000;
 // Codes for the warm-up (it ends early if they run out), and per round `margin` times what the
 // warm-up's rate would spend, as a cold warm-up runs slow. The app's codes cost a send-otp each,
@@ -67,18 +71,44 @@ const PHONES_PER_SECOND = 25_000;
 
 // ---- scenarios ---------------------------------------------------------------------------------
 
-function measurement(meta, srv, extra) {
-  return { ...meta, srv, rounds: [], warmup: null, ...extra };
+interface Meta {
+  id: string;
+  backend: Backend | null;
+  scenario: Scenario;
+  server: ServerLabel;
 }
 
-/** GET profile with a valid token (the app's, from its API; B3's, from rows its driver wrote). */
-function profileTarget(meta, srv, signIn) {
-  let headers = {};
-  return measurement(meta, srv, {
+/** One server in one scenario: how to seed it, and the load to put on it for `duration` seconds. */
+interface Target extends Meta {
+  srv: Server;
+  rounds: LoadResult[];
+  warmup: LoadResult | null;
+  peakRssMb: number;
+  seed?: () => Promise<void>;
+  afterWarmup?: (warmup: LoadResult) => Promise<void>;
+  spec: (duration: number) => LoadSpec;
+}
+
+function target(meta: Meta, srv: Server, how: Pick<Target, 'seed' | 'afterWarmup' | 'spec'>): Target {
+  return { ...meta, srv, rounds: [], warmup: null, peakRssMb: NaN, ...how };
+}
+
+/** GET profile with a valid token (the app's, from its API; B3's, from rows seeded for it). */
+function profileTarget(meta: Meta, srv: Server, signIn?: (phone: string) => Promise<SignedIn>): Target {
+  let headers: Record<string, string> = {};
+  return target(meta, srv, {
     seed: async () => {
       if (signIn) headers = { authorization: `Bearer ${(await signIn(phoneAt(phones.take(1)))).access}` };
     },
-    spec: (duration) => ({ url: srv.url, ...GET('/api/auth/profile/', headers), mode: 'static', duration }),
+    spec: (duration) => ({
+      url: srv.url,
+      method: 'GET',
+      path: '/api/auth/profile/',
+      headers,
+      connections: config.connections,
+      mode: 'static',
+      duration,
+    }),
   });
 }
 
@@ -86,13 +116,16 @@ function profileTarget(meta, srv, signIn) {
  * POST send-otp with a fresh number per request. Numbers are indices into a 40-million range, so
  * each run reserves more than it could ever send (PHONES_PER_SECOND) and never runs short.
  */
-function sendTarget(meta, srv) {
-  return measurement(meta, srv, {
+function sendTarget(meta: Meta, srv: Server): Target {
+  return target(meta, srv, {
     spec: (duration) => {
       const count = Math.ceil(duration * PHONES_PER_SECOND);
       return {
         url: srv.url,
-        ...POST('/api/auth/send-otp/'),
+        method: 'POST',
+        path: '/api/auth/send-otp/',
+        headers: JSON_HEADERS,
+        connections: config.connections,
         mode: 'send',
         duration,
         phoneStart: phones.take(count),
@@ -102,14 +135,26 @@ function sendTarget(meta, srv) {
   });
 }
 
+interface VerifyOptions {
+  rounds: number;
+  duration: number;
+  pool?: { warmupPerSecond: number; margin: number };
+  onIssued?: () => Promise<void>;
+}
+
 /**
  * POST verify-otp with a fresh valid code per request. A pool of codes for the warm-up, and after
  * it, sized by the warm-up's rate, one pool per round; a round that spends its pool ends early.
  */
-function verifyTarget(meta, srv, issue, { rounds, duration, pool = APP_POOLS, onIssued }) {
-  const pools = [];
+function verifyTarget(
+  meta: Meta,
+  srv: Server,
+  issue: (count: number) => Promise<CodePair[]>,
+  { rounds, duration, pool = APP_POOLS, onIssued }: VerifyOptions,
+): Target {
+  const pools: CodePair[][] = [];
   let runs = 0;
-  return measurement(meta, srv, {
+  return target(meta, srv, {
     seed: async () => {
       pools.push(await timedIssue(meta.id, issue, Math.ceil(pool.warmupPerSecond * config.warmup) + 200));
     },
@@ -120,20 +165,30 @@ function verifyTarget(meta, srv, issue, { rounds, duration, pool = APP_POOLS, on
       await onIssued?.();
     },
     spec: (runDuration) => {
-      const pairsFile = loader.writePairs(`${meta.id.replace(/\W/g, '_')}-${++runs}`, pools.shift());
-      return { url: srv.url, ...POST('/api/auth/verify-otp/'), mode: 'pairs', duration: runDuration, pairsFile };
+      const pairs = pools.shift();
+      if (!pairs) throw new Error(`${meta.id}: no pool of codes left`);
+      return {
+        url: srv.url,
+        method: 'POST',
+        path: '/api/auth/verify-otp/',
+        headers: JSON_HEADERS,
+        connections: config.connections,
+        mode: 'pairs',
+        duration: runDuration,
+        pairsFile: loader.writePairs(`${meta.id.replace(/\W/g, '_')}-${++runs}`, pairs),
+      };
     },
   });
 }
 
-async function timedIssue(id, issue, count) {
+async function timedIssue(id: string, issue: (count: number) => Promise<CodePair[]>, count: number) {
   const begin = Date.now();
   const pairs = await issue(count);
   log(`  ${id}: ${pairs.length} codes issued in ${((Date.now() - begin) / 1000).toFixed(1)} s`);
   return pairs;
 }
 
-async function appProfile(backend, name) {
+async function appProfile(backend: Backend, name: string): Promise<Target> {
   const outbox = join(tmpDir, `${name}.outbox.jsonl`);
   const srv = await servers.app(backend, name, { outbox, cpuProfileDir: cpuProfileDir(name) });
   return profileTarget({ id: `${backend}/profile/app`, backend, scenario: 'profile', server: 'app' }, srv, (phone) =>
@@ -146,11 +201,11 @@ async function appProfile(backend, name) {
  * (its send-otp, its mock SMS outbox) and is stopped before the clock starts, so the measured
  * process's memory and CPU profile hold verify-otp alone.
  */
-async function appVerify(backend, name, rounds, duration) {
+async function appVerify(backend: Backend, name: string, rounds: number, duration: number): Promise<Target> {
   const srv = await servers.app(backend, name, { cpuProfileDir: cpuProfileDir(name) });
   const outbox = join(tmpDir, `${name}_issuer.outbox.jsonl`);
   const issuer = await servers.app(backend, `${name}_issuer`, { outbox, databaseUrl: srv.databaseUrl });
-  const issue = (count) =>
+  const issue = (count: number) =>
     issueCodesThroughApi({
       baseUrl: issuer.url,
       outbox,
@@ -166,57 +221,55 @@ async function appVerify(backend, name, rounds, duration) {
   });
 }
 
-async function appSend(backend, name) {
+async function appSend(backend: Backend, name: string): Promise<Target> {
   const srv = await servers.app(backend, name, { cpuProfileDir: cpuProfileDir(name) });
   return sendTarget({ id: `${backend}/send-otp/app`, backend, scenario: 'send-otp', server: 'app' }, srv);
 }
 
-function cpuProfileDir(name) {
+function cpuProfileDir(name: string): string | undefined {
   return config.profileTargets.length ? join(tmpDir, `cpuprof-${name}`) : undefined;
 }
 
 /** Every server starts at once (boot is not measured); the targets keep a fixed order. */
-async function prepare() {
+async function prepare(): Promise<Target[]> {
   const { scenarios, rounds, duration } = config;
-  const groups = [];
+  const groups: Promise<Target>[] = [];
   if (scenarios.includes('profile')) {
     groups.push(
       servers
         .baseline('b1', null, 'b1')
-        .then((b1) => [profileTarget({ id: 'B1', backend: null, scenario: 'profile', server: 'B1' }, b1)]),
+        .then((b1) => profileTarget({ id: 'B1', backend: null, scenario: 'profile', server: 'B1' }, b1)),
     );
   }
   for (const backend of config.backends) {
     if (scenarios.includes('profile')) {
-      groups.push(appProfile(backend, `${backend}_app_profile`).then((t) => [t]));
+      groups.push(appProfile(backend, `${backend}_app_profile`));
       groups.push(
         servers
           .baseline('b3', backend, `${backend}_b3`)
-          .then((b3) => [
+          .then((b3) =>
             profileTarget({ id: `${backend}/profile/B3`, backend, scenario: 'profile', server: 'B3' }, b3, (phone) =>
               seedBaselineUser(b3.databaseUrl, phone),
             ),
-          ]),
+          ),
       );
     }
     if (scenarios.includes('verify-otp')) {
-      groups.push(appVerify(backend, `${backend}_app_verify`, rounds, duration).then((t) => [t]));
+      groups.push(appVerify(backend, `${backend}_app_verify`, rounds, duration));
       groups.push(
         servers.baseline('b4', backend, `${backend}_b4`).then((b4) => {
-          const issue = (count) => seedBaselineCodes(b4.databaseUrl, phones.take(count), count);
-          const meta = { id: `${backend}/verify-otp/B4`, backend, scenario: 'verify-otp', server: 'B4' };
-          return [verifyTarget(meta, b4, issue, { rounds, duration, pool: BASELINE_POOLS })];
+          const issue = (count: number) => seedBaselineCodes(b4.databaseUrl, phones.take(count), count);
+          const meta: Meta = { id: `${backend}/verify-otp/B4`, backend, scenario: 'verify-otp', server: 'B4' };
+          return verifyTarget(meta, b4, issue, { rounds, duration, pool: BASELINE_POOLS });
         }),
       );
     }
     if (scenarios.includes('send-otp')) {
-      groups.push(appSend(backend, `${backend}_app_send`).then((t) => [t]));
+      groups.push(appSend(backend, `${backend}_app_send`));
       groups.push(
         servers
           .baseline('b5', backend, `${backend}_b5`)
-          .then((b5) => [
-            sendTarget({ id: `${backend}/send-otp/B5`, backend, scenario: 'send-otp', server: 'B5' }, b5),
-          ]),
+          .then((b5) => sendTarget({ id: `${backend}/send-otp/B5`, backend, scenario: 'send-otp', server: 'B5' }, b5)),
       );
     }
   }
@@ -225,34 +278,38 @@ async function prepare() {
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
   log(`${servers.all.length} servers up`);
-  return settled.flatMap((s) => s.value);
+  return settled.map((s) => (s as PromiseFulfilledResult<Target>).value);
 }
 
-async function load(target, duration) {
-  return loader.run({ connections: config.connections, ...(await target.spec(duration)) });
+function load(target: Target, duration: number): Promise<LoadResult> {
+  return loader.run(target.spec(duration));
 }
 
 /** A warm-up that mostly failed means the harness, not the server, is wrong: stop and say why. */
-function checkWarmup(target) {
-  const { warmup } = target;
+function checkWarmup(target: Target, warmup: LoadResult): void {
   const ok = warmup.requests - warmup.non2xx;
   if (ok === 0 || warmup.non2xx + warmup.errors > 0.1 * Math.max(1, warmup.requests)) {
     throw new Error(`${target.id} warm-up: ${describe(warmup)}; server log:\n${tail(target.srv.proc.logFile)}`);
   }
 }
 
-async function warmUpAll(targets) {
+async function warmUp(target: Target): Promise<void> {
+  await target.seed?.();
+  const warmup = await load(target, config.warmup);
+  target.warmup = warmup;
+  checkWarmup(target, warmup);
+  await target.afterWarmup?.(warmup);
+}
+
+async function warmUpAll(targets: Target[]): Promise<void> {
   if (targets.length) log(`warm-up, ${config.warmup} s each`);
   for (const target of targets) {
-    await target.seed?.();
-    target.warmup = await load(target, config.warmup);
-    log(`  warm-up ${target.id}: ${describe(target.warmup)}`);
-    checkWarmup(target);
-    await target.afterWarmup?.(target.warmup);
+    await warmUp(target);
+    log(`  warm-up ${target.id}: ${describe(target.warmup as LoadResult)}`);
   }
 }
 
-async function measureRounds(targets) {
+async function measureRounds(targets: Target[]): Promise<void> {
   for (let round = 0; round < config.rounds && targets.length; round++) {
     log(`round ${round + 1}/${config.rounds}, ${config.duration} s each`);
     // Alternate the order so neither side of a ratio always runs first.
@@ -266,18 +323,20 @@ async function measureRounds(targets) {
 }
 
 /** Sustained send-otp on a fresh app process; RSS sampled every second. */
-async function measureRss(backend) {
+async function measureRss(backend: Backend): Promise<RssRun> {
   const srv = await servers.app(backend, `${backend}_app_rss`);
   const count = Math.ceil(config.rssDuration * PHONES_PER_SECOND);
   log(`RSS growth: ${backend} send-otp for ${config.rssDuration} s`);
-  const samples = [];
+  const samples: { atS: number; rssMb: number }[] = [];
   const begin = Date.now();
   const sampler = setInterval(() => samples.push({ atS: (Date.now() - begin) / 1000, ...memoryOf(srv.pid) }), 1_000);
-  let result;
+  let result: LoadResult;
   try {
     result = await loader.run({
       url: srv.url,
-      ...POST('/api/auth/send-otp/'),
+      method: 'POST',
+      path: '/api/auth/send-otp/',
+      headers: JSON_HEADERS,
       connections: config.connections,
       duration: config.rssDuration,
       mode: 'send',
@@ -287,22 +346,13 @@ async function measureRss(backend) {
   } finally {
     clearInterval(sampler);
   }
-  // One RSS reading lands anywhere in a GC cycle: take the median of the readings within ±5 s of
-  // the 30 s mark (a third of the run) and over the last 10 s.
-  const half = Math.max(1, Math.min(5, config.rssDuration / 18));
-  const earlyAt = config.rssDuration / 3;
-  const around = (mark, from, to) => {
-    const nearest = [...samples].sort((a, b) => Math.abs(a.atS - mark) - Math.abs(b.atS - mark)).slice(0, 1);
-    const inRange = samples.filter((s) => s.atS >= from && s.atS <= to);
-    const inside = inRange.length ? inRange : nearest;
-    const rssMb = median(inside.map((s) => s.rssMb));
-    return { atS: Math.round(mark), windowS: [Math.round(from), Math.round(to)], rssMb, readings: inside.length };
-  };
-  const early = around(earlyAt, earlyAt - half, earlyAt + half);
-  const late = around(config.rssDuration, config.rssDuration - 2 * half, config.rssDuration + 1);
+  const { early, late, growth } = rssGrowth(samples, config.rssDuration);
   const peakRssMb = servers.peakRssMb(srv);
   await stopProcess(srv.proc);
-  const run = {
+  log(
+    `  ${describe(result)}; RSS ${early.rssMb.toFixed(0)} MB at ${early.atS} s → ${late.rssMb.toFixed(0)} MB at ${late.atS} s (${(growth * 100).toFixed(1)} %)`,
+  );
+  return {
     backend,
     rps: result.rps,
     non2xx: result.non2xx,
@@ -311,20 +361,21 @@ async function measureRss(backend) {
     p99Ms: result.latencyMs.p99,
     early,
     late,
-    growth: (late.rssMb - early.rssMb) / early.rssMb,
+    growth,
     peakRssMb,
     samples: samples.map((s) => ({ atS: Number(s.atS.toFixed(1)), rssMb: Number(s.rssMb.toFixed(1)) })),
   };
-  log(
-    `  ${describe(result)}; RSS ${early.rssMb.toFixed(0)} MB at ${run.early.atS} s → ${late.rssMb.toFixed(0)} MB at ${run.late.atS} s (${(run.growth * 100).toFixed(1)} %)`,
-  );
-  return run;
 }
 
 // ---- CPU profiles (BENCH_PROFILE) ---------------------------------------------------------------
 
-async function profileScenario(key) {
-  const [backend, scenario] = key.split(':');
+interface ProfileRun extends ProfileSummary {
+  key: ProfileTarget;
+  load: LoadResult;
+}
+
+async function profileScenario(key: ProfileTarget): Promise<ProfileRun> {
+  const [backend, scenario] = key.split(':') as [Backend, Scenario];
   const name = `${backend}_prof_${scenario.replace('-', '_')}`;
   const target =
     scenario === 'profile'
@@ -332,52 +383,68 @@ async function profileScenario(key) {
       : scenario === 'verify-otp'
         ? await appVerify(backend, name, 1, config.profileDuration)
         : await appSend(backend, name);
-  await target.seed?.();
-  target.warmup = await load(target, config.warmup);
-  checkWarmup(target);
-  await target.afterWarmup?.(target.warmup);
+  await warmUp(target);
   const begin = Date.now();
   const result = await load(target, config.profileDuration);
   log(`  profiled ${key}: ${describe(result)}`);
   await stopProcess(target.srv.proc);
   // Only the samples of the measured run: boot, seeding and warm-up are cut off by time from the end.
   const windowMs = Date.now() - begin;
-  const dir = cpuProfileDir(name);
+  const dir = cpuProfileDir(name) as string;
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile was written to ${dir}`);
   mkdirSync(resultsDir, { recursive: true });
   const kept = join(resultsDir, `${stamp}-${backend}-${scenario}.cpuprofile`);
   copyFileSync(join(dir, file), kept);
   const summary = summariseProfile(kept, { lastMs: windowMs });
-  console.log(`\n### CPU profile: ${backend} ${scenario} (${Math.round(result.rps)} req/s under profiling)\n`);
-  console.log(formatProfile(summary));
+  print(`\n### CPU profile: ${backend} ${scenario} (${Math.round(result.rps)} req/s under profiling)\n`);
+  print(formatProfile(summary));
   return { key, load: result, ...summary };
 }
 
 // ---- the run --------------------------------------------------------------------------------------
 
 function describeMachine() {
-  const require = createRequire(import.meta.url);
   const model = /model name\s*:\s*(.+)/.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '');
+  const autocannon = JSON.parse(readFileSync(require.resolve('autocannon/package.json'), 'utf8')) as {
+    version: string;
+  };
   return {
     cpuModel: model?.[1]?.trim() ?? cpus()[0]?.model,
     cores: availableParallelism(),
     memoryGb: Number((totalmem() / 2 ** 30).toFixed(1)),
     node: process.version,
+    nodeFlags: NODE_FLAGS,
     kernel: release(),
     pinned: config.pin && canPin ? { server: config.serverCpu, load: config.loadCpu } : false,
     loadAverageAtStart: loadavg().map((v) => Number(v.toFixed(2))),
-    autocannon: require('autocannon/package.json').version,
+    loadAverageAtEnd: undefined as number[] | undefined,
+    autocannon: autocannon.version,
+    postgres: undefined as string | undefined,
+    redis: undefined as string | undefined,
   };
 }
 
-function plural(n, word) {
+/** What bench/results/<timestamp>.json holds. */
+interface Report {
+  startedAt: string;
+  finishedAt?: string;
+  machine: ReturnType<typeof describeMachine>;
+  config: typeof config;
+  profiles?: ProfileRun[];
+  rows?: ReturnType<typeof analyse>['rows'];
+  verdicts?: ReturnType<typeof analyse>['verdicts'];
+  rss?: RssRun[];
+  measurements?: Measurement[];
+}
+
+function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-async function main() {
+async function main(): Promise<number> {
   if (!existsSync(APP_MAIN)) throw new Error(`${APP_MAIN} is missing: run npm run build first (npm run bench does)`);
-  const machine = { ...describeMachine(), nodeFlags: NODE_FLAGS };
+  const machine = describeMachine();
   log(
     `${machine.cpuModel}, ${plural(machine.cores, 'core')}, Node ${machine.node} ${NODE_FLAGS.join(' ')}, ` +
       `load average ${machine.loadAverageAtStart.join(' ')}` +
@@ -393,11 +460,12 @@ async function main() {
   const sampler = setInterval(() => servers.sample(), 1_000);
   sampler.unref();
 
-  const report = { startedAt: startedAt.toISOString(), machine, config };
+  const report: Report = { startedAt: startedAt.toISOString(), machine, config };
   if (config.profileTargets.length) {
     report.profiles = [];
     for (const key of config.profileTargets) report.profiles.push(await profileScenario(key));
-    return finish(report, `${stamp}-profile`);
+    finish(report, `${stamp}-profile`);
+    return 0;
   }
 
   const targets = await prepare();
@@ -406,10 +474,10 @@ async function main() {
   for (const target of targets) target.peakRssMb = servers.peakRssMb(target.srv);
   await Promise.all(servers.all.map((server) => stopProcess(server.proc)));
 
-  const rss = [];
+  const rss: RssRun[] = [];
   for (const backend of config.rssBackends) rss.push(await measureRss(backend));
 
-  const measurements = targets.map(({ id, backend, scenario, server, rounds, warmup, peakRssMb }) => ({
+  const measurements: Measurement[] = targets.map(({ id, backend, scenario, server, rounds, warmup, peakRssMb }) => ({
     id,
     backend,
     scenario,
@@ -420,30 +488,29 @@ async function main() {
   }));
   const analysis = analyse(measurements, rss);
   const tables = formatResults(analysis, rss);
-  console.log(`\n## Results (medians of ${plural(config.rounds, 'round')} of ${config.duration} s)\n`);
-  console.log(tables.results);
-  console.log('\n## Targets (issue 7)\n');
-  console.log(tables.targets);
-  if (tables.rss) console.log(`\n## RSS under sustained send-otp\n\n${tables.rss}`);
+  print(`\n## Results (medians of ${plural(config.rounds, 'round')} of ${config.duration} s)\n`);
+  print(tables.results);
+  print('\n## Targets (issue 7)\n');
+  print(tables.targets);
+  if (tables.rss) print(`\n## RSS under sustained send-otp\n\n${tables.rss}`);
   const missed = analysis.verdicts.filter((v) => !v.met).length;
-  console.log(`\n${analysis.verdicts.length - missed} of ${analysis.verdicts.length} targets met.`);
+  print(`\n${analysis.verdicts.length - missed} of ${analysis.verdicts.length} targets met.`);
   Object.assign(report, { ...analysis, rss, measurements });
   finish(report, stamp);
-  return process.env.BENCH_STRICT === '1' && missed ? 1 : 0;
+  return config.strict && missed ? 1 : 0;
 }
 
-function finish(report, name) {
+function finish(report: Report, name: string): void {
   report.finishedAt = new Date().toISOString();
   report.machine.loadAverageAtEnd = loadavg().map((v) => Number(v.toFixed(2)));
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${name}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   log(`wrote ${file}`);
-  return 0;
 }
 
-let cleaning;
-function cleanup() {
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await loader.close();
     await stopAll();
@@ -458,7 +525,7 @@ function cleanup() {
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
-]) {
+] as const) {
   process.once(signal, () => {
     console.error(`\n${signal}: stopping the servers and removing the databases`);
     void cleanup().finally(() => process.exit(code));
@@ -466,11 +533,15 @@ for (const [signal, code] of [
 }
 process.on('exit', killAllNow);
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+void main()
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  )
+  .finally(() => cleanup())
+  .catch((error: unknown) => console.error(`cleanup failed: ${String(error)}`));

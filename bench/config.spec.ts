@@ -1,0 +1,61 @@
+import { readConfig } from './config';
+import { PHONE_CAPACITY, PhoneAllocator, checkPhoneSample, phoneAt } from './phones';
+
+describe('readConfig', () => {
+  it('runs both backends and the RSS measurement on SQLite by default', () => {
+    const config = readConfig({}, 2);
+
+    expect(config).toMatchObject({
+      backends: ['sqlite', 'postgres'],
+      scenarios: ['profile', 'verify-otp', 'send-otp'],
+      duration: 4,
+      rssDuration: 90,
+      rssBackends: ['sqlite'],
+      profileTargets: [],
+      pin: true,
+    });
+  });
+
+  it('skips the RSS measurement when BENCH_RSS_DURATION is 0 or BENCH_RSS_BACKENDS is empty', () => {
+    expect(readConfig({ BENCH_RSS_DURATION: '0' }).rssBackends).toEqual([]);
+    expect(readConfig({ BENCH_RSS_BACKENDS: '' }).rssBackends).toEqual([]);
+  });
+
+  it('measures RSS only on backends that run', () => {
+    const config = readConfig({ BENCH_BACKENDS: 'postgres', BENCH_RSS_BACKENDS: 'sqlite,postgres' });
+
+    expect(config.rssBackends).toEqual(['postgres']);
+  });
+
+  it('reads durations in seconds or minutes and refuses zero where it means nothing', () => {
+    expect(readConfig({ BENCH_DURATION: '1m', BENCH_WARMUP: '1.5s' })).toMatchObject({ duration: 60, warmup: 1.5 });
+    expect(() => readConfig({ BENCH_DURATION: '0' })).toThrow(/BENCH_DURATION/);
+    expect(() => readConfig({ BENCH_ROUNDS: 'three' })).toThrow(/BENCH_ROUNDS/);
+  });
+
+  it('names the unknown item of a list', () => {
+    expect(() => readConfig({ BENCH_BACKENDS: 'sqlite,mysql' })).toThrow(/unknown "mysql"/);
+    expect(() => readConfig({ BENCH_PROFILE: 'sqlite:refresh' })).toThrow(/unknown "sqlite:refresh"/);
+  });
+
+  it('does not pin on a single core', () => {
+    expect(readConfig({}, 1).pin).toBe(false);
+  });
+});
+
+describe('phones', () => {
+  it('hands out disjoint ranges and refuses to run past the generator', () => {
+    const phones = new PhoneAllocator();
+
+    expect(phones.take(10)).toBe(0);
+    expect(phones.take(5)).toBe(10);
+    expect(() => phones.take(PHONE_CAPACITY)).toThrow(/ran out of numbers/);
+  });
+
+  it('maps indices to distinct E.164 numbers the app accepts for sending', () => {
+    expect(phoneAt(0)).toBe('+12012000000');
+    expect(phoneAt(1_000_000)).toBe('+12022000000');
+    expect(() => phoneAt(PHONE_CAPACITY)).toThrow(/past the generator/);
+    expect(checkPhoneSample(200)).toBe(200);
+  });
+});

@@ -1,0 +1,69 @@
+// The app's own persistence on a bench database: its TypeORM options, entities and migrations,
+// and the statements its repositories send, which the baselines send through their raw drivers.
+import { DataSource } from 'typeorm';
+import { parseDatabaseUrl } from '../src/config/database.config';
+import { Sql } from '../src/database/sql';
+import { runMigrations, typeOrmOptions } from '../src/database/typeorm.options';
+import { OtpCodesRepository } from '../src/otp/otp-codes.repository';
+import { OtpCode } from '../src/otp/otp-code.entity';
+import { SessionsRepository } from '../src/sessions/sessions.repository';
+import { Session } from '../src/sessions/session.entity';
+import { User } from '../src/users/user.entity';
+import { UsersRepository } from '../src/users/users.repository';
+
+export interface OpenOptions {
+  /** Runs the app's migrations first (the baselines' databases; the app migrates its own). */
+  migrate?: boolean;
+  /** At least 2 to migrate PostgreSQL: runMigrations() holds one connection for its lock. */
+  poolSize?: number;
+}
+
+/** A TypeORM DataSource with the app's connection options and entities on `databaseUrl`. */
+export async function openDataSource(databaseUrl: string, { migrate = false, poolSize = 2 }: OpenOptions = {}) {
+  const options = typeOrmOptions({
+    target: parseDatabaseUrl(databaseUrl),
+    migrationsRun: false,
+    poolSize,
+    connectRetries: 0,
+    // Generous: a dozen servers boot at once on two cores, and boot is not measured.
+    connectTimeoutMs: 30_000,
+    statementTimeoutMs: 60_000,
+  });
+  const dataSource = await new DataSource({ ...options, entities: [User, OtpCode, Session] }).initialize();
+  try {
+    if (migrate) await runMigrations(dataSource);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}
+
+/** What `work` returns, on a DataSource that is closed afterwards. */
+export async function withDataSource<T>(databaseUrl: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const dataSource = await openDataSource(databaseUrl);
+  try {
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** The app's statements for the dialect of `dataSource` (placeholders as its driver writes them). */
+export function appStatements(dataSource: DataSource) {
+  const sql = new Sql(dataSource);
+  return {
+    users: new UsersRepository(sql).statements,
+    otpCodes: new OtpCodesRepository(sql).statements,
+    sessions: new SessionsRepository(sql).statements,
+    /**
+     * B3's own read, as issue 7 words it ("read the user by primary key"); the app reads the user
+     * through its live-session join (`sessions.authenticate`) instead, and has no such statement.
+     */
+    userById: sql.statement<{ id: number }>(
+      (p) => `SELECT ${sql.rowsOf(User).selectList()} FROM users WHERE id = ${p('id')} AND is_active = TRUE`,
+    ),
+  };
+}
+
+export type AppStatements = ReturnType<typeof appStatements>;

@@ -1,0 +1,184 @@
+// The load generator, its own process (pinned to its own core by the orchestrator). Started by
+// drive.ts it stays up and takes one spec at a time over IPC; by hand it runs one spec file:
+//   node dist/bench/load.js SPEC.json   → one JSON line on stdout
+// Latency is recorded per response with sub-millisecond precision (autocannon's own histogram
+// keeps whole milliseconds and only 2xx answers); every answer counts, whatever its status.
+import autocannon from 'autocannon';
+import { readFileSync } from 'node:fs';
+import { phoneAt } from './phones';
+import type { CodePair } from './seed';
+
+interface BaseSpec {
+  url: string;
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  connections: number;
+  /** Seconds; with `amount` or a pool, whichever ends first. */
+  duration?: number;
+}
+
+/** The same request every time. */
+export interface StaticSpec extends BaseSpec {
+  mode: 'static';
+  body?: string;
+}
+
+/** POST {"phone_number"} with a fresh number per request, phone indices `phoneStart…+phoneCount`. */
+export interface SendSpec extends BaseSpec {
+  mode: 'send';
+  phoneStart: number;
+  phoneCount: number;
+  amount?: number;
+}
+
+/** POST {"phone_number", "otp_code"} from `pairsFile`, each pair once; stops when they are spent. */
+export interface PairsSpec extends BaseSpec {
+  mode: 'pairs';
+  pairsFile: string;
+}
+
+export type LoadSpec = StaticSpec | SendSpec | PairsSpec;
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+/** Why a run ended: its duration, its fixed amount, or its pool of numbers running out. */
+export type StoppedBy = 'duration' | 'amount' | 'exhausted';
+
+export interface LoadResult {
+  requests: number;
+  durationS: number;
+  rps: number;
+  /** NaN for a run without a single answer (null once it has crossed the IPC channel). */
+  latencyMs: LatencySummary;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  stoppedBy: StoppedBy;
+}
+
+/** Message from the orchestrator, and the answer to it. */
+export interface LoadRequest {
+  id: number;
+  spec: LoadSpec;
+}
+export type LoadReply = { id: number; result: LoadResult; error?: undefined } | { id: number; error: string };
+
+function run(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    let stoppedBy: StoppedBy = 'duration';
+    const pairs = spec.mode === 'pairs' ? (JSON.parse(readFileSync(spec.pairsFile, 'utf8')) as CodePair[]) : undefined;
+    const total = pairs ? pairs.length : spec.mode === 'send' ? spec.amount : undefined;
+    const base = { method: spec.method, path: spec.path, headers: spec.headers };
+    let next = 0;
+    let request: autocannon.Request;
+    if (spec.mode === 'static') request = { ...base, body: spec.body };
+    else if (pairs) {
+      request = {
+        ...base,
+        setupRequest: (req) => {
+          // `amount` equals the number of pairs, so autocannon never asks for more than there are.
+          const [phone, code] = pairs[Math.min(next++, pairs.length - 1)];
+          req.body = JSON.stringify({ phone_number: phone, otp_code: code });
+          return req;
+        },
+      };
+    } else {
+      const { phoneStart, phoneCount } = spec as SendSpec;
+      request = {
+        ...base,
+        setupRequest: (req) => {
+          if (next >= phoneCount) {
+            stoppedBy = 'exhausted';
+            instance.stop();
+            next = phoneCount - 1;
+          }
+          req.body = JSON.stringify({ phone_number: phoneAt(phoneStart + next++) });
+          return req;
+        },
+      };
+    }
+    // `amount` overrides `duration` in autocannon; a timed run with a pool stops at whichever comes first.
+    const timer =
+      total && spec.duration
+        ? setTimeout(() => {
+            stoppedBy = 'duration';
+            instance.stop();
+          }, spec.duration * 1000)
+        : undefined;
+    const instance = autocannon(
+      {
+        url: spec.url,
+        connections: spec.connections,
+        ...(spec.duration && { duration: spec.duration }),
+        ...(total && { amount: total }),
+        timeout: 10,
+        requests: [request],
+      },
+      (error, result) => {
+        clearTimeout(timer);
+        if (error) return reject(error);
+        if (total && result.requests.total >= total && stoppedBy === 'duration') stoppedBy = 'amount';
+        resolve(summarise(result, latencies, stoppedBy));
+      },
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+}
+
+export function summarise(result: autocannon.Result, latencies: number[], stoppedBy: StoppedBy): LoadResult {
+  const sorted = Float64Array.from(latencies).sort();
+  const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+  const completed = result.requests.total;
+  return {
+    requests: completed,
+    durationS: result.duration,
+    rps: completed / result.duration,
+    latencyMs: {
+      p50: at(0.5),
+      p90: at(0.9),
+      p99: at(0.99),
+      p999: at(0.999),
+      max: sorted.length ? sorted[sorted.length - 1] : NaN,
+      mean: sorted.reduce((sum, value) => sum + value, 0) / (sorted.length || 1),
+    },
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count])),
+    stoppedBy,
+  };
+}
+
+function main(): void {
+  const send = process.send?.bind(process);
+  if (send) {
+    process.on('message', ({ id, spec }: LoadRequest) => {
+      run(spec).then(
+        (result) => send({ id, result } satisfies LoadReply),
+        (error: unknown) =>
+          send({ id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+      );
+    });
+    process.on('disconnect', () => process.exit(0));
+    return;
+  }
+  run(JSON.parse(readFileSync(process.argv[2], 'utf8')) as LoadSpec).then(
+    (result) => process.stdout.write(JSON.stringify(result) + '\n'),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}
+
+if (require.main === module) main();

@@ -1,0 +1,197 @@
+// What each scenario needs before its clock starts. The app is seeded through its own API (codes
+// read from the mock SMS outbox); the baselines get the same rows, written through TypeORM's
+// repositories with the app's entities.
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { generateCode, hashCode } from '../src/otp/otp-code';
+import { OtpCode } from '../src/otp/otp-code.entity';
+import { Session } from '../src/sessions/session.entity';
+import { accessJtiOf } from '../src/sessions/token.service';
+import { User } from '../src/users/user.entity';
+import { JWT, OTP, SESSION_MAX_AGE_MS } from './config';
+import { withDataSource } from './data-source';
+import type { LoadGenerator } from './drive';
+import { phoneAt } from './phones';
+
+// The copy of jsonwebtoken the app signs with (through @nestjs/jwt).
+const jwt = createRequire(require.resolve('@nestjs/jwt'))('jsonwebtoken') as typeof import('jsonwebtoken');
+
+/** A phone (E.164) and a live code for it. */
+export type CodePair = [phone: string, code: string];
+
+/** What a signed-in client holds. */
+export interface SignedIn {
+  access: string;
+  userId: number;
+}
+
+async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
+/** Phone (E.164) → the newest code the mock provider wrote to the outbox for it. */
+export function readOutbox(file: string): Map<string, string> {
+  const codes = new Map<string, string>();
+  if (!existsSync(file)) return codes;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    const { to, body } = JSON.parse(line) as { to: string; body: string };
+    const code = /\b(\d{4,10})\b/.exec(body)?.[1];
+    if (code) codes.set(to, code);
+  }
+  return codes;
+}
+
+/** A signed-in user of the app, the way a client gets one: send-otp, the SMS, verify-otp. */
+export async function signInThroughApi(baseUrl: string, outbox: string, phone: string): Promise<SignedIn> {
+  const sent = await postJson(`${baseUrl}/api/auth/send-otp/`, { phone_number: phone });
+  if (sent.status !== 200) throw new Error(`seeding: send-otp answered ${sent.status} ${JSON.stringify(sent.body)}`);
+  const code = readOutbox(outbox).get(phone);
+  if (!code) throw new Error(`seeding: no SMS for ${phone} in ${outbox}`);
+  const verified = await postJson(`${baseUrl}/api/auth/verify-otp/`, { phone_number: phone, otp_code: code });
+  if (verified.status !== 200) {
+    throw new Error(`seeding: verify-otp answered ${verified.status} ${JSON.stringify(verified.body)}`);
+  }
+  const { tokens, user } = verified.body as { tokens: { access: string }; user: { id: number } };
+  return { access: tokens.access, userId: user.id };
+}
+
+export interface IssueOptions {
+  baseUrl: string;
+  outbox: string;
+  phoneStart: number;
+  count: number;
+  connections: number;
+  loader: LoadGenerator;
+}
+
+/**
+ * `count` live codes issued by the app's own send-otp (at full speed, by the load generator) to
+ * fresh numbers starting at phone index `phoneStart`, read back from the outbox.
+ */
+export async function issueCodesThroughApi({
+  baseUrl,
+  outbox,
+  phoneStart,
+  count,
+  connections,
+  loader,
+}: IssueOptions): Promise<CodePair[]> {
+  const result = await loader.run({
+    url: baseUrl,
+    method: 'POST',
+    path: '/api/auth/send-otp/',
+    headers: { 'content-type': 'application/json' },
+    connections,
+    mode: 'send',
+    amount: count,
+    phoneStart,
+    phoneCount: count,
+  });
+  if (result.non2xx || result.errors) {
+    throw new Error(
+      `seeding: issuing ${count} codes got ${JSON.stringify(result.statusCodes)}, ${result.errors} errors`,
+    );
+  }
+  const codes = readOutbox(outbox);
+  const pairs: CodePair[] = [];
+  for (let i = 0; i < count; i++) {
+    const phone = phoneAt(phoneStart + i);
+    const code = codes.get(phone);
+    if (code) pairs.push([phone, code]);
+  }
+  if (pairs.length < count)
+    throw new Error(`seeding: only ${pairs.length} of ${count} issued codes reached the outbox`);
+  return pairs;
+}
+
+/** The access token verify-otp would return for this session (same key, claims and `jti`). */
+function signAccess(userId: number, sessionId: string, refreshJti: string, now: number): string {
+  return jwt.sign({ typ: 'access', sid: sessionId, iat: Math.floor(now / 1000) }, JWT.secret, {
+    algorithm: 'HS256',
+    issuer: JWT.issuer,
+    audience: JWT.audience,
+    subject: String(userId),
+    jwtid: accessJtiOf(refreshJti),
+    expiresIn: JWT.accessTtlSeconds,
+  });
+}
+
+/** The rows verify-otp would have written for `phone`, and the access token it would have returned. */
+export function seedBaselineUser(databaseUrl: string, phone: string): Promise<SignedIn> {
+  return withDataSource(databaseUrl, async (dataSource) => {
+    const now = new Date();
+    const inserted = await dataSource.getRepository(User).insert({
+      phoneNumber: phone,
+      username: phone,
+      firstName: '',
+      lastName: '',
+      isPhoneVerified: true,
+      isActive: true,
+      dateJoined: now,
+      lastLogin: now,
+    });
+    const userId = Number((inserted.identifiers[0] as { id: number | string }).id);
+    const session = { id: randomUUID(), refreshJti: randomUUID() };
+    await dataSource.getRepository(Session).insert({
+      ...session,
+      userId,
+      previousRefreshJti: null,
+      rotatedAt: now,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + SESSION_MAX_AGE_MS),
+      revokedAt: null,
+      revokedReason: null,
+      userAgent: 'bench',
+      ip: '127.0.0.1',
+    });
+    return { access: signAccess(userId, session.id, session.refreshJti, now.getTime()), userId };
+  });
+}
+
+/**
+ * Rows per INSERT: 1,000 × 8 columns stays far below either driver's limit on parameters. The ids
+ * are not read back (`updateEntity(false)`): on SQLite TypeORM would select them with one `OR`
+ * per row, past SQLite's expression depth.
+ */
+const CODES_PER_INSERT = 1_000;
+
+/** The rows send-otp would have written for phones `phoneStart…+count`, with their codes. */
+export function seedBaselineCodes(databaseUrl: string, phoneStart: number, count: number): Promise<CodePair[]> {
+  return withDataSource(databaseUrl, async (dataSource) => {
+    const createdAt = new Date();
+    const expiresAt = new Date(createdAt.getTime() + OTP.ttlMs);
+    const pairs: CodePair[] = [];
+    const rows: Partial<OtpCode>[] = [];
+    for (let i = 0; i < count; i++) {
+      const phone = phoneAt(phoneStart + i);
+      const code = generateCode(OTP.codeLength);
+      pairs.push([phone, code]);
+      rows.push({
+        phoneNumber: phone,
+        codeHash: hashCode(OTP.secret, phone, code),
+        attempts: 0,
+        createdAt,
+        expiresAt,
+        consumedAt: null,
+        invalidatedAt: null,
+      });
+    }
+    await dataSource.transaction(async (manager) => {
+      const codes = manager.getRepository(OtpCode);
+      for (let offset = 0; offset < rows.length; offset += CODES_PER_INSERT) {
+        const chunk = rows.slice(offset, offset + CODES_PER_INSERT);
+        await codes.createQueryBuilder().insert().values(chunk).updateEntity(false).execute();
+      }
+    });
+    return pairs;
+  });
+}

@@ -1,0 +1,124 @@
+// Starting the servers under test: the app from its production build, and the baselines; each its
+// own process on the server core, with its own database (and, for PostgreSQL, its own Redis prefix).
+import { join } from 'node:path';
+import type { BaselineKind } from './baselines';
+import { APP_MAIN, NODE_FLAGS, appEnvironment, baseEnvironment, type Backend, type BenchConfig } from './config';
+import type { BenchDatabases } from './databases';
+import { freePort, memoryOf, pinProcess, startProcess, waitReady, type Proc } from './processes';
+
+const BASELINE_SCRIPT = join(__dirname, 'baselines.js');
+
+export interface Server {
+  name: string;
+  /** null for B1, which has no database. */
+  backend: Backend | null;
+  url: string;
+  proc: Proc;
+  pid: number;
+  databaseUrl: string;
+  maxRssMb: number;
+}
+
+export interface AppOptions {
+  /** A file the mock SMS provider writes the codes to, for the harness to read. */
+  outbox?: string;
+  /** Turns on --cpu-prof into this directory. */
+  cpuProfileDir?: string;
+  /** Another app process's database, instead of a new one. */
+  databaseUrl?: string;
+}
+
+export class Servers {
+  readonly all: Server[] = [];
+
+  constructor(private readonly options: { config: BenchConfig; databases: BenchDatabases; tmpDir: string }) {}
+
+  /** The app, `node dist/src/main.js`, configured by appEnvironment(). */
+  async app(backend: Backend, name: string, { outbox, cpuProfileDir, databaseUrl: shared }: AppOptions = {}) {
+    const { config, databases } = this.options;
+    const databaseUrl = shared ?? (await databases.create(backend, name));
+    const port = await freePort();
+    const redis = backend === 'postgres' && config.pgRedis;
+    const env = {
+      ...baseEnvironment(),
+      ...appEnvironment({
+        port,
+        databaseUrl,
+        redisUrl: redis ? config.redisUrl : undefined,
+        redisKeyPrefix: redis ? databases.redisPrefix() : undefined,
+        outbox,
+      }),
+    };
+    const args = [
+      ...NODE_FLAGS,
+      ...config.appNodeArgs,
+      ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
+      APP_MAIN,
+    ];
+    return this.start({ name, backend, port, args, env, readyPath: '/health/live', databaseUrl });
+  }
+
+  /** A hand-written baseline (see baselines.ts) on a database migrated by the app's migrations. */
+  async baseline(kind: BaselineKind, backend: Backend | null, name: string): Promise<Server> {
+    const databaseUrl = backend ? await this.options.databases.create(backend, name) : '';
+    if (databaseUrl) {
+      await this.options.databases.migrate(databaseUrl).catch((error: unknown) => {
+        throw new Error(`${name}: migrating its database failed: ${String(error)}`, { cause: error });
+      });
+    }
+    const port = await freePort();
+    const env = {
+      ...baseEnvironment(),
+      BASELINE: kind,
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      BASELINE_SESSION_CHECK: this.options.config.b3SessionCheck ? '1' : '0',
+    };
+    const args = [...NODE_FLAGS, BASELINE_SCRIPT];
+    return this.start({ name, backend, port, args, env, readyPath: '/health', databaseUrl });
+  }
+
+  private async start(options: {
+    name: string;
+    backend: Backend | null;
+    port: number;
+    args: string[];
+    env: Record<string, string>;
+    readyPath: string;
+    databaseUrl: string;
+  }): Promise<Server> {
+    const { name, backend, port, args, env, readyPath, databaseUrl } = options;
+    const { config, tmpDir } = this.options;
+    const proc = startProcess({
+      name,
+      command: process.execPath,
+      args,
+      env,
+      cwd: tmpDir,
+      logFile: join(tmpDir, `${name}.log`),
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitReady(proc, `${url}${readyPath}`);
+    const pid = proc.child.pid as number;
+    if (config.pin && !pinProcess(pid, config.serverCpu)) {
+      throw new Error(`could not pin ${name} to CPU ${config.serverCpu}; set BENCH_PIN=0 to run unpinned`);
+    }
+    const server: Server = { name, backend, url, proc, pid, databaseUrl, maxRssMb: 0 };
+    this.all.push(server);
+    return server;
+  }
+
+  /** Called every second: the highest RSS seen, for systems without /proc's VmHWM. */
+  sample(): void {
+    for (const server of this.all) {
+      if (server.proc.exited) continue;
+      const { rssMb } = memoryOf(server.pid);
+      if (rssMb > server.maxRssMb) server.maxRssMb = rssMb;
+    }
+  }
+
+  peakRssMb(server: Server): number {
+    const { peakMb } = memoryOf(server.pid);
+    return Number.isFinite(peakMb) ? peakMb : server.maxRssMb;
+  }
+}
