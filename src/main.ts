@@ -22,7 +22,8 @@ async function bootstrap(): Promise<void> {
     });
     await configureApp(app);
     await app.listen(port, host);
-    logger.log(`Listening on ${await app.getUrl()}; API docs at /api/docs`, 'Bootstrap');
+    const docs = config.app.apiDocsEnabled ? '; API docs at /api/docs' : '';
+    logger.log(`Listening on ${await app.getUrl()}${docs}`, 'Bootstrap');
     drainOnSignal(app, logger, shutdownTimeoutMs);
   } catch (error) {
     logger.fatal(error instanceof Error ? error.message : String(error), 'Bootstrap');

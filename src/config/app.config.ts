@@ -1,6 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { isIP } from 'node:net';
-import { envBool, envDuration, envInt, envOneOf, envOptional, envString, isProduction, reject } from './env';
+import { envBool, envDuration, envInt, envOneOf, envString, isProduction, reject } from './env';
+import { envOptionalSecret } from './secrets';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -48,10 +49,19 @@ export const appConfig = registerAs('app', () => ({
   trustProxy: envTrustProxy('TRUST_PROXY'),
   bodyLimit: envByteSize('BODY_LIMIT', '16kb'),
   logLevel: envOneOf<LogLevel>('LOG_LEVEL', 'info', LOG_LEVELS),
-  /** Serve Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. */
-  apiDocsEnabled: envBool('API_DOCS_ENABLED', true),
+  /**
+   * Serve Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. Off by default in
+   * production: a map of every route and error is for developers, and can be switched on explicitly.
+   */
+  apiDocsEnabled: envBool('API_DOCS_ENABLED', !isProduction()),
   /** Bearer token /metrics requires; unset means open in development and absent in production. */
-  metricsToken: envOptional('METRICS_TOKEN'),
+  metricsToken: envOptionalSecret('METRICS_TOKEN'),
   /** How long a SIGTERM waits for in-flight requests before the process exits anyway. */
   shutdownTimeoutMs: envDuration('SHUTDOWN_TIMEOUT', '10s'),
+  /** A whole request (headers and body) must arrive within this, or the connection is closed. */
+  requestTimeoutMs: envDuration('HTTP_REQUEST_TIMEOUT', '10s'),
+  /** The request headers must arrive within this. */
+  headersTimeoutMs: envDuration('HTTP_HEADERS_TIMEOUT', '5s'),
+  /** An idle keep-alive connection is closed after this; longer than a load balancer's idle timeout. */
+  keepAliveTimeoutMs: envDuration('HTTP_KEEP_ALIVE_TIMEOUT', '72s'),
 }));

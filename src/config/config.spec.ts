@@ -11,10 +11,17 @@ import {
   smsConfig,
   throttleConfig,
 } from '.';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseDatabaseUrl } from './database.config';
 import { EnvError, isProduction } from './env';
+import { DEVELOPMENT_SECRETS, isPlaceholderSecret, PLACEHOLDER_SECRETS, SECRET_VARIABLES } from './secrets';
 
-const STRONG_SECRET = 'a'.repeat(32);
+/** A random key as `openssl rand -base64 N` makes one: what production expects. */
+const randomSecret = (bytes = 32) => randomBytes(bytes).toString('base64');
+/** Exactly 32 bytes (24 random bytes in base64). */
+const STRONG_SECRET = randomSecret(24);
 
 describe('config namespaces', () => {
   const saved = process.env;
@@ -204,10 +211,12 @@ describe('config namespaces', () => {
     });
 
     it('counts bytes, not characters: 16 two-byte characters are 32 bytes', () => {
-      process.env.JWT_SECRET = 'é'.repeat(16);
-      expect(jwtConfig().secret).toBe('é'.repeat(16));
-      process.env.JWT_SECRET = 'é'.repeat(15);
+      const twoByteCharacters = 'àáâãäåæçèéêëìíîï';
+      process.env.JWT_SECRET = twoByteCharacters;
+      expect(jwtConfig().secret).toBe(twoByteCharacters);
+      process.env.JWT_SECRET = twoByteCharacters.slice(1);
       expectEnvError(() => jwtConfig(), 'JWT_SECRET');
+      expect(() => jwtConfig()).toThrow('at least 32 bytes');
     });
 
     it('development accepts a short secret', () => {
@@ -401,8 +410,8 @@ describe('config namespaces', () => {
       beforeEach(() => {
         Object.assign(process.env, COMPLETE.twilio, {
           NODE_ENV: 'production',
-          JWT_SECRET: STRONG_SECRET,
-          OTP_SECRET: 'b'.repeat(32),
+          JWT_SECRET: randomSecret(),
+          OTP_SECRET: randomSecret(),
         });
       });
 
@@ -509,7 +518,8 @@ describe('config namespaces', () => {
       [undefined, false],
       ['development', false],
       ['test', false],
-      ['Production', false],
+      ['Production', true],
+      ['PRODUCTION', true],
       ['production', true],
     ])('NODE_ENV=%s gives appConfig.production=%s, the same answer as isProduction()', (nodeEnv, production) => {
       if (nodeEnv !== undefined) process.env.NODE_ENV = nodeEnv;
@@ -520,6 +530,274 @@ describe('config namespaces', () => {
     it('is the only production answer the app namespace gives (no raw NODE_ENV to compare)', () => {
       process.env.NODE_ENV = 'production';
       expect(appConfig()).not.toHaveProperty('nodeEnv');
+    });
+  });
+
+  describe('production refuses weak settings (issue 13)', () => {
+    const WEBHOOK_URL = 'https://gateway.example.com/sms';
+
+    /** Everything set, every secret random and of its own: the production boot that must load. */
+    function validProduction(): Record<string, string> {
+      return {
+        NODE_ENV: 'production',
+        JWT_SECRET: randomSecret(48),
+        JWT_PREVIOUS_SECRET: randomSecret(48),
+        OTP_SECRET: randomSecret(48),
+        METRICS_TOKEN: randomBytes(32).toString('hex'),
+        SMS_PROVIDER: 'webhook',
+        SMS_WEBHOOK_URL: WEBHOOK_URL,
+        SMS_WEBHOOK_SECRET: randomSecret(),
+      };
+    }
+
+    /** loadConfig() on a valid production environment with `changes` applied: each bad variable, by name. */
+    function productionErrors(changes: Record<string, string>): Map<string, string> {
+      Object.assign(process.env, validProduction(), changes);
+      return new Map(configErrorFrom(loadConfig).errors.map((e) => [e.variable, e.message]));
+    }
+
+    it('loads a production configuration with every setting valid', () => {
+      const env = validProduction();
+      Object.assign(process.env, env);
+
+      const config = loadConfig();
+
+      expect(config.app).toMatchObject({ production: true, apiDocsEnabled: false, metricsToken: env.METRICS_TOKEN });
+      expect(config.jwt).toMatchObject({ secret: env.JWT_SECRET, previousSecret: env.JWT_PREVIOUS_SECRET });
+      expect(config.otp).toMatchObject({ secret: env.OTP_SECRET, codeLength: 6, ttlMs: 300_000 });
+      expect(config.sms).toMatchObject({
+        provider: 'webhook',
+        webhook: { url: WEBHOOK_URL, secret: env.SMS_WEBHOOK_SECRET },
+      });
+    });
+
+    describe('placeholders', () => {
+      const LONG_PLACEHOLDERS = [`CHANGE_ME-${randomSecret()}`, `${randomSecret()}-change-me`, 'Change Me'];
+      const cases = SECRET_VARIABLES.flatMap((variable) =>
+        [...PLACEHOLDER_SECRETS, ...LONG_PLACEHOLDERS].map((value) => [variable, value] as const),
+      );
+
+      it('covers both development values and CHANGE_ME, the value docs/deployment.md shows', () => {
+        expect(PLACEHOLDER_SECRETS).toEqual(
+          expect.arrayContaining([DEVELOPMENT_SECRETS.JWT_SECRET, DEVELOPMENT_SECRETS.OTP_SECRET, 'CHANGE_ME']),
+        );
+      });
+
+      it.each(['.env.example', 'docs/deployment.md'])('counts every secret value %s shows as a placeholder', (file) => {
+        const text = readFileSync(join(__dirname, '..', '..', file), 'utf8');
+        const names: readonly string[] = [...SECRET_VARIABLES, 'TWILIO_AUTH_TOKEN'];
+        const shown = [...text.matchAll(/^([A-Z_]+)=(.*)$/gm)].filter(([, name]) => names.includes(name));
+
+        expect(shown.length).toBeGreaterThan(0);
+        for (const [line, , value] of shown)
+          expect([line, value === '' || isPlaceholderSecret(value)]).toEqual([line, true]);
+      });
+
+      it.each(cases)('refuses %s=%j in production as a placeholder, naming only that variable', (variable, value) => {
+        const errors = productionErrors({ [variable]: value });
+
+        expect([...errors.keys()]).toEqual([variable]);
+        expect(errors.get(variable)).toContain(`${variable}: is a development or documentation placeholder`);
+        expect(errors.get(variable)).toContain('openssl rand -base64 48');
+      });
+
+      it.each(['CHANGE_ME', 'change-me', '…'])(
+        'refuses TWILIO_AUTH_TOKEN=%j in production, the docs placeholder for the Twilio token',
+        (value) => {
+          const errors = productionErrors({
+            SMS_PROVIDER: 'twilio',
+            TWILIO_ACCOUNT_SID: 'AC' + '1'.repeat(32),
+            TWILIO_AUTH_TOKEN: value,
+            TWILIO_FROM: '+12015550199',
+          });
+          expect([...errors.keys()]).toEqual(['TWILIO_AUTH_TOKEN']);
+          expect(errors.get('TWILIO_AUTH_TOKEN')).toContain('placeholder');
+        },
+      );
+
+      it('accepts the placeholders outside production, so development needs no set-up', () => {
+        Object.assign(process.env, { NODE_ENV: 'development', JWT_SECRET: 'CHANGE_ME', METRICS_TOKEN: 'change-me' });
+        expect(loadConfig()).toMatchObject({ jwt: { secret: 'CHANGE_ME' }, app: { metricsToken: 'change-me' } });
+      });
+    });
+
+    describe('distinct secrets', () => {
+      const pairs = SECRET_VARIABLES.flatMap((first, i) =>
+        SECRET_VARIABLES.slice(i + 1).map((second) => [first, second] as const),
+      );
+
+      it.each(pairs)('refuses the same value for %s and %s, naming both', (first, second) => {
+        const shared = randomSecret();
+        const errors = productionErrors({ [first]: shared, [second]: shared });
+
+        expect([...errors.keys()].sort()).toEqual([first, second].sort());
+        expect(errors.get(first)).toContain(`${first}: must differ from ${second}`);
+        expect(errors.get(second)).toContain(`${second}: must differ from ${first}`);
+        for (const message of errors.values()) expect(message).not.toContain(shared);
+      });
+
+      it('names every other variable holding the same value', () => {
+        const shared = randomSecret();
+        const errors = productionErrors({ JWT_SECRET: shared, OTP_SECRET: shared, METRICS_TOKEN: shared });
+        expect(errors.get('OTP_SECRET')).toContain('must differ from JWT_SECRET and METRICS_TOKEN');
+      });
+
+      it('allows the same value twice outside production', () => {
+        const shared = 'same-value-everywhere';
+        Object.assign(process.env, { JWT_SECRET: shared, OTP_SECRET: shared, METRICS_TOKEN: shared });
+        expect(loadConfig().otp.secret).toBe(shared);
+      });
+    });
+
+    describe('entropy', () => {
+      const binary = [...randomBytes(64)].map((byte) => String(byte & 1)).join('');
+      const LOW_ENTROPY: [string, string][] = [
+        ['a × 32', 'a'.repeat(32)],
+        ['a × 64', 'a'.repeat(64)],
+        ['ab × 20', 'ab'.repeat(20)],
+        ['0123456789 × 4 then 0123', '0123456789'.repeat(4) + '0123'],
+        ['a 12-character password repeated', 'Tr0ub4dor&3!'.repeat(3)],
+        ['64 random binary digits', binary],
+        ['nine different characters', 'abcdefghi'.repeat(3) + 'ihgfedcba'],
+      ];
+
+      it.each(SECRET_VARIABLES.flatMap((variable) => LOW_ENTROPY.map(([what, value]) => [variable, what, value])))(
+        'refuses %s set to %s as too predictable, naming it',
+        (variable, _what, value) => {
+          const errors = productionErrors({ [variable]: value });
+
+          expect([...errors.keys()]).toEqual([variable]);
+          expect(errors.get(variable)).toContain(`${variable}: is too predictable`);
+          expect(errors.get(variable)).not.toContain(value);
+        },
+      );
+
+      it.each([
+        ['32 random bytes in base64 (openssl rand -base64 32)', () => randomBytes(32).toString('base64')],
+        ['48 random bytes in base64 (openssl rand -base64 48)', () => randomBytes(48).toString('base64')],
+        ['32 random bytes in base64url', () => randomBytes(32).toString('base64url')],
+        ['32 random bytes in hex (openssl rand -hex 32)', () => randomBytes(32).toString('hex')],
+        ['24 random bytes in base64, exactly 32 characters', () => randomBytes(24).toString('base64')],
+      ])('accepts %s for every secret', (_what, generate) => {
+        const values = Object.fromEntries(SECRET_VARIABLES.map((variable) => [variable, generate()]));
+        Object.assign(process.env, validProduction(), values);
+
+        const config = loadConfig();
+
+        expect(config.jwt).toMatchObject({ secret: values.JWT_SECRET, previousSecret: values.JWT_PREVIOUS_SECRET });
+        expect(config.otp.secret).toBe(values.OTP_SECRET);
+        expect(config.app.metricsToken).toBe(values.METRICS_TOKEN);
+        expect(config.sms).toMatchObject({ webhook: { secret: values.SMS_WEBHOOK_SECRET } });
+      });
+
+      it.each(['METRICS_TOKEN', 'SMS_WEBHOOK_SECRET', 'JWT_PREVIOUS_SECRET'])(
+        'holds %s to 32 bytes in production, and not outside it',
+        (variable) => {
+          expect(productionErrors({ [variable]: randomSecret(16) }).get(variable)).toContain('at least 32 bytes');
+          process.env.NODE_ENV = 'development';
+          expect(loadConfig()).toBeDefined();
+        },
+      );
+    });
+
+    describe('NODE_ENV', () => {
+      it.each(['Production', 'PRODUCTION', ' production '])(
+        'reads NODE_ENV=%j as production, strict checks on',
+        (value) => {
+          process.env.NODE_ENV = value;
+          expect(appConfig().production).toBe(true);
+          expect(isProduction()).toBe(true);
+          expect(configErrorFrom(loadConfig).errors.map((e) => e.variable)).toEqual(
+            expect.arrayContaining(['JWT_SECRET', 'OTP_SECRET', 'SMS_PROVIDER']),
+          );
+        },
+      );
+
+      it.each(['Development', 'TEST'])('reads NODE_ENV=%j case-insensitively as not production', (value) => {
+        process.env.NODE_ENV = value;
+        expect(loadConfig().app.production).toBe(false);
+      });
+
+      it.each(['prod', 'staging', 'dev', 'production1'])(
+        'refuses NODE_ENV=%j instead of running it as development, naming NODE_ENV and the choices',
+        (value) => {
+          process.env.NODE_ENV = value;
+          const error = configErrorFrom(loadConfig);
+          expect(error.errors.map((e) => e.variable)).toEqual(['NODE_ENV']);
+          expect(error.message).toBe(
+            `Invalid environment variable NODE_ENV: expected development, test or production (any case), got "${value}"`,
+          );
+          expect(() => appConfig()).toThrow('Invalid environment variable NODE_ENV:');
+        },
+      );
+    });
+
+    describe('one-time code minimums (NIST SP 800-63B §5.1.3.2)', () => {
+      it.each(['4', '5'])('refuses OTP_CODE_LENGTH=%s in production, naming it', (value) => {
+        const errors = productionErrors({ OTP_CODE_LENGTH: value });
+        expect([...errors.keys()]).toEqual(['OTP_CODE_LENGTH']);
+        expect(errors.get('OTP_CODE_LENGTH')).toContain('at least 6 digits in production');
+      });
+
+      it.each(['11m', '601s', '1h'])('refuses OTP_TTL=%s in production, naming it', (value) => {
+        const errors = productionErrors({ OTP_TTL: value });
+        expect([...errors.keys()]).toEqual(['OTP_TTL']);
+        expect(errors.get('OTP_TTL')).toContain('at most 10m in production');
+      });
+
+      it('accepts 6 digits and a 10m lifetime in production', () => {
+        Object.assign(process.env, validProduction(), { OTP_CODE_LENGTH: '6', OTP_TTL: '10m' });
+        expect(loadConfig().otp).toMatchObject({ codeLength: 6, ttlMs: 600_000 });
+      });
+
+      it('allows OTP_CODE_LENGTH=4 and OTP_TTL=11m in development', () => {
+        Object.assign(process.env, { NODE_ENV: 'development', OTP_CODE_LENGTH: '4', OTP_TTL: '11m' });
+        expect(loadConfig().otp).toMatchObject({ codeLength: 4, ttlMs: 660_000 });
+      });
+    });
+
+    describe('API docs', () => {
+      it('are off by default in production', () => {
+        Object.assign(process.env, validProduction());
+        expect(loadConfig().app.apiDocsEnabled).toBe(false);
+      });
+
+      it('are on in production with API_DOCS_ENABLED=true', () => {
+        Object.assign(process.env, validProduction(), { API_DOCS_ENABLED: 'true' });
+        expect(loadConfig().app.apiDocsEnabled).toBe(true);
+      });
+
+      it('are on by default outside production, and off with API_DOCS_ENABLED=false', () => {
+        expect(appConfig().apiDocsEnabled).toBe(true);
+        process.env.API_DOCS_ENABLED = 'false';
+        expect(appConfig().apiDocsEnabled).toBe(false);
+      });
+    });
+
+    it('reports every weak setting at once, each named with what to set', () => {
+      const shared = randomSecret();
+      const errors = productionErrors({
+        JWT_SECRET: 'CHANGE_ME',
+        JWT_PREVIOUS_SECRET: 'short',
+        OTP_SECRET: shared,
+        METRICS_TOKEN: shared,
+        SMS_WEBHOOK_SECRET: 'ab'.repeat(20),
+        OTP_CODE_LENGTH: '4',
+        OTP_TTL: '30m',
+      });
+
+      expect([...errors.keys()].sort()).toEqual(
+        [
+          'JWT_PREVIOUS_SECRET',
+          'JWT_SECRET',
+          'METRICS_TOKEN',
+          'OTP_CODE_LENGTH',
+          'OTP_SECRET',
+          'OTP_TTL',
+          'SMS_WEBHOOK_SECRET',
+        ].sort(),
+      );
+      for (const message of errors.values()) expect(message).toMatch(/; set /);
     });
   });
 

@@ -178,13 +178,40 @@ describe('environment readers', () => {
   });
 
   describe('isProduction', () => {
-    it('is true only for NODE_ENV=production', () => {
+    it('is true only for NODE_ENV=production, in any case', () => {
       delete process.env.NODE_ENV;
       expect(isProduction()).toBe(false);
       process.env.NODE_ENV = 'test';
       expect(isProduction()).toBe(false);
+      process.env.NODE_ENV = 'Development';
+      expect(isProduction()).toBe(false);
       process.env.NODE_ENV = 'production';
       expect(isProduction()).toBe(true);
+      process.env.NODE_ENV = 'Production';
+      expect(isProduction()).toBe(true);
+    });
+
+    it.each(['prod', 'Prod', 'staging', 'live'])(
+      'refuses NODE_ENV=%j, naming NODE_ENV and the three values to set',
+      (value) => {
+        process.env.NODE_ENV = value;
+        const error = envErrorFrom(() => isProduction());
+        expect(error.variable).toBe('NODE_ENV');
+        expect(error.problem).toBe(`expected development, test or production (any case), got "${value}"`);
+      },
+    );
+
+    it('stands in as not production while collecting, so NODE_ENV is reported once with the rest', () => {
+      process.env.NODE_ENV = 'prod';
+      process.env[NAME] = 'seven';
+      let error: unknown;
+      try {
+        collectEnvErrors(() => [isProduction(), envInt(NAME, 1), isProduction()]);
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).errors.map((e) => e.variable)).toEqual(['NODE_ENV', NAME]);
     });
   });
 

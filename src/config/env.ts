@@ -128,7 +128,18 @@ export function envOneOf<T extends string>(name: string, fallback: T, allowed: r
   return value;
 }
 
-/** The one answer to "is this production?": appConfig's `production` flag, and the strict checks here. */
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+
+/**
+ * The one answer to "is this production?": appConfig's `production` flag, and the strict checks here.
+ * NODE_ENV is read case-insensitively (`Production` is production) and anything else stops the boot,
+ * so a `prod` cannot run quietly as development with mock SMS and an open /metrics.
+ */
 export function isProduction(): boolean {
-  return envString('NODE_ENV', 'development') === 'production';
+  const value = raw('NODE_ENV') ?? 'development';
+  const nodeEnv = value.toLowerCase();
+  if (!(NODE_ENVS as readonly string[]).includes(nodeEnv)) {
+    return reject('NODE_ENV', `expected development, test or production (any case), got "${value}"`, false);
+  }
+  return nodeEnv === 'production';
 }

@@ -3,7 +3,7 @@ import { envDuration, envString } from './env';
 import { envOptionalSecret, envSecret } from './secrets';
 
 export const jwtConfig = registerAs('jwt', () => ({
-  secret: envSecret('JWT_SECRET', 'dev-only-jwt-secret-change-me-in-production'),
+  secret: envSecret('JWT_SECRET'),
   /** During a rotation: the key before JWT_SECRET, still accepted (never used to sign). */
   previousSecret: envOptionalSecret('JWT_PREVIOUS_SECRET'),
   accessTtlMs: envDuration('JWT_ACCESS_TTL', '15m'),

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { envDuration, envInt, envOptional, reject } from './env';
+import { envDuration, envInt, envOptional, isProduction, reject } from './env';
 import { envSecret } from './secrets';
 
 /** `OTP_TEST_NUMBERS=+12015550123:123456,…`: E.164 number → fixed code, no SMS sent. */
@@ -20,12 +20,39 @@ function envTestNumbers(name: string, codeLength: number): Map<string, string> {
   return numbers;
 }
 
+/** NIST SP 800-63B §5.1.3.2: an out-of-band code has at least 6 digits and lives at most 10 minutes. */
+const PRODUCTION_MIN_CODE_LENGTH = 6;
+const PRODUCTION_MAX_TTL_MS = 10 * 60_000;
+
+/** 4 digits are fine to type while developing; in production a 4-digit code falls to 10,000 guesses. */
+function envCodeLength(name: string): number {
+  const codeLength = envInt(name, 6, { min: 4, max: 10 });
+  if (isProduction() && codeLength < PRODUCTION_MIN_CODE_LENGTH) {
+    const problem = `must be at least ${PRODUCTION_MIN_CODE_LENGTH} digits in production (NIST SP 800-63B §5.1.3.2); set 6 to 10`;
+    return reject(name, problem, codeLength);
+  }
+  return codeLength;
+}
+
+/** The longer a code lives, the longer a guesser or a shoulder-surfer has to use it. */
+function envCodeTtl(name: string): number {
+  const ttlMs = envDuration(name, '5m');
+  if (isProduction() && ttlMs > PRODUCTION_MAX_TTL_MS) {
+    return reject(
+      name,
+      'must be at most 10m in production (NIST SP 800-63B §5.1.3.2); set 10m or less, e.g. 5m',
+      ttlMs,
+    );
+  }
+  return ttlMs;
+}
+
 export const otpConfig = registerAs('otp', () => {
-  const codeLength = envInt('OTP_CODE_LENGTH', 6, { min: 4, max: 10 });
+  const codeLength = envCodeLength('OTP_CODE_LENGTH');
   return {
-    secret: envSecret('OTP_SECRET', 'dev-only-otp-secret-change-me-in-production'),
+    secret: envSecret('OTP_SECRET'),
     codeLength,
-    ttlMs: envDuration('OTP_TTL', '5m'),
+    ttlMs: envCodeTtl('OTP_TTL'),
     maxAttempts: envInt('OTP_MAX_ATTEMPTS', 5, { min: 1, max: 100 }),
     resendCooldownMs: envDuration('OTP_RESEND_COOLDOWN', '60s', { allowZero: true }),
     phoneSendLimit: envInt('OTP_PHONE_SEND_LIMIT', 5, { min: 1 }),

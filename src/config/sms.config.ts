@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { envDuration, envOneOf, envOptional, envOrNone, envRatio, envString, isProduction, reject } from './env';
+import { envCredential, envOptionalSecret } from './secrets';
 
 export const SMS_PROVIDERS = ['mock', 'twilio', 'twilio-verify', 'webhook'] as const;
 export type SmsProvider = (typeof SMS_PROVIDERS)[number];
@@ -55,13 +56,13 @@ function readProviderSettings() {
     mockFailureRate: envRatio('SMS_MOCK_FAILURE_RATE', 0.05),
     mockOutbox: envOrNone('SMS_MOCK_OUTBOX', 'data/sms-outbox.jsonl'),
     accountSid: envAccountSid('TWILIO_ACCOUNT_SID'),
-    authToken: envOptional('TWILIO_AUTH_TOKEN'),
+    authToken: envCredential('TWILIO_AUTH_TOKEN'),
     from: envOptional('TWILIO_FROM'),
     messagingServiceSid: envOptional('TWILIO_MESSAGING_SERVICE_SID'),
     verifyServiceSid: envOptional('TWILIO_VERIFY_SERVICE_SID'),
     apiBaseUrl: envUrl('TWILIO_API_BASE_URL'),
     webhookUrl: envUrl('SMS_WEBHOOK_URL'),
-    webhookSecret: envOptional('SMS_WEBHOOK_SECRET'),
+    webhookSecret: envOptionalSecret('SMS_WEBHOOK_SECRET'),
   };
 }
 

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
+import { DEVELOPMENT_SECRETS } from '../../src/config/secrets';
 
-/** The JWT secret the app uses when JWT_SECRET is unset (src/config/jwt.config.ts). */
-export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-in-production';
+/** The JWT secret the app uses when JWT_SECRET is unset. */
+export const DEV_JWT_SECRET: string = DEVELOPMENT_SECRETS.JWT_SECRET;
 
 const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 const decode = (part: string): Record<string, unknown> =>
