@@ -1,10 +1,15 @@
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { ConfigType } from '@nestjs/config';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import Fastify, { LogController } from 'fastify';
+import Fastify, { LogController, type ConnectionError, type FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { setUpApiDocs } from './api-docs';
-import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { clientIp, maskIp } from './common/client-ip';
+import { ERROR_CODES, type ErrorCode } from './common/errors/error-codes';
+import { ProblemDetailsFilter, type ProblemBody } from './common/errors/problem-details.filter';
 import { createJsonBodyParser } from './common/json-body.parser';
+import { discardUnreadBody } from './common/unread-body';
 import { createValidationPipe } from './common/validation.pipe';
 import { createLogger, requestId } from './common/logger';
 import { appConfig } from './config';
@@ -15,16 +20,87 @@ import { MetricsService } from './metrics/metrics.service';
  * (main.ts passes loadConfig().app; reading the namespace here is for callers without one).
  */
 export function createFastifyAdapter(config: ConfigType<typeof appConfig> = appConfig()): FastifyAdapter {
-  const { bodyLimit, trustProxy, logLevel } = config;
+  const { bodyLimit, trustProxy, logLevel, requestTimeoutMs, keepAliveTimeoutMs } = config;
+  // Node refuses a headers deadline past the whole request's; the headers are part of the request.
+  const headersTimeoutMs = Math.min(config.headersTimeoutMs, requestTimeoutMs);
   return new FastifyAdapter({
     bodyLimit,
     trustProxy,
+    // Slow clients (a body trickled a byte at a time) must not hold connections open for ever.
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: headersTimeoutMs,
+      // How often Node checks both deadlines: by default every 30 s, which would let them overrun by as much.
+      connectionsCheckingInterval: 1000,
+    },
+    clientErrorHandler: answerClientError,
     routerOptions: { ignoreTrailingSlash: true },
     loggerInstance: createLogger(logLevel),
     genReqId: requestId,
     // One line per request, written by the onResponse hook below with the route template.
     logController: new LogController({ disableRequestLogging: true }),
   });
+}
+
+/** The security headers of each configured server, for the answers Node asks for before any hook runs. */
+const SECURITY_HEADERS = new WeakMap<FastifyInstance, Record<string, string>>();
+
+interface ClientErrorAnswer {
+  status: number;
+  code: ErrorCode;
+  detail: string;
+}
+
+/** Node's errors by code; statuses without a code of their own get `bad_request`, as in ProblemDetailsFilter. */
+const CLIENT_ERRORS: Record<string, ClientErrorAnswer> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'bad_request', detail: 'The request did not arrive in time.' },
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'bad_request', detail: 'The request headers are too large.' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: {
+    status: 413,
+    code: 'payload_too_large',
+    detail: 'The chunk extensions are too large.',
+  },
+};
+const MALFORMED: ClientErrorAnswer = { status: 400, code: 'bad_request', detail: 'The request is not valid HTTP/1.1.' };
+/** The path of a request line that parsed, for `instance`; a request without one gets `/`. */
+const REQUEST_LINE = /^[A-Z]{1,20} (\/[!-~]{0,2047}) HTTP\/1\.[01]\r\n/;
+
+/**
+ * Node's own rejections (malformed request line or headers, headers too large, a request past
+ * HTTP_REQUEST_TIMEOUT), answered like every other error: a problem document with the security
+ * headers, then the connection closed. The raw request is never logged: it may hold a token.
+ */
+function answerClientError(this: FastifyInstance, error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, code, detail } = CLIENT_ERRORS[error.code] ?? MALFORMED;
+  this.log.debug({ code: error.code, ip: maskIp(socket.remoteAddress ?? '') }, 'client error');
+  // As Node does: never write into a response already under way on this connection.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const raw: unknown = error.rawPacket;
+    const target = Buffer.isBuffer(raw) ? REQUEST_LINE.exec(raw.toString('latin1', 0, 2100))?.[1] : undefined;
+    const body: ProblemBody = {
+      type: `/problems/${code}`,
+      title: ERROR_CODES[code].title,
+      status,
+      detail,
+      code,
+      instance: target?.split('?')[0] ?? '/',
+    };
+    const payload = JSON.stringify(body);
+    const headers: Record<string, string | number> = {
+      ...SECURITY_HEADERS.get(this),
+      'Cache-Control': 'no-store',
+      'Content-Type': 'application/problem+json',
+      'Content-Length': Buffer.byteLength(payload),
+      Connection: 'close',
+    };
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head.join('')}\r\n${payload}`);
+  }
+  socket.destroy(error);
 }
 
 /**
@@ -47,6 +123,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
       },
     },
   });
+  SECURITY_HEADERS.set(fastify, securityHeaders);
   fastify.addHook('onRequest', (_request, reply, done) => {
     reply.headers(securityHeaders);
     done();
@@ -58,6 +135,9 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
     if (!fastify.server.listening) reply.header('Connection', 'close');
     // Tokens, codes and profiles must never sit in a browser or proxy cache.
     if (!request.url.startsWith('/api/docs')) reply.header('Cache-Control', 'no-store');
+    // A body answered unread (413 on its Content-Length, 415) is still arriving: closing now would
+    // reset the connection under a client still writing it, which then never reads this answer.
+    if (!request.raw.complete && !(await discardUnreadBody(request.raw))) reply.header('Connection', 'close');
   });
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', async (request, reply) => {
@@ -65,7 +145,13 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
     const seconds = reply.elapsedTime / 1000;
     metrics.httpRequest(request.method, route, reply.statusCode, seconds);
     request.log.info(
-      { method: request.method, route, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+        ip: maskIp(clientIp(request)),
+      },
       'request completed',
     );
   });

@@ -1,7 +1,7 @@
 import { sign, type Algorithm } from 'jsonwebtoken';
 import { ROUTES } from './helpers/api-client';
 import { dialects } from './helpers/databases';
-import { updateUser, userRows } from './helpers/db-rows';
+import { latestOtpRow, updateUser, userRows } from './helpers/db-rows';
 import { decodeJwt, DEV_JWT_SECRET } from './helpers/jwt';
 import { expectProblem } from './helpers/problems';
 import { jtiOf, sessionRowOf, sessionRowsOfUser, sidOf, updateSessionOf } from './helpers/sessions';
@@ -527,6 +527,22 @@ describe.each(dialects())('sessions on %s', (dialect) => {
         expectProblem(await t.api.refresh(tokens.refresh), 401, 'unauthorized');
       });
 
+      it('refuses a deactivated user at verify-otp once the code is proven: 403, the code spent, no session, no last_login', async () => {
+        const t = app();
+        const phone = '+12015550143';
+        const { user } = await signIn(t, phone);
+        const signedInAt = (await userRows(t.db, phone))[0].lastLogin;
+        await updateUser(t.db, user.id, { isActive: false });
+        const code = await requestCode(t, phone);
+
+        expectProblem(await t.api.verifyOtp(phone, code), 403, 'account_disabled');
+
+        expect(await sessionRowsOfUser(t.db, user.id)).toHaveLength(1);
+        expect((await userRows(t.db, phone))[0].lastLogin).toEqual(signedInAt);
+        expect((await latestOtpRow(t.db, phone)).consumedAt).not.toBeNull();
+        expectProblem(await t.api.verifyOtp(phone, code), 400, 'otp_invalid');
+      });
+
       it('refuses refresh after the session’s absolute lifetime with 401, however recently it was refreshed', async () => {
         const t = app();
         const { tokens } = await signIn(t, '+12015550141');
@@ -775,6 +791,24 @@ describe.each(dialects())('sessions on %s', (dialect) => {
       expectProblem(await t.api.refresh(next.refresh), 401, 'unauthorized');
       expect((await sessionRowOf(t.db, tokens.refresh)).revokedReason).toBe('refresh_token_reused');
     });
+
+    it.each(['local', 'others', 'global'])(
+      'refuses a logout (%s) with a rotated-out refresh token as a replay: 401, only that session revoked',
+      async (scope) => {
+        const t = app();
+        const phone = `+1201555017${['local', 'others', 'global'].indexOf(scope)}`;
+        const elsewhere = await signIn(t, phone);
+        const { tokens } = await signIn(t, phone);
+        const next = (await t.api.refresh(tokens.refresh).expect(200)).body as Tokens;
+
+        expectProblem(await t.api.logout(tokens.refresh, scope), 401, 'refresh_token_reused');
+
+        expect((await sessionRowOf(t.db, tokens.refresh)).revokedReason).toBe('refresh_token_reused');
+        expectProblem(await t.api.profile(next.access), 401, 'unauthorized');
+        await t.api.profile(elsewhere.tokens.access).expect(200);
+        expect((await sessionRowOf(t.db, elsewhere.tokens.refresh)).revokedAt).toBeNull();
+      },
+    );
 
     it('accepts only the newest refresh token of a chain', async () => {
       const t = app();

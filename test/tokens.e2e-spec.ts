@@ -26,8 +26,11 @@ describe.each(dialects())('tokens on %s', (dialect) => {
       const now = Math.floor(Date.now() / 1000);
       return { ...decodeJwt(session.tokens.access).payload, iat: now, exp: now + 60, ...changes };
     };
-    const forge = (changes: Record<string, unknown> = {}, header = HS256, secret = DEV_JWT_SECRET): string =>
-      `Bearer ${encodeJwt(header, forgedClaims(changes), secret)}`;
+    const forge = (
+      changes: Record<string, unknown> = {},
+      header: Record<string, unknown> = HS256,
+      secret = DEV_JWT_SECRET,
+    ): string => `Bearer ${encodeJwt(header, forgedClaims(changes), secret)}`;
 
     const profileWith = (authorization?: string) => {
       const req = app().api.profile();
@@ -107,6 +110,10 @@ describe.each(dialects())('tokens on %s', (dialect) => {
       ['a token without typ', () => forge({ typ: undefined })],
       ['a token for a user id that does not exist', () => forge({ sub: '999999' })],
       ['a token whose sub is not a user id', () => forge({ sub: 'abc' })],
+      ['a token without exp, which would never expire', () => forge({ exp: undefined })],
+      ['a token with a crit header', () => forge({}, { ...HS256, crit: ['exp'] })],
+      ['a token whose sid is not a UUID', () => forge({ sid: "x' OR '1'='1" })],
+      ['a token whose sub is a fraction', () => forge({ sub: '1.5' })],
       ['an 8 KB header of garbage', () => `Bearer ${'a'.repeat(8000)}`],
     ])('refuses the profile with 401 unauthorized for %s', async (_label, authorization) => {
       const res = await profileWith(authorization());

@@ -1,7 +1,8 @@
-import { Body, Controller, Headers, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';
+import { ClientIp } from '../common/client-ip';
 import { RateLimit } from '../rate-limit/problem-throttler.guard';
 import { AuthService } from './auth.service';
 import { LogoutDto, RefreshDto } from './dto/refresh.dto';
@@ -76,6 +77,7 @@ export class AuthController {
     'otp_invalid',
     'otp_expired',
     'otp_attempts_exceeded',
+    'account_disabled',
     'rate_limited',
     'payload_too_large',
     'unsupported_media_type',
@@ -84,7 +86,7 @@ export class AuthController {
   )
   verifyOtp(
     @Body() body: VerifyOtpDto,
-    @Ip() ip: string,
+    @ClientIp() ip: string,
     @Headers('user-agent') userAgent?: string,
   ): Promise<VerifyOtpResponseDto> {
     return this.auth.verifyOtp(body.phone_number, body.otp_code, { ip, userAgent });
@@ -115,11 +117,17 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: "End the refresh token's session, the user's other sessions, or all of them" })
+  @ApiOperation({
+    summary: "End the refresh token's session, the user's other sessions, or all of them",
+    description:
+      'Only the newest refresh token of the session (or the one just replaced, within REFRESH_REUSE_GRACE) signs ' +
+      'out. A replaced one is a replay: its session is revoked (`refresh_token_reused`) and nothing else is.',
+  })
   @ApiNoContentResponse({ description: 'Signed out; the revoked sessions’ access tokens stop working at once' })
   @ApiProblems(
     'validation_failed',
     'unauthorized',
+    'refresh_token_reused',
     'rate_limited',
     'payload_too_large',
     'unsupported_media_type',

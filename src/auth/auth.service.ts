@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ProblemException } from '../common/errors/problem.exception';
 import { PhoneNumberService } from '../common/phone-number.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { OtpService, type LanguageHints } from '../otp/otp.service';
@@ -37,8 +38,13 @@ export class AuthService {
    */
   async verifyOtp(rawPhoneNumber: string, code: string, client: ClientInfo): Promise<VerifyOtpResponseDto> {
     const phoneNumber = this.phones.normalize(rawPhoneNumber);
-    const matched = await this.otp.check(phoneNumber, code);
+    const matched = await this.otp.check(phoneNumber, code, client.ip ?? 'unknown');
     const { user, isNewUser } = await this.users.findOrCreate(phoneNumber);
+    if (!user.isActive) {
+      // The code proved possession of the number, so it is spent; a deactivated account gets no session.
+      await this.otp.consume(matched);
+      throw new ProblemException('account_disabled');
+    }
     const tokens = await this.sessions.start(user.id, client);
     try {
       await this.otp.consume(matched);

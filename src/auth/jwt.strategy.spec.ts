@@ -30,7 +30,7 @@ function payload(claims: Partial<Record<keyof TokenPayload, unknown>>): TokenPay
 
 describe('JwtStrategy.validate', () => {
   const authenticate = jest.fn((claims: TokenPayload) =>
-    Promise.resolve({ userId: Number(claims.sub), sessionId: claims.sid }),
+    Promise.resolve({ user: { id: Number(claims.sub) }, sessionId: claims.sid }),
   );
   const strategy = new JwtStrategy(CONFIG, new SigningKeys(CONFIG), { authenticate } as unknown as SessionsService);
 
@@ -38,11 +38,11 @@ describe('JwtStrategy.validate', () => {
 
   it('turns an access token of a live session into the authenticated user', async () => {
     await expect(strategy.validate(payload({ sub: '42', typ: 'access' }))).resolves.toEqual({
-      userId: 42,
+      user: { id: 42 },
       sessionId: SESSION_ID,
     });
     await expect(strategy.validate(payload({ sub: '9007199254740991', typ: 'access' }))).resolves.toEqual({
-      userId: Number.MAX_SAFE_INTEGER,
+      user: { id: Number.MAX_SAFE_INTEGER },
       sessionId: SESSION_ID,
     });
   });
@@ -59,6 +59,17 @@ describe('JwtStrategy.validate', () => {
 
   it('refuses a token without a session id', async () => {
     await expect(strategy.validate(payload({ sub: '42', typ: 'access', sid: undefined }))).resolves.toBe(false);
+  });
+
+  it.each([
+    ['no exp (it would never expire)', { exp: undefined }],
+    ['a fractional exp', { exp: 1_783_514_996.5 }],
+    ['a string exp', { exp: '1783514996' }],
+    ['a sid that is not a UUID', { sid: '1 OR 1=1' }],
+    ['a numeric sid', { sid: 7 }],
+  ])('refuses a token with %s before any session lookup', async (_case, claims) => {
+    await expect(strategy.validate(payload({ sub: '42', typ: 'access', ...claims }))).resolves.toBe(false);
+    expect(authenticate).not.toHaveBeenCalled();
   });
 
   it.each([

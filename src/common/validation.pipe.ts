@@ -1,12 +1,28 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { ProblemException, type FieldError } from './errors/problem.exception';
 
+/** When a value is of the wrong type, that is what to say, not that it is too long. */
+const TYPE_CONSTRAINTS = ['isString', 'isInt', 'isNumber', 'isBoolean', 'isObject', 'isArray'];
+
+/** One message per field: its type error if it has one, else its first failed constraint. */
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    const constraints = error.constraints ?? {};
+    const failed = TYPE_CONSTRAINTS.find((name) => name in constraints) ?? Object.keys(constraints)[0];
+    const own = failed === undefined ? [] : [{ field, message: constraints[failed] }];
     return [...own, ...flatten(error.children ?? [], field)];
   });
+}
+
+/** A body with thousands of unknown fields must not get thousands of errors echoed back. */
+const MAX_ERRORS = 10;
+
+function validationFailed(errors: FieldError[]): ProblemException {
+  const shown = errors.slice(0, MAX_ERRORS);
+  const more = errors.length - shown.length;
+  const detail = shown.map((e) => e.message).join('; ') + (more ? `; and ${more} more` : '');
+  return new ProblemException('validation_failed', { detail, errors: shown });
 }
 
 /**
@@ -19,8 +35,7 @@ class StrictValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && value !== null && typeof value === 'object') {
       const inherited = Object.keys(value).filter((key) => key in Object.prototype);
       if (inherited.length) {
-        const errors = inherited.map((field) => ({ field, message: `property ${field} should not exist` }));
-        throw new ProblemException('validation_failed', { detail: errors.map((e) => e.message).join('; '), errors });
+        throw validationFailed(inherited.map((field) => ({ field, message: `property ${field} should not exist` })));
       }
     }
     return super.transform(value, metadata) as Promise<unknown>;
@@ -32,17 +47,13 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
-    stopAtFirstError: true,
     transform: true,
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const fieldErrors = flatten(errors);
-      return new ProblemException('validation_failed', {
-        detail: fieldErrors.length
-          ? fieldErrors.map((e) => e.message).join('; ')
-          : 'The request body must be a JSON object.',
-        errors: fieldErrors,
-      });
+      return fieldErrors.length
+        ? validationFailed(fieldErrors)
+        : new ProblemException('validation_failed', { detail: 'The request body must be a JSON object.', errors: [] });
     },
   });
 }

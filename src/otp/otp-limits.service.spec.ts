@@ -6,6 +6,8 @@ import { OtpLimitsService } from './otp-limits.service';
 
 const PHONE = '+12015550123';
 const OTHER = '+12015550124';
+const CLIENT = '198.51.100.7';
+const OWNER = '203.0.113.9';
 const T0 = 1_783_512_000_000;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -195,38 +197,41 @@ describe('OtpLimitsService', () => {
     it('admits guesses until the phone has OTP_PHONE_FAILURE_LIMIT wrong ones, then answers rate_limited', async () => {
       const limits = createLimits({ phoneFailureLimit: 3, phoneFailureWindowMs: HOUR });
       for (let i = 0; i < 3; i++) {
-        await expect(limits.admitGuess(PHONE)).resolves.toBeUndefined();
-        await limits.recordWrongGuess(PHONE);
+        await expect(limits.admitGuess(PHONE, CLIENT)).resolves.toBeUndefined();
+        await limits.recordWrongGuess(PHONE, CLIENT);
       }
       now += 20 * MINUTE;
 
-      await expect(refusal(limits.admitGuess(PHONE))).resolves.toEqual({ code: 'rate_limited', retryAfter: 2400 });
-      await expect(limits.admitGuess(OTHER)).resolves.toBeUndefined();
+      await expect(refusal(limits.admitGuess(PHONE, CLIENT))).resolves.toEqual({
+        code: 'rate_limited',
+        retryAfter: 2400,
+      });
+      await expect(limits.admitGuess(OTHER, CLIENT)).resolves.toBeUndefined();
       now += 40 * MINUTE;
-      await expect(limits.admitGuess(PHONE)).resolves.toBeUndefined();
+      await expect(limits.admitGuess(PHONE, CLIENT)).resolves.toBeUndefined();
     });
 
     it('does not count a guess by admitting it: only recorded wrong guesses count', async () => {
       const limits = createLimits({ phoneFailureLimit: 1 });
-      for (let i = 0; i < 10; i++) await limits.admitGuess(PHONE);
+      for (let i = 0; i < 10; i++) await limits.admitGuess(PHONE, CLIENT);
 
-      await expect(limits.admitGuess(PHONE)).resolves.toBeUndefined();
+      await expect(limits.admitGuess(PHONE, CLIENT)).resolves.toBeUndefined();
     });
 
     it('keeps the hourly failure count through a success: a success does not forgive wrong guesses', async () => {
       const limits = createLimits({ phoneFailureLimit: 2 });
-      await limits.recordWrongGuess(PHONE);
+      await limits.recordWrongGuess(PHONE, CLIENT);
       await limits.recordSuccess(PHONE);
-      await limits.recordWrongGuess(PHONE);
+      await limits.recordWrongGuess(PHONE, CLIENT);
 
-      await expect(refusal(limits.admitGuess(PHONE))).resolves.toMatchObject({ code: 'rate_limited' });
+      await expect(refusal(limits.admitGuess(PHONE, CLIENT))).resolves.toMatchObject({ code: 'rate_limited' });
     });
 
     it('refuses after OTP_MAX_CONSECUTIVE_FAILURES wrong guesses in a row, for a day', async () => {
       const limits = createLimits({ maxConsecutiveFailures: 3 });
-      for (let i = 0; i < 3; i++) await limits.recordWrongGuess(PHONE);
+      for (let i = 0; i < 3; i++) await limits.recordWrongGuess(PHONE, CLIENT);
 
-      await expect(refusal(limits.admitGuess(PHONE))).resolves.toEqual({
+      await expect(refusal(limits.admitGuess(PHONE, CLIENT))).resolves.toEqual({
         code: 'rate_limited',
         retryAfter: DAY / 1000,
       });
@@ -234,22 +239,41 @@ describe('OtpLimitsService', () => {
 
     it('ends the streak on a success: 2 wrong, a success, 2 wrong is still admitted', async () => {
       const limits = createLimits({ maxConsecutiveFailures: 3 });
-      await limits.recordWrongGuess(PHONE);
-      await limits.recordWrongGuess(PHONE);
+      await limits.recordWrongGuess(PHONE, CLIENT);
+      await limits.recordWrongGuess(PHONE, CLIENT);
       await limits.recordSuccess(PHONE);
-      await limits.recordWrongGuess(PHONE);
-      await limits.recordWrongGuess(PHONE);
+      await limits.recordWrongGuess(PHONE, CLIENT);
+      await limits.recordWrongGuess(PHONE, CLIENT);
 
-      await expect(limits.admitGuess(PHONE)).resolves.toBeUndefined();
-      await limits.recordWrongGuess(PHONE);
-      await expect(refusal(limits.admitGuess(PHONE))).resolves.toMatchObject({ code: 'rate_limited' });
+      await expect(limits.admitGuess(PHONE, CLIENT)).resolves.toBeUndefined();
+      await limits.recordWrongGuess(PHONE, CLIENT);
+      await expect(refusal(limits.admitGuess(PHONE, CLIENT))).resolves.toMatchObject({ code: 'rate_limited' });
+    });
+
+    it('keys the hourly failure cap on the client too: a stranger who trips it does not lock the owner out', async () => {
+      const limits = createLimits({ phoneFailureLimit: 2 });
+      await limits.recordWrongGuess(PHONE, CLIENT);
+      await limits.recordWrongGuess(PHONE, CLIENT);
+
+      await expect(refusal(limits.admitGuess(PHONE, CLIENT))).resolves.toMatchObject({ code: 'rate_limited' });
+      await expect(limits.admitGuess(PHONE, OWNER)).resolves.toBeUndefined();
+    });
+
+    it('counts the consecutive-failure streak per phone, whichever clients the guesses came from', async () => {
+      const limits = createLimits({ maxConsecutiveFailures: 2 });
+      await limits.recordWrongGuess(PHONE, CLIENT);
+      await limits.recordWrongGuess(PHONE, OWNER);
+
+      await expect(refusal(limits.admitGuess(PHONE, 'a third client'))).resolves.toMatchObject({
+        code: 'rate_limited',
+      });
     });
 
     it('keeps one phone’s failures away from another', async () => {
       const limits = createLimits({ phoneFailureLimit: 1, maxConsecutiveFailures: 1 });
-      await limits.recordWrongGuess(PHONE);
+      await limits.recordWrongGuess(PHONE, CLIENT);
 
-      await expect(limits.admitGuess(OTHER)).resolves.toBeUndefined();
+      await expect(limits.admitGuess(OTHER, CLIENT)).resolves.toBeUndefined();
     });
   });
 });

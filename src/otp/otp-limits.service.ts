@@ -57,11 +57,13 @@ export class OtpLimitsService {
   }
 
   /**
-   * Refuses a guess once the phone has had too many wrong ones, across all its codes: the
-   * per-code cap alone would let a guesser request a fresh code after every few tries.
+   * Refuses a guess once this client has had too many wrong ones for the phone, or the phone too
+   * many in a row, across all its codes: the per-code cap alone would let a guesser request a
+   * fresh code after every few tries. The hourly cap is keyed on the client as well as the
+   * number, so a stranger who trips it locks out only themselves (DESIGN §7).
    */
-  async admitGuess(phoneNumber: string): Promise<void> {
-    const verdict = await this.store.check(this.failureRules(phoneNumber));
+  async admitGuess(phoneNumber: string, client: string): Promise<void> {
+    const verdict = await this.store.check(this.failureRules(phoneNumber, client));
     if (!verdict.allowed) {
       throw new ProblemException('rate_limited', {
         detail: 'Too many wrong codes for this number. Try again later.',
@@ -70,8 +72,11 @@ export class OtpLimitsService {
     }
   }
 
-  async recordWrongGuess(phoneNumber: string): Promise<void> {
-    await Promise.all(this.failureRules(phoneNumber).map((rule) => this.store.increment(rule.key, rule.windowMs)));
+  /** Only for a guess compared with a live code: one that met no code could never have succeeded. */
+  async recordWrongGuess(phoneNumber: string, client: string): Promise<void> {
+    await Promise.all(
+      this.failureRules(phoneNumber, client).map((rule) => this.store.increment(rule.key, rule.windowMs, rule.limit)),
+    );
   }
 
   /** The streak counts consecutive failures, so a success ends it. */
@@ -84,10 +89,15 @@ export class OtpLimitsService {
     return windowMs ? { key: `otp:cooldown:${phoneNumber}`, limit: 1, windowMs } : undefined;
   }
 
-  private failureRules(phoneNumber: string): LimitRule[] {
+  /**
+   * The consecutive-failure streak (NIST SP 800-63B §5.2.2) stays per number: it counts only
+   * guesses against live codes, so reaching it takes more codes a day than the send caps allow
+   * (OTP_PHONE_DAILY_SEND_LIMIT × OTP_MAX_ATTEMPTS is below OTP_MAX_CONSECUTIVE_FAILURES by default).
+   */
+  private failureRules(phoneNumber: string, client: string): LimitRule[] {
     return [
       {
-        key: `otp:fail:${phoneNumber}`,
+        key: `otp:fail:${phoneNumber}:${client}`,
         limit: this.config.phoneFailureLimit,
         windowMs: this.config.phoneFailureWindowMs,
       },

@@ -18,6 +18,7 @@ import { OtpCodesRepository } from './otp-codes.repository';
 
 const PHONE = '+12015550123';
 const OTHER_PHONE = '+447911123456';
+const CLIENT = '198.51.100.7';
 const T0 = new Date('2026-07-08T12:00:00.000Z').getTime();
 
 const OTP_CONFIG: ConfigType<typeof otpConfig> = {
@@ -42,7 +43,7 @@ const SMS_CONFIG = { appName: 'Acme', timeoutMs: 10_000, webOtpDomain: undefined
 
 /** What verify-otp does with a code: check it, then spend it. */
 async function redeem(service: OtpService, phone: string, code: string): Promise<void> {
-  await service.consume(await service.check(phone, code));
+  await service.consume(await service.check(phone, code, CLIENT));
 }
 
 describe('OtpService', () => {
@@ -232,6 +233,18 @@ describe('OtpService', () => {
 
     it('answers otp_invalid for a phone that never asked for a code', async () => {
       await expect(redeem(service, OTHER_PHONE, code)).rejects.toMatchObject({ code: 'otp_invalid' });
+    });
+
+    it('counts no guess that met no live code against the number: the owner’s next code still works', async () => {
+      const strict = createService({ phoneFailureLimit: 2, maxConsecutiveFailures: 2 });
+      await redeem(strict, PHONE, code);
+      for (let guess = 0; guess < 5; guess++) {
+        await expect(redeem(strict, PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
+        await expect(redeem(strict, OTHER_PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
+      }
+
+      await strict.issue(PHONE, { locale: 'en' });
+      await expect(redeem(strict, PHONE, lastCodeTo(PHONE))).resolves.toBeUndefined();
     });
 
     it('accepts the code 1 ms before it expires', async () => {

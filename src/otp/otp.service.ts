@@ -91,9 +91,9 @@ export class OtpService {
    * usable for the retry. The attempt is counted by one conditional UPDATE before the
    * comparison, so parallel guesses cannot exceed the attempt cap.
    */
-  async check(phoneNumber: string, code: string): Promise<MatchedCode> {
+  async check(phoneNumber: string, code: string, client: string): Promise<MatchedCode> {
     try {
-      return await this.match(phoneNumber, code);
+      return await this.match(phoneNumber, code, client);
     } catch (error) {
       this.metrics.verification(
         error instanceof ProblemException && isVerificationResult(error.code) ? error.code : 'error',
@@ -115,17 +115,17 @@ export class OtpService {
     await this.limits.recordSuccess(phoneNumber);
   }
 
-  private async match(phoneNumber: string, code: string): Promise<MatchedCode> {
+  private async match(phoneNumber: string, code: string, client: string): Promise<MatchedCode> {
     if (code.length !== this.config.codeLength) {
       const message = `otp_code must be exactly ${this.config.codeLength} digits`;
       throw new ProblemException('validation_failed', { detail: message, errors: [{ field: 'otp_code', message }] });
     }
-    await this.limits.admitGuess(phoneNumber);
+    await this.limits.admitGuess(phoneNumber, client);
     const now = new Date();
     const counted = await this.codes.countAttempt(phoneNumber, now, this.config.maxAttempts);
-    if (!counted) throw await this.rejection(phoneNumber, await this.codes.latest(phoneNumber), now.getTime());
+    if (!counted) throw this.rejection(await this.codes.latest(phoneNumber), now.getTime());
     if (!(await this.matches(phoneNumber, counted.codeHash, code))) {
-      await this.limits.recordWrongGuess(phoneNumber);
+      await this.limits.recordWrongGuess(phoneNumber, client);
       throw new ProblemException('otp_invalid');
     }
     return { id: counted.id, phoneNumber };
@@ -140,10 +140,11 @@ export class OtpService {
   }
 
   /**
-   * Used, replaced and never-requested codes answer alike, and count as wrong guesses alike, so
-   * a guesser learns nothing from which one it was.
+   * Used, replaced and never-requested codes answer alike, so a guesser learns nothing from which
+   * one it was. None of them counts against the number: a guess that met no live code could
+   * never succeed, and counting it would let anyone lock a number they merely know.
    */
-  private async rejection(phoneNumber: string, row: OtpCode | undefined, now: number): Promise<ProblemException> {
+  private rejection(row: OtpCode | undefined, now: number): ProblemException {
     if (row && !row.consumedAt && !row.invalidatedAt) {
       if (row.attempts >= this.config.maxAttempts) {
         // The way forward is a new code, which the resend cooldown allows from this long on.
@@ -155,7 +156,6 @@ export class OtpService {
       }
       if (row.expiresAt.getTime() <= now) return new ProblemException('otp_expired');
     }
-    await this.limits.recordWrongGuess(phoneNumber);
     return new ProblemException('otp_invalid');
   }
 }

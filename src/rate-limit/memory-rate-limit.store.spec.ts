@@ -85,6 +85,23 @@ describe('MemoryRateLimitStore', () => {
         await expect(store.increment('phone:0', 86_400_000)).resolves.toMatchObject({ count: 1 });
       });
 
+      it('never forgets a key at its limit while its window lasts: a flood of other keys unlocks nobody', async () => {
+        store = new MemoryRateLimitStore(() => now, 10);
+        const lock: LimitRule = { key: 'cooldown:victim', limit: 1, windowMs: 60_000 };
+        await store.consume([lock]);
+        await store.increment('fail:victim:client', 3_600_000, 2);
+        await store.increment('fail:victim:client', 3_600_000, 2);
+
+        for (let i = 0; i < 340; i++) await store.consume([{ key: `phone:${i}`, limit: 5, windowMs: 86_400_000 }]);
+
+        await expect(store.check([lock])).resolves.toMatchObject({ allowed: false, rule: lock });
+        await expect(
+          store.check([{ key: 'fail:victim:client', limit: 2, windowMs: 3_600_000 }]),
+        ).resolves.toMatchObject({ allowed: false });
+        now += 60_000;
+        await expect(store.check([lock])).resolves.toEqual({ allowed: true });
+      });
+
       it('warns that limits are weakened the first time it forgets counters, and only then', async () => {
         for (let i = 0; i < 3; i++) await store.increment(`k:${i}`, 1000);
         expect(warn).not.toHaveBeenCalled();

@@ -4,6 +4,8 @@ import type { LimitRule, LimitVerdict, RateLimitStore, WindowCount } from './rat
 interface Window {
   count: number;
   resetAt: number;
+  /** The count has reached a limit it is checked against: the key is refusing someone. */
+  limiting: boolean;
 }
 
 const SWEEP_EVERY = 10_000;
@@ -18,7 +20,10 @@ const SWEEP_EVERY = 10_000;
  * They are kept in two generations: new and touched windows go to the current one, and when it
  * holds half of `maxKeys` the previous generation, every window not counted since, is forgotten
  * at once. Forgetting makes only those keys' limits lenient; the global budget and busy clients
- * are counted constantly and so always sit in the current generation. Evicting one key at a time
+ * are counted constantly and so always sit in the current generation. A key at its limit is never
+ * forgotten while its window lasts (it moves to `held`): otherwise a flood of other keys would
+ * unlock a number or client that is locked out; such keys are bounded by the limits themselves
+ * (each takes a full window's worth of hits). Evicting one key at a time
  * instead (re-inserting on every hit, or scanning the Map from its oldest entry) made each hit
  * ten times slower on a Map of 100,000 keys.
  */
@@ -26,6 +31,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
   private readonly logger = new Logger('RateLimit');
   private current = new Map<string, Window>();
   private previous = new Map<string, Window>();
+  private held = new Map<string, Window>();
   private writes = 0;
   private warned = false;
 
@@ -34,14 +40,20 @@ export class MemoryRateLimitStore implements RateLimitStore {
     private readonly maxKeys = Infinity,
   ) {}
 
-  increment(key: string, windowMs: number): Promise<WindowCount> {
+  increment(key: string, windowMs: number, limit?: number): Promise<WindowCount> {
     const window = this.hit(key, windowMs);
+    if (limit !== undefined && window.count >= limit) window.limiting = true;
     return Promise.resolve({ count: window.count, resetInMs: window.resetAt - this.now() });
   }
 
   consume(rules: LimitRule[]): Promise<LimitVerdict> {
     const verdict = this.verdict(rules);
-    if (verdict.allowed) rules.forEach((rule) => this.hit(rule.key, rule.windowMs));
+    if (verdict.allowed) {
+      for (const rule of rules) {
+        const window = this.hit(rule.key, rule.windowMs);
+        if (window.count >= rule.limit) window.limiting = true;
+      }
+    }
     return Promise.resolve(verdict);
   }
 
@@ -50,22 +62,20 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   reset(keys: string[]): Promise<void> {
-    for (const key of keys) {
-      this.current.delete(key);
-      this.previous.delete(key);
-    }
+    for (const key of keys) this.forget(key);
     return Promise.resolve();
   }
 
-  /** Windows held, both generations. */
+  /** Windows kept: both generations and the held keys at their limits. */
   get size(): number {
-    return this.current.size + this.previous.size;
+    return this.current.size + this.previous.size + this.held.size;
   }
 
   private verdict(rules: LimitRule[]): LimitVerdict {
     for (const rule of rules) {
       const window = this.live(rule.key);
       if (window && window.count >= rule.limit) {
+        window.limiting = true;
         return { allowed: false, rule, retryAfterMs: window.resetAt - this.now() };
       }
     }
@@ -76,10 +86,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
     if (++this.writes % SWEEP_EVERY === 0) this.sweep();
     let window = this.live(key);
     if (!window) {
-      window = { count: 0, resetAt: this.now() + windowMs };
+      window = { count: 0, resetAt: this.now() + windowMs, limiting: false };
       this.keep(key, window);
     } else if (!this.current.has(key)) {
       this.previous.delete(key);
+      this.held.delete(key);
       this.keep(key, window);
     }
     window.count += 1;
@@ -90,15 +101,22 @@ export class MemoryRateLimitStore implements RateLimitStore {
     this.current.set(key, window);
     if (this.current.size < this.maxKeys / 2) return;
     if (this.previous.size) this.warnOnce();
+    const now = this.now();
+    for (const [key, window] of this.previous) if (window.limiting && window.resetAt > now) this.held.set(key, window);
     this.previous = this.current;
     this.current = new Map();
   }
 
+  private forget(key: string): void {
+    this.current.delete(key);
+    this.previous.delete(key);
+    this.held.delete(key);
+  }
+
   private live(key: string): Window | undefined {
-    const window = this.current.get(key) ?? this.previous.get(key);
+    const window = this.current.get(key) ?? this.previous.get(key) ?? this.held.get(key);
     if (window && window.resetAt <= this.now()) {
-      this.current.delete(key);
-      this.previous.delete(key);
+      this.forget(key);
       return undefined;
     }
     return window;
@@ -106,7 +124,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   private sweep(): void {
     const now = this.now();
-    for (const generation of [this.current, this.previous]) {
+    for (const generation of [this.current, this.previous, this.held]) {
       for (const [key, window] of generation) if (window.resetAt <= now) generation.delete(key);
     }
   }

@@ -1,5 +1,7 @@
 import { Injectable, SetMetadata, type ExecutionContext } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import { normalizeIp, ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
+import { clientIp } from '../common/client-ip';
 import { ProblemException } from '../common/errors/problem.exception';
 
 /** Named throttlers beyond `default`, each limiting only the routes that opt in. */
@@ -15,9 +17,17 @@ export function unlessRouteUses(name: RouteThrottler): (context: ExecutionContex
   return (context) => Reflect.getMetadata(ROUTE_THROTTLER, context.getHandler()) !== name;
 }
 
-/** Answers a tripped limit with a `rate_limited` problem and a plain `Retry-After`. */
+/**
+ * Counts per client address (clientIp(): never a forged, arbitrarily long `X-Forwarded-For`; IPv6
+ * per /64 as the throttler does) and answers a tripped limit with a `rate_limited` problem and a
+ * plain `Retry-After`.
+ */
 @Injectable()
 export class ProblemThrottlerGuard extends ThrottlerGuard {
+  protected getTracker(request: Record<string, unknown>): Promise<string> {
+    return Promise.resolve(normalizeIp(clientIp(request as unknown as FastifyRequest), this.ipv6SubnetPrefix));
+  }
+
   protected throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     throw new ProblemException('rate_limited', { retryAfter: Math.max(1, detail.timeToBlockExpire) });
   }

@@ -19,8 +19,12 @@ export interface WindowCount {
  * key's first hit. Every method is atomic: parallel callers never see a count twice.
  */
 export interface RateLimitStore {
-  /** Counts one hit under `key` and returns the window's count after it. */
-  increment(key: string, windowMs: number): Promise<WindowCount>;
+  /**
+   * Counts one hit under `key` and returns the window's count after it. `limit`, where the caller
+   * checks the count against one, tells a store that forgets keys under memory pressure that a
+   * key at its limit is locking someone out and must be kept.
+   */
+  increment(key: string, windowMs: number, limit?: number): Promise<WindowCount>;
 
   /**
    * If every rule still has room, counts one hit against each and allows; otherwise counts

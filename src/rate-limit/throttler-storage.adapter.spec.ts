@@ -20,7 +20,7 @@ describe('ThrottlerStorageAdapter', () => {
 
     await new ThrottlerStorageAdapter(fake as unknown as RateLimitStore).increment('abc', 60_000, 5, 0, 'otp-send');
 
-    expect(fake.increment).toHaveBeenCalledWith('throttle:otp-send:abc', 60_000);
+    expect(fake.increment).toHaveBeenCalledWith('throttle:otp-send:abc', 60_000, 5);
   });
 
   it('reports hits and seconds to expiry, unblocked up to the limit', async () => {

@@ -18,7 +18,7 @@ export class ThrottlerStorageAdapter implements ThrottlerStorage {
     _blockDuration: number,
     throttler: string,
   ): Promise<ThrottlerStorageRecord> {
-    const counted = this.store.increment(`throttle:${throttler}:${key}`, ttl);
+    const counted = this.store.increment(`throttle:${throttler}:${key}`, ttl, limit);
     // The API-wide limit fails open when the store is down, so signed-in users keep working;
     // the OTP routes' own limits fail closed (503) because they guard SMS spend and guessing.
     const { count, resetInMs } = await (throttler === 'default'

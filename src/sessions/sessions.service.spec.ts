@@ -348,6 +348,33 @@ describe('SessionsService', () => {
       expect((await rowOf(bobs.refresh))?.revokedAt).toBeNull();
     });
 
+    it.each(['local', 'others', 'global'] as const)(
+      'treats a rotated-out refresh token at logout (%s) as a replay: revokes only its session, 401',
+      async (scope) => {
+        const service = createService({ reuseGraceMs: 0 });
+        const stale = await service.start(alice.id, CLIENT);
+        const other = await service.start(alice.id, CLIENT);
+        await service.refresh(stale.refresh);
+
+        await expect(service.logout(stale.refresh, scope)).rejects.toMatchObject({
+          code: 'refresh_token_reused',
+          status: 401,
+        });
+        expect((await rowOf(stale.refresh))?.revokedReason).toBe('refresh_token_reused');
+        expect((await rowOf(other.refresh))?.revokedAt).toBeNull();
+      },
+    );
+
+    it('signs out with the token the last rotation replaced while within REFRESH_REUSE_GRACE', async () => {
+      const service = createService({ reuseGraceMs: 10_000 });
+      const pair = await service.start(alice.id, CLIENT);
+      await service.refresh(pair.refresh);
+      advance(5_000);
+
+      await expect(service.logout(pair.refresh, 'local')).resolves.toBeUndefined();
+      expect((await rowOf(pair.refresh))?.revokedReason).toBe('logout');
+    });
+
     it('refuses a second logout with the same token and keeps the first revocation’s time and reason', async () => {
       const service = createService();
       const pair = await service.start(alice.id, CLIENT);

@@ -8,14 +8,12 @@ import type { SessionListDto } from './dto/session.dto';
 import type { LogoutScope, TokensDto } from './dto/tokens.dto';
 import type { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
-import { TokenService, type TokenPayload } from './token.service';
+import { TokenService, UUID, type TokenPayload } from './token.service';
 
 export interface ClientInfo {
   ip?: string;
   userAgent?: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class SessionsService {
@@ -57,11 +55,8 @@ export class SessionsService {
       if (rotated) return this.tokens.issuePair(rotated);
       session = await this.findUsable(claims, now);
     }
-    const withinGrace =
-      this.config.reuseGraceMs > 0 && now.getTime() - session.rotatedAt.getTime() <= this.config.reuseGraceMs;
-    if (claims.jti === session.previousRefreshJti && withinGrace) return this.tokens.issuePair(session);
-    await this.sessions.revoke({ of: 'session', id: session.id }, 'refresh_token_reused', now);
-    throw new ProblemException('refresh_token_reused');
+    if (this.withinGrace(claims, session, now)) return this.tokens.issuePair(session);
+    return this.reused(session, now);
   }
 
   /** Deletes a session whose tokens were never handed out (its sign-in failed after it was made). */
@@ -70,11 +65,17 @@ export class SessionsService {
     await this.sessions.delete(sid);
   }
 
-  /** Only a live session can sign out, so an old token cannot be used to sign the user out everywhere. */
+  /**
+   * Only the session's current refresh token (or the one just replaced, within the grace window)
+   * signs out. Any older one is a replay, treated as refresh treats it: that one session is
+   * revoked and nothing else, so a leaked old token cannot sign the user out of every device.
+   */
   async logout(refreshToken: string, scope: LogoutScope): Promise<void> {
     const claims = await this.tokens.verify(refreshToken, 'refresh');
     const now = new Date();
-    const { id, userId } = await this.findUsable(claims, now);
+    const session = await this.findUsable(claims, now);
+    if (claims.jti !== session.refreshJti && !this.withinGrace(claims, session, now)) await this.reused(session, now);
+    const { id, userId } = session;
     if (scope === 'local') await this.sessions.revoke({ of: 'own', id, userId }, 'logout', now);
     if (scope === 'others') await this.sessions.revoke({ of: 'others', id, userId }, 'signed_out_elsewhere', now);
     if (scope === 'global') await this.sessions.revoke({ of: 'all', userId }, 'logout', now);
@@ -109,6 +110,19 @@ export class SessionsService {
     const revoked =
       UUID.test(id) && (await this.sessions.revoke({ of: 'own', id, userId: user.id }, 'revoked', new Date()));
     if (!revoked) throw new ProblemException('not_found', { detail: 'No such session.' });
+  }
+
+  /** The token the last rotation replaced, presented again within REFRESH_REUSE_GRACE. */
+  private withinGrace(claims: TokenPayload, session: Session, now: Date): boolean {
+    const grace = this.config.reuseGraceMs;
+    return (
+      claims.jti === session.previousRefreshJti && grace > 0 && now.getTime() - session.rotatedAt.getTime() <= grace
+    );
+  }
+
+  private async reused(session: Session, now: Date): Promise<never> {
+    await this.sessions.revoke({ of: 'session', id: session.id }, 'refresh_token_reused', now);
+    throw new ProblemException('refresh_token_reused');
   }
 
   private async findUsable(claims: TokenPayload, now: Date): Promise<Session> {

@@ -84,6 +84,13 @@ describe('JWT key rotation', () => {
   it('checks tokens without a kid (issued before kids existed) against JWT_SECRET', () => {
     const keys = new SigningKeys(config(NEW, OLD));
     expect(keys.keyFor(new JwtService({ secret: NEW }).sign({}))).toBe(keys.currentKey);
-    expect(keys.keyFor('not-a-jwt')).toBe(keys.currentKey);
+    expect(keys.keyFor('not-a-jwt')).toBeUndefined();
+  });
+
+  it('has no key for a token with a crit header, whatever it names (RFC 7515 §4.1.11)', () => {
+    const keys = new SigningKeys(config(NEW, OLD));
+    const critical = new JwtService({ secret: NEW }).sign({}, { header: { alg: 'HS256', crit: ['exp'] } });
+
+    expect(keys.keyFor(critical)).toBeUndefined();
   });
 });

@@ -32,9 +32,15 @@ export class SigningKeys {
     }
   }
 
-  /** The key for a token's `kid`; undefined for an unknown one. Tokens without a `kid` predate it. */
+  /**
+   * The key for a token's `kid` (tokens without one predate it); undefined for an unknown `kid`,
+   * an unreadable header, or a `crit` header: RFC 7515 §4.1.11 refuses tokens whose critical
+   * extensions are not understood, and we understand none.
+   */
   keyFor(token: string): KeyObject | undefined {
-    return this.byKid.get(headerKid(token) ?? this.currentKid);
+    const header = headerOf(token);
+    if (!header || 'crit' in header) return undefined;
+    return this.byKid.get(typeof header.kid === 'string' ? header.kid : this.currentKid);
   }
 }
 
@@ -57,10 +63,10 @@ export function jwtModuleOptions(keys: SigningKeys, config: ConfigType<typeof jw
 @Module({ providers: [SigningKeys], exports: [SigningKeys] })
 export class SigningKeysModule {}
 
-function headerKid(token: string): string | undefined {
+function headerOf(token: string): Record<string, unknown> | undefined {
   try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()) as { kid?: unknown };
-    return typeof header.kid === 'string' ? header.kid : undefined;
+    const header: unknown = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
+    return header !== null && typeof header === 'object' ? (header as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }

@@ -68,12 +68,20 @@ export function accessJtiOf(refreshJti: string): string {
   return createHash('sha256').update(`access:${refreshJti}`).digest('hex').slice(0, 32);
 }
 
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The claims every token we issue has, checked before any lookup: jsonwebtoken accepts a token
+ * without `exp` (it would never expire), and ids of the wrong shape must not reach the database.
+ */
 export function isWellFormed(claims: Partial<TokenPayload> | null): claims is TokenPayload {
   return (
     typeof claims?.sub === 'string' &&
     /^[1-9]\d*$/.test(claims.sub) &&
     Number.isSafeInteger(Number(claims.sub)) &&
     typeof claims.sid === 'string' &&
-    typeof claims.jti === 'string'
+    UUID.test(claims.sid) &&
+    typeof claims.jti === 'string' &&
+    Number.isInteger(claims.exp)
   );
 }

@@ -234,6 +234,52 @@ suite('two instances on one PostgreSQL and one Redis', () => {
       expectProblem(await b.call('GET', ROUTES.profile, { token: tokens.access }), 401, 'unauthorized');
     });
 
+    it('lets a stranger lock no one out: 20 guesses across A and B for a number with no code, then its owner signs in', async () => {
+      const phone = freshPhone();
+      const stranger = freshIp();
+      for (let guess = 0; guess < 20; guess++) {
+        const app = guess % 2 ? b : a;
+        const res = await app.call('POST', ROUTES.verifyOtp, {
+          body: { phone_number: phone, otp_code: String(100_000 + guess) },
+          ip: stranger,
+        });
+        expectProblem(res, 400, 'otp_invalid');
+      }
+
+      await signIn(a, b, gateway, phone);
+    });
+
+    it('lets the owner sign in with the next code after a stranger burned the live one across A and B', async () => {
+      const phone = freshPhone();
+      const stranger = freshIp();
+      const burned = await sendCode(a, gateway, phone, stranger);
+      for (let guess = 0; guess < 5; guess++) {
+        const res = await (guess % 2 ? b : a).call('POST', ROUTES.verifyOtp, {
+          body: { phone_number: phone, otp_code: wrongCode(burned) },
+          ip: stranger,
+        });
+        expectProblem(res, 400, 'otp_invalid');
+      }
+      await sleep(1_100); // OTP_RESEND_COOLDOWN
+
+      await signIn(b, a, gateway, phone);
+    });
+
+    it('refuses on B a logout with a refresh token rotated out on A: 401, that session revoked, the others untouched', async () => {
+      const phone = freshPhone();
+      const other = await signIn(a, b, gateway, phone);
+      await sleep(1_100); // OTP_RESEND_COOLDOWN
+      const stale = await signIn(b, a, gateway, phone);
+      const rotated = await a.call('POST', ROUTES.refresh, { body: { refresh: stale.refresh } });
+      expect(rotated.status).toBe(200);
+
+      const logout = await b.call('POST', ROUTES.logout, { body: { refresh: stale.refresh, scope: 'global' } });
+
+      expectProblem(logout, 401, 'refresh_token_reused');
+      expect((await a.call('GET', ROUTES.profile, { token: rotated.body!.access as string })).status).toBe(401);
+      expect((await b.call('GET', ROUTES.profile, { token: other.access })).status).toBe(200);
+    });
+
     it('counts one client’s send-otp requests to A and B against one per-IP limit (OTP_IP_SEND_LIMIT=4)', async () => {
       const ip = freshIp();
       for (const app of [a, b, a, b]) {

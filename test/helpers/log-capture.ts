@@ -1,5 +1,8 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect } from 'node:util';
+import pino from 'pino';
 
 const LEVELS = ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'] as const;
 const CONSOLE = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
@@ -64,4 +67,39 @@ export function captureLogs(): LogCapture {
   }
 
   return { lines, restore: () => spies.forEach((spy) => spy.mockRestore()) };
+}
+
+export interface AppLogCapture {
+  /** Every JSON line the app's pino logger wrote so far, parsed. */
+  readonly entries: Record<string, unknown>[];
+  /** Waits (at most `withinMs`) until `count` entries match, and returns the matching ones. */
+  waitFor(
+    match: (entry: Record<string, unknown>) => boolean,
+    count: number,
+    withinMs?: number,
+  ): Promise<Record<string, unknown>[]>;
+  restore(): void;
+}
+
+/**
+ * Records the JSON lines of the app's own pino logger (the request log, Fastify's lines), which
+ * go to its destination stream directly, past captureLogs(). The lines are kept from stdout; the
+ * app must have been built with a LOG_LEVEL that lets them through.
+ */
+export function captureAppLog(app: NestFastifyApplication): AppLogCapture {
+  const logger = app.getHttpAdapter().getInstance().log as unknown as Record<symbol, { write(line: string): unknown }>;
+  const entries: Record<string, unknown>[] = [];
+  const spy = jest.spyOn(logger[pino.symbols.streamSym], 'write').mockImplementation((line: string) => {
+    entries.push(JSON.parse(line) as Record<string, unknown>);
+    return true;
+  });
+  return {
+    entries,
+    waitFor: async (match, count, withinMs = 5_000) => {
+      const deadline = Date.now() + withinMs;
+      while (entries.filter(match).length < count && Date.now() < deadline) await sleep(20);
+      return entries.filter(match);
+    },
+    restore: () => spy.mockRestore(),
+  };
 }

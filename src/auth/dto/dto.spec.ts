@@ -73,6 +73,27 @@ describe('SendOtpDto through the global ValidationPipe', () => {
     await expectFieldError(SendOtpDto, body, 'phone_number');
   });
 
+  it.each([123, true, ['+12015550123'], { number: '+12015550123' }])(
+    'tells a wrongly typed phone_number (%j) that it must be a string',
+    async (phoneNumber) => {
+      const error = await rejectionOf(SendOtpDto, { phone_number: phoneNumber });
+
+      expect(error.problem.errors).toEqual([{ field: 'phone_number', message: 'phone_number must be a string' }]);
+    },
+  );
+
+  it('lists at most 10 unknown fields and says how many more there were', async () => {
+    const body = Object.fromEntries([
+      ['phone_number', '+12015550123'],
+      ...Array.from({ length: 500 }, (_, i) => [`x${i}`, 1]),
+    ]);
+
+    const error = await rejectionOf(SendOtpDto, body);
+
+    expect(error.problem.errors).toHaveLength(10);
+    expect(error.problem.detail).toMatch(/; and 490 more$/);
+  });
+
   it('puts every field error into the detail', async () => {
     const error = await rejectionOf(SendOtpDto, { phone_number: 5, extra: 1 });
     expect(error.problem.errors?.map((e) => e.field).sort()).toEqual(['extra', 'phone_number']);

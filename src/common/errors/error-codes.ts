@@ -55,6 +55,11 @@ export const ERROR_CODES = {
     title: 'Refresh token reused',
     detail: 'This refresh token was already used; the session has been revoked.',
   },
+  account_disabled: {
+    status: HttpStatus.FORBIDDEN,
+    title: 'Account disabled',
+    detail: 'This account has been deactivated and cannot sign in.',
+  },
   not_found: {
     status: HttpStatus.NOT_FOUND,
     title: 'Not found',
