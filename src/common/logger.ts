@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../config/app.config';
+import { currentRequestId } from './request-context';
 
 const PINO_LEVEL: Record<LogLevel, pino.Level> = {
   fatal: 'fatal',
@@ -38,31 +39,39 @@ export function requestId(request: IncomingMessage): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-/** Nest's own messages (boot, errors, the mock SMS) through the same pino logger. */
+/**
+ * Nest's own messages (boot, errors, the mock SMS) through the same pino logger; a message
+ * written while a request is handled carries that request's `reqId`, as Fastify's lines do.
+ */
 export class PinoLoggerService implements LoggerService {
   constructor(private readonly logger: FastifyBaseLogger) {}
 
   log(message: unknown, context?: string) {
-    this.logger.info({ context }, String(message));
+    this.logger.info(fields(context), String(message));
   }
 
   error(message: unknown, trace?: string, context?: string) {
-    this.logger.error({ context, trace }, String(message));
+    this.logger.error({ ...fields(context), trace }, String(message));
   }
 
   warn(message: unknown, context?: string) {
-    this.logger.warn({ context }, String(message));
+    this.logger.warn(fields(context), String(message));
   }
 
   debug(message: unknown, context?: string) {
-    this.logger.debug({ context }, String(message));
+    this.logger.debug(fields(context), String(message));
   }
 
   verbose(message: unknown, context?: string) {
-    this.logger.trace({ context }, String(message));
+    this.logger.trace(fields(context), String(message));
   }
 
   fatal(message: unknown, context?: string) {
-    this.logger.fatal({ context }, String(message));
+    this.logger.fatal(fields(context), String(message));
   }
+}
+
+function fields(context: string | undefined): { context?: string; reqId?: string } {
+  const reqId = currentRequestId();
+  return reqId ? { context, reqId } : { context };
 }
