@@ -3,11 +3,9 @@
 import { DataSource } from 'typeorm';
 import { parseDatabaseUrl } from '../src/config/database.config';
 import { Sql } from '../src/database/sql';
-import { runMigrations, typeOrmOptions } from '../src/database/typeorm.options';
+import { ENTITY_FILES, runMigrations, typeOrmOptions } from '../src/database/typeorm.options';
 import { OtpCodesRepository } from '../src/otp/otp-codes.repository';
-import { OtpCode } from '../src/otp/otp-code.entity';
 import { SessionsRepository } from '../src/sessions/sessions.repository';
-import { Session } from '../src/sessions/session.entity';
 import { User } from '../src/users/user.entity';
 import { UsersRepository } from '../src/users/users.repository';
 
@@ -29,7 +27,7 @@ export async function openDataSource(databaseUrl: string, { migrate = false, poo
     connectTimeoutMs: 30_000,
     statementTimeoutMs: 60_000,
   });
-  const dataSource = await new DataSource({ ...options, entities: [User, OtpCode, Session] }).initialize();
+  const dataSource = await new DataSource({ ...options, entities: ENTITY_FILES }).initialize();
   try {
     if (migrate) await runMigrations(dataSource);
   } catch (error) {

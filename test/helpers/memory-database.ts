@@ -1,8 +1,6 @@
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
-import { OtpCode } from '../../src/otp/otp-code.entity';
-import { Session } from '../../src/sessions/session.entity';
-import { User } from '../../src/users/user.entity';
+import { ENTITY_FILES } from '../../src/database/typeorm.options';
 
 /**
  * For unit specs of repositories and the services on top of them: an in-memory SQLite database
@@ -15,7 +13,7 @@ export function useMemoryDatabase(): () => DataSource {
     dataSource = await new DataSource({
       type: 'better-sqlite3',
       database: ':memory:',
-      entities: [User, OtpCode, Session],
+      entities: ENTITY_FILES,
       migrations,
       migrationsRun: true,
     }).initialize();
