@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemException } from '../common/errors/problem.exception';
 import { PhoneNumberService } from '../common/phone-number.service';
+import { Sql } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
 import { OtpService, type LanguageHints } from '../otp/otp.service';
 import { toUserResponse } from '../users/dto/user-response.dto';
@@ -17,6 +18,7 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly metrics: MetricsService,
+    private readonly sql: Sql,
   ) {}
 
   /** Answers alike whether or not the number has an account, so the reply reveals nothing. */
@@ -32,29 +34,33 @@ export class AuthService {
   }
 
   /**
-   * Signs in with the code. The code is spent last, after the user and the session exist, so an
-   * outage half-way leaves it usable for the retry (and the user still "new"); a request that
-   * loses the race to spend it throws its freshly made session away.
+   * Signs in with the code. Spending it, finding or creating the user, opening the session and
+   * recording the sign-in commit together, so a failure half-way leaves the code usable for the
+   * retry and nothing else behind; of parallel requests with one code, one spends it and the
+   * others write nothing.
    */
   async verifyOtp(rawPhoneNumber: string, code: string, client: ClientInfo): Promise<VerifyOtpResponseDto> {
     const phoneNumber = this.phones.normalize(rawPhoneNumber);
     const matched = await this.otp.check(phoneNumber, code, client.ip ?? 'unknown');
-    const { user, isNewUser } = await this.users.findOrCreate(phoneNumber);
-    if (!user.isActive) {
-      // The code proved possession of the number, so it is spent; a deactivated account gets no session.
-      await this.otp.consume(matched);
-      throw new ProblemException('account_disabled');
-    }
-    const tokens = await this.sessions.start(user.id, client);
-    try {
-      await this.otp.consume(matched);
-    } catch (error) {
-      await this.sessions.discard(tokens).catch(() => undefined);
-      throw error;
-    }
-    // Bookkeeping only: the sign-in is complete, so a failure here must not turn it into an error.
-    await this.users.recordSignIn(user.id).catch(() => undefined);
-    this.metrics.signIn(isNewUser);
-    return { message: 'Authentication successful', user: toUserResponse(user), tokens, is_new_user: isNewUser };
+    const { otp, users, sessions } = this;
+    const signIn = await this.sql.transaction(function* () {
+      if (!(yield* otp.redeem(matched))) return undefined;
+      const account = yield* users.findOrCreate(phoneNumber);
+      // The code proved possession of the number, so it stays spent; a deactivated account gets no session.
+      if (!account.user.isActive) return { ...account, session: undefined };
+      const session = yield* sessions.open(account.user.id, client);
+      yield* users.recordSignIn(account.user.id);
+      return { ...account, session };
+    });
+    await this.otp.redeemed(matched, signIn !== undefined);
+    if (!signIn?.session) throw new ProblemException('account_disabled');
+    const tokens = await this.sessions.tokensFor(signIn.session);
+    this.metrics.signIn(signIn.isNewUser);
+    return {
+      message: 'Authentication successful',
+      user: toUserResponse(signIn.user),
+      tokens,
+      is_new_user: signIn.isNewUser,
+    };
   }
 }

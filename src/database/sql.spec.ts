@@ -1,7 +1,7 @@
-import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, DataSource, Entity, PrimaryGeneratedColumn, QueryFailedError } from 'typeorm';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/helpers/databases';
 import { epochMs } from './epoch-ms.transformer';
-import { Sql } from './sql';
+import { Sql, query, type Step } from './sql';
 
 @Entity('sql_spec_items')
 class Item {
@@ -112,5 +112,65 @@ describe.each(dialects())('Sql on %s', (dialect) => {
 
     await expect(sql.run(rename, { from: 'd', to: 'e' })).resolves.toMatchObject({ affected: 2 });
     await expect(sql.first(find, { name: 'd' })).resolves.toBeUndefined();
+  });
+
+  describe('transaction', () => {
+    const names = async () =>
+      (await dataSource.getRepository(Item).find({ order: { id: 'ASC' } })).map((item) => item.displayName);
+    const add = (name: string) => query(insert(), { name, enabled: 1, seenAt: null });
+
+    it("commits every step's statement when the work returns, and resumes each step with its result", async () => {
+      const ids = await sql.transaction(function* (): Step<number[]> {
+        const first = yield* add('a');
+        const second = yield* add('b');
+        return [Number(first.rows[0].id), Number(second.rows[0].id)];
+      });
+
+      expect(ids[1]).toBeGreaterThan(ids[0]);
+      expect(await names()).toEqual(['a', 'b']);
+    });
+
+    it('rolls every statement back when the work throws, and rethrows what it threw', async () => {
+      const failure = new Error('the work failed half-way');
+
+      await expect(
+        sql.transaction(function* () {
+          yield* add('a');
+          throw failure;
+        }),
+      ).rejects.toBe(failure);
+      expect(await names()).toEqual([]);
+    });
+
+    it('rolls back when a statement fails, with the driver error as a QueryFailedError', async () => {
+      const broken = sql.statement(() => 'INSERT INTO no_such_table (id) VALUES (1)');
+
+      const attempt = sql.transaction(function* () {
+        yield* add('a');
+        yield* query(broken, {});
+      });
+
+      await expect(attempt).rejects.toBeInstanceOf(QueryFailedError);
+      expect(await names()).toEqual([]);
+      // The connection is usable afterwards: no transaction was left open on it.
+      await sql.transaction(() => add('b'));
+      expect(await names()).toEqual(['b']);
+    });
+
+    if (dialect === 'sqlite') {
+      it("lets no other work run between its statements on SQLite's one connection", async () => {
+        let otherWorkRan = false;
+
+        const sawOtherWork = await sql.transaction(function* () {
+          yield* add('a');
+          void Promise.resolve().then(() => (otherWorkRan = true));
+          yield* add('b');
+          return otherWorkRan;
+        });
+
+        expect(sawOtherWork).toBe(false);
+        expect(otherWorkRan).toBe(true);
+      });
+    }
   });
 });

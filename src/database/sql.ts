@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityTarget, type ObjectLiteral, type QueryResult } from 'typeorm';
+import type { Database as SqliteDatabase, Statement as SqliteStatement } from 'better-sqlite3';
+import { DataSource, QueryFailedError, type EntityTarget, type ObjectLiteral, type QueryResult } from 'typeorm';
+import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 export type SqlValue = string | number | null;
@@ -30,6 +32,24 @@ export interface SqlResult {
   rows: Record<string, unknown>[];
   /** Rows an UPDATE or DELETE changed. */
   affected: number;
+}
+
+/** A statement with its values, as a transaction's step hands it to {@link Sql.transaction}. */
+export interface BoundStatement {
+  text: string;
+  values: SqlValue[];
+}
+
+/**
+ * Work inside a transaction, written as a generator that yields each statement and is resumed
+ * with its result (`const { rows } = yield* query(statement, params)`), so the same code can be
+ * driven synchronously on SQLite and asynchronously on PostgreSQL (see {@link Sql.transaction}).
+ */
+export type Step<T> = Generator<BoundStatement, T, SqlResult>;
+
+/** One statement of a transaction. */
+export function* query<P extends SqlParams>(statement: Statement<P>, params: P): Step<SqlResult> {
+  return yield { text: statement.text, values: statement.bind(params) };
 }
 
 /** Writes one placeholder for the named parameter, as the driver spells it. */
@@ -73,6 +93,9 @@ export class EntityRows<T extends ObjectLiteral> {
  */
 @Injectable()
 export class Sql {
+  /** better-sqlite3's compiled statements, per connection, for transactions run synchronously. */
+  private readonly compiled = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** A constant statement; `write` gets a function that places a named parameter. */
@@ -104,4 +127,61 @@ export class Sql {
   async first<P extends SqlParams>(statement: Statement<P>, params: P): Promise<Record<string, unknown> | undefined> {
     return (await this.run(statement, params)).rows[0];
   }
+
+  /**
+   * Runs `work` as one transaction: committed when it returns, rolled back when it throws.
+   *
+   * SQLite has one connection for every request, so a transaction that awaited between its
+   * statements would take in whatever other requests sent meanwhile (and roll it back with its
+   * own). There the steps run synchronously inside better-sqlite3's transaction, so nothing else
+   * runs until it ends; it costs one commit instead of one per statement. On PostgreSQL the steps
+   * run on a pooled connection of their own.
+   */
+  async transaction<T>(work: () => Step<T>): Promise<T> {
+    const { driver, options } = this.dataSource;
+    if (options.type === 'better-sqlite3') {
+      const db = (driver as BetterSqlite3Driver).databaseConnection as SqliteDatabase;
+      return db.transaction(() => drive(work(), (statement) => this.runNow(db, statement)))();
+    }
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const steps = work();
+      let next = steps.next();
+      while (!next.done) {
+        const result = (await runner.query(next.value.text, next.value.values, true)) as QueryResult<
+          Record<string, unknown>
+        >;
+        next = steps.next({ rows: result.records ?? [], affected: result.affected ?? 0 });
+      }
+      await runner.commitTransaction();
+      return next.value;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** One statement on SQLite, now; failures are QueryFailedErrors, as TypeORM's own. */
+  private runNow(db: SqliteDatabase, { text, values }: BoundStatement): SqlResult {
+    let statements = this.compiled.get(db);
+    if (!statements) this.compiled.set(db, (statements = new Map<string, SqliteStatement>()));
+    try {
+      let statement = statements.get(text);
+      if (!statement) statements.set(text, (statement = db.prepare(text)));
+      if (statement.reader) return { rows: statement.all(...values) as Record<string, unknown>[], affected: 0 };
+      return { rows: [], affected: statement.run(...values).changes };
+    } catch (error) {
+      throw new QueryFailedError(text, values, error as Error);
+    }
+  }
+}
+
+/** Answers each statement `steps` yields with `run`, synchronously, and returns what it returns. */
+function drive<T>(steps: Step<T>, run: (statement: BoundStatement) => SqlResult): T {
+  let next = steps.next();
+  while (!next.done) next = steps.next(run(next.value));
+  return next.value;
 }

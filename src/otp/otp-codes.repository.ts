@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, type EntityRows } from '../database/sql';
+import { Sql, query, type EntityRows, type Step } from '../database/sql';
 import { OtpCode } from './otp-code.entity';
 
 const otpCodesStatements = (sql: Sql, rows: EntityRows<OtpCode>) => ({
@@ -88,8 +88,8 @@ export class OtpCodesRepository {
   }
 
   /** Spends the code; false when it was already spent or retired (another request won). */
-  async consume(id: number, at: Date): Promise<boolean> {
-    return (await this.sql.run(this.statements.consume, { id, at: at.getTime() })).affected > 0;
+  *consume(id: number, at: Date): Step<boolean> {
+    return (yield* query(this.statements.consume, { id, at: at.getTime() })).affected > 0;
   }
 
   /** Deletes codes that expired before `before`; idempotent, so every instance may run it. */

@@ -41,11 +41,6 @@ const OTP_CONFIG: ConfigType<typeof otpConfig> = {
 /** OtpService reads only the message and deadline settings from the SMS namespace. */
 const SMS_CONFIG = { appName: 'Acme', timeoutMs: 10_000, webOtpDomain: undefined } as ConfigType<typeof smsConfig>;
 
-/** What verify-otp does with a code: check it, then spend it. */
-async function redeem(service: OtpService, phone: string, code: string): Promise<void> {
-  await service.consume(await service.check(phone, code, CLIENT));
-}
-
 describe('OtpService', () => {
   const database = useMemoryDatabase();
   let codes: Repository<OtpCode>;
@@ -62,6 +57,12 @@ describe('OtpService', () => {
       new OtpLimitsService(new MemoryRateLimitStore(), config),
       metrics,
     );
+  }
+
+  /** What verify-otp does with a code: check it, then spend it in a transaction. */
+  async function redeem(service: OtpService, phone: string, code: string): Promise<void> {
+    const matched = await service.check(phone, code, CLIENT);
+    await service.redeemed(matched, await new Sql(database()).transaction(() => service.redeem(matched)));
   }
 
   /** The text of the last SMS sent to `phone`, whether or not the send succeeded. */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../common/errors/problem.exception';
 import { otpConfig } from '../config';
+import type { Step } from '../database/sql';
 import { MetricsService, type VerificationResult } from '../metrics/metrics.service';
 import { resolveLocale, type SmsLocale } from '../sms/code-message';
 import type { OtpCode } from './otp-code.entity';
@@ -86,9 +87,9 @@ export class OtpService {
   }
 
   /**
-   * Checks a code against the newest one for the phone without consuming it: the caller signs
-   * the user in and then calls consume(), so a failure in between (an outage) leaves the code
-   * usable for the retry. The attempt is counted by one conditional UPDATE before the
+   * Checks a code against the newest one for the phone without spending it: the caller spends it
+   * with redeem() in the transaction that signs the user in, so a failure in that transaction (an
+   * outage) leaves the code usable for the retry. The attempt is counted by one conditional UPDATE before the
    * comparison, so parallel guesses cannot exceed the attempt cap.
    */
   async check(phoneNumber: string, code: string, client: string): Promise<MatchedCode> {
@@ -103,11 +104,16 @@ export class OtpService {
   }
 
   /**
-   * Spends a matched code with one conditional UPDATE: of parallel requests that matched the
-   * same code, exactly one gets here first; the others get otp_invalid.
+   * Spends a matched code, as a step of the caller's transaction, with one conditional UPDATE: of
+   * parallel requests that matched the same code exactly one spends it; false for the others.
    */
-  async consume({ id, phoneNumber }: MatchedCode): Promise<void> {
-    if (!(await this.codes.consume(id, new Date()))) {
+  *redeem({ id }: MatchedCode): Step<boolean> {
+    return yield* this.codes.consume(id, new Date());
+  }
+
+  /** After the transaction: counts the outcome, and answers otp_invalid to a request whose code was spent by another. */
+  async redeemed({ phoneNumber }: MatchedCode, spent: boolean): Promise<void> {
+    if (!spent) {
       this.metrics.verification('otp_invalid');
       throw new ProblemException('otp_invalid');
     }

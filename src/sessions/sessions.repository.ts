@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, type EntityRows } from '../database/sql';
+import { Sql, query, type EntityRows, type Step } from '../database/sql';
 import { User } from '../users/user.entity';
 import { Session, type RevocationReason } from './session.entity';
 
@@ -39,7 +39,6 @@ const sessionsStatements = (sql: Sql, rows: EntityRows<Session>, users: EntityRo
       WHERE id = ${p('id')} AND refresh_jti = ${p('jti')} AND revoked_at IS NULL
       RETURNING ${rows.selectList()}`,
   ),
-  delete: sql.statement<{ id: string }>((p) => `DELETE FROM sessions WHERE id = ${p('id')}`),
   listLive: sql.statement<{ userId: number; now: number }>(
     (p) => `
       SELECT ${rows.selectList()} FROM sessions
@@ -92,8 +91,8 @@ export class SessionsRepository {
     this.statements = sessionsStatements(sql, this.rows, this.users);
   }
 
-  async insert(session: NewSession, now: Date): Promise<void> {
-    await this.sql.run(this.statements.insert, {
+  *insert(session: NewSession, now: Date): Step<void> {
+    yield* query(this.statements.insert, {
       id: session.id,
       userId: session.userId,
       refreshJti: session.refreshJti,
@@ -119,10 +118,6 @@ export class SessionsRepository {
   async rotate(id: string, jti: string, nextJti: string, now: Date): Promise<Session | undefined> {
     const row = await this.sql.first(this.statements.rotate, { id, jti, nextJti, now: now.getTime() });
     return row && this.rows.hydrate(row);
-  }
-
-  async delete(id: string): Promise<void> {
-    await this.sql.run(this.statements.delete, { id });
   }
 
   /** A user's live sessions, most recently used first. */

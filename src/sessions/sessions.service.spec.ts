@@ -8,7 +8,8 @@ import type { AuthenticatedUser } from '../users/authenticated-user';
 import { User } from '../users/user.entity';
 import { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
-import { SessionsService } from './sessions.service';
+import { SessionsService, type ClientInfo } from './sessions.service';
+import type { TokensDto } from './dto/tokens.dto';
 import { SigningKeys, jwtModuleOptions } from './signing-keys';
 import { TokenService, type TokenPayload } from './token.service';
 
@@ -45,6 +46,12 @@ describe('SessionsService', () => {
 
   function createService(overrides: Partial<ConfigType<typeof sessionConfig>> = {}): SessionsService {
     return new SessionsService(repository(), { ...SESSION_CONFIG, ...overrides }, tokens);
+  }
+
+  /** What a sign-in does with the service: opens the session in a transaction, then signs its pair. */
+  async function start(service: SessionsService, userId: number, client: ClientInfo): Promise<TokensDto> {
+    const session = await new Sql(database()).transaction(() => service.open(userId, client));
+    return service.tokensFor(session);
   }
 
   const claimsOf = (token: string): TokenPayload => jwt.decode<TokenPayload>(token);
@@ -89,9 +96,9 @@ describe('SessionsService', () => {
     jest.useRealTimers();
   });
 
-  describe('start', () => {
+  describe('open', () => {
     it('inserts a live session expiring SESSION_MAX_AGE from now, with the client, and returns its pair', async () => {
-      const pair = await createService().start(alice.id, CLIENT);
+      const pair = await start(createService(), alice.id, CLIENT);
 
       const row = await rowOf(pair.refresh);
       expect(row).toEqual({
@@ -113,8 +120,8 @@ describe('SessionsService', () => {
     });
 
     it('keeps the first 512 characters of a long user agent, and null when there is none', async () => {
-      const long = await createService().start(alice.id, { userAgent: 'u'.repeat(600) });
-      const none = await createService().start(alice.id, {});
+      const long = await start(createService(), alice.id, { userAgent: 'u'.repeat(600) });
+      const none = await start(createService(), alice.id, {});
 
       expect((await rowOf(long.refresh))?.userAgent).toBe('u'.repeat(512));
       expect(await rowOf(none.refresh)).toMatchObject({ userAgent: null, ip: null });
@@ -124,7 +131,7 @@ describe('SessionsService', () => {
   describe('refresh', () => {
     it('rotates: a new pair whose jti becomes current, the presented one previous, rotated and used now', async () => {
       const service = createService();
-      const first = await service.start(alice.id, CLIENT);
+      const first = await start(service, alice.id, CLIENT);
       advance(5 * MINUTE);
 
       const second = await service.refresh(first.refresh);
@@ -146,7 +153,7 @@ describe('SessionsService', () => {
 
     it('accepts the newest token of every generation', async () => {
       const service = createService();
-      let pair = await service.start(alice.id, CLIENT);
+      let pair = await start(service, alice.id, CLIENT);
       for (let i = 0; i < 5; i += 1) {
         advance(MINUTE);
         pair = await service.refresh(pair.refresh);
@@ -158,7 +165,7 @@ describe('SessionsService', () => {
 
     it('answers the replaced token with the identical pair up to the end of the grace window, rotating nothing', async () => {
       const service = createService();
-      const first = await service.start(alice.id, CLIENT);
+      const first = await start(service, alice.id, CLIENT);
       const second = await service.refresh(first.refresh);
       const rotated = await rowOf(second.refresh);
       advance(10_000);
@@ -170,7 +177,7 @@ describe('SessionsService', () => {
 
     it('treats the replaced token as reuse 1 ms after the grace window and revokes the session', async () => {
       const service = createService();
-      const first = await service.start(alice.id, CLIENT);
+      const first = await start(service, alice.id, CLIENT);
       const second = await service.refresh(first.refresh);
       advance(10_001);
 
@@ -186,7 +193,7 @@ describe('SessionsService', () => {
 
     it('treats a token two rotations old as reuse even inside the grace window', async () => {
       const service = createService();
-      const first = await service.start(alice.id, CLIENT);
+      const first = await start(service, alice.id, CLIENT);
       const second = await service.refresh(first.refresh);
       const third = await service.refresh(second.refresh);
 
@@ -198,7 +205,7 @@ describe('SessionsService', () => {
 
     it('gives parallel refreshes of one token the identical pair and rotates the session once', async () => {
       const service = createService();
-      const first = await service.start(alice.id, CLIENT);
+      const first = await start(service, alice.id, CLIENT);
 
       const pairs = await Promise.all([1, 2, 3].map(() => service.refresh(first.refresh)));
 
@@ -213,7 +220,7 @@ describe('SessionsService', () => {
 
     it('with a zero grace window treats even an immediate second use as reuse', async () => {
       const service = createService({ reuseGraceMs: 0 });
-      const first = await service.start(alice.id, CLIENT);
+      const first = await start(service, alice.id, CLIENT);
       await service.refresh(first.refresh);
 
       await expect(service.refresh(first.refresh)).rejects.toMatchObject({ code: 'refresh_token_reused' });
@@ -222,7 +229,7 @@ describe('SessionsService', () => {
 
     it('with a zero grace window treats a second use 1 ms later as reuse', async () => {
       const service = createService({ reuseGraceMs: 0 });
-      const first = await service.start(alice.id, CLIENT);
+      const first = await start(service, alice.id, CLIENT);
       await service.refresh(first.refresh);
       advance(1);
 
@@ -231,7 +238,7 @@ describe('SessionsService', () => {
 
     it('refuses the token of a logged-out session as unauthorized, not as reuse', async () => {
       const service = createService();
-      const pair = await service.start(alice.id, CLIENT);
+      const pair = await start(service, alice.id, CLIENT);
       await service.logout(pair.refresh, 'local');
 
       await expect(service.refresh(pair.refresh)).rejects.toMatchObject({ code: 'unauthorized' });
@@ -240,7 +247,7 @@ describe('SessionsService', () => {
 
     it('refuses the token of a deactivated user', async () => {
       const service = createService();
-      const pair = await service.start(alice.id, CLIENT);
+      const pair = await start(service, alice.id, CLIENT);
       await users.update(alice.id, { isActive: false });
 
       await expect(service.refresh(pair.refresh)).rejects.toMatchObject({ code: 'unauthorized' });
@@ -248,7 +255,7 @@ describe('SessionsService', () => {
 
     it('refuses refresh once the absolute lifetime is reached, however recently the session was refreshed', async () => {
       const service = createService({ maxAgeMs: 60 * MINUTE });
-      let pair = await service.start(alice.id, CLIENT);
+      let pair = await start(service, alice.id, CLIENT);
       for (const step of [20, 20, 19]) {
         advance(step * MINUTE);
         pair = await service.refresh(pair.refresh);
@@ -262,7 +269,7 @@ describe('SessionsService', () => {
 
     it('refuses an access token, so it cannot be traded for a new pair', async () => {
       const service = createService();
-      const pair = await service.start(alice.id, CLIENT);
+      const pair = await start(service, alice.id, CLIENT);
 
       await expect(service.refresh(pair.access)).rejects.toMatchObject({ code: 'unauthorized' });
       expect((await rowOf(pair.refresh))?.previousRefreshJti).toBeNull();
@@ -270,7 +277,7 @@ describe('SessionsService', () => {
 
     it('refuses a refresh token signed with another key', async () => {
       const service = createService();
-      const pair = await service.start(alice.id, CLIENT);
+      const pair = await start(service, alice.id, CLIENT);
       const forged = new JwtService({ secret: 'another-secret-of-at-least-32-bytes!!' }).sign(claimsOf(pair.refresh));
 
       await expect(service.refresh(forged)).rejects.toMatchObject({ code: 'unauthorized' });
@@ -279,7 +286,7 @@ describe('SessionsService', () => {
 
   describe('authenticate', () => {
     it('accepts an access token of a live session of an active user', async () => {
-      const pair = await createService().start(alice.id, CLIENT);
+      const pair = await start(createService(), alice.id, CLIENT);
 
       await expect(createService().authenticate(claimsOf(pair.access))).resolves.toEqual({
         sessionId: claimsOf(pair.access).sid,
@@ -289,11 +296,11 @@ describe('SessionsService', () => {
 
     it('refuses once the session is revoked, the user deactivated, or the session expired', async () => {
       const service = createService({ maxAgeMs: 60 * MINUTE });
-      const revoked = await service.start(alice.id, CLIENT);
+      const revoked = await start(service, alice.id, CLIENT);
       await service.logout(revoked.refresh, 'local');
-      const inactive = await service.start(bob.id, CLIENT);
+      const inactive = await start(service, bob.id, CLIENT);
       await users.update(bob.id, { isActive: false });
-      const expiring = await service.start(alice.id, CLIENT);
+      const expiring = await start(service, alice.id, CLIENT);
 
       await expect(service.authenticate(claimsOf(revoked.access))).resolves.toBeNull();
       await expect(service.authenticate(claimsOf(inactive.access))).resolves.toBeNull();
@@ -304,7 +311,7 @@ describe('SessionsService', () => {
 
     it('refuses claims pairing one user with another user’s session', async () => {
       const service = createService();
-      const bobs = await service.start(bob.id, CLIENT);
+      const bobs = await start(service, bob.id, CLIENT);
 
       await expect(service.authenticate({ ...claimsOf(bobs.access), sub: String(alice.id) })).resolves.toBeNull();
     });
@@ -313,8 +320,8 @@ describe('SessionsService', () => {
   describe('logout', () => {
     it('local revokes the token’s session only', async () => {
       const service = createService();
-      const current = await service.start(alice.id, CLIENT);
-      const other = await service.start(alice.id, CLIENT);
+      const current = await start(service, alice.id, CLIENT);
+      const other = await start(service, alice.id, CLIENT);
 
       await service.logout(current.refresh, 'local');
 
@@ -324,9 +331,9 @@ describe('SessionsService', () => {
 
     it('others revokes every other session of the user and keeps the current one and other users’', async () => {
       const service = createService();
-      const current = await service.start(alice.id, CLIENT);
-      const other = await service.start(alice.id, CLIENT);
-      const bobs = await service.start(bob.id, CLIENT);
+      const current = await start(service, alice.id, CLIENT);
+      const other = await start(service, alice.id, CLIENT);
+      const bobs = await start(service, bob.id, CLIENT);
 
       await service.logout(current.refresh, 'others');
 
@@ -337,9 +344,9 @@ describe('SessionsService', () => {
 
     it('global revokes every session of the user and no one else’s', async () => {
       const service = createService();
-      const current = await service.start(alice.id, CLIENT);
-      const other = await service.start(alice.id, CLIENT);
-      const bobs = await service.start(bob.id, CLIENT);
+      const current = await start(service, alice.id, CLIENT);
+      const other = await start(service, alice.id, CLIENT);
+      const bobs = await start(service, bob.id, CLIENT);
 
       await service.logout(current.refresh, 'global');
 
@@ -352,8 +359,8 @@ describe('SessionsService', () => {
       'treats a rotated-out refresh token at logout (%s) as a replay: revokes only its session, 401',
       async (scope) => {
         const service = createService({ reuseGraceMs: 0 });
-        const stale = await service.start(alice.id, CLIENT);
-        const other = await service.start(alice.id, CLIENT);
+        const stale = await start(service, alice.id, CLIENT);
+        const other = await start(service, alice.id, CLIENT);
         await service.refresh(stale.refresh);
 
         await expect(service.logout(stale.refresh, scope)).rejects.toMatchObject({
@@ -367,7 +374,7 @@ describe('SessionsService', () => {
 
     it('signs out with the token the last rotation replaced while within REFRESH_REUSE_GRACE', async () => {
       const service = createService({ reuseGraceMs: 10_000 });
-      const pair = await service.start(alice.id, CLIENT);
+      const pair = await start(service, alice.id, CLIENT);
       await service.refresh(pair.refresh);
       advance(5_000);
 
@@ -377,7 +384,7 @@ describe('SessionsService', () => {
 
     it('refuses a second logout with the same token and keeps the first revocation’s time and reason', async () => {
       const service = createService();
-      const pair = await service.start(alice.id, CLIENT);
+      const pair = await start(service, alice.id, CLIENT);
       await service.logout(pair.refresh, 'local');
       advance(MINUTE);
 
@@ -390,14 +397,14 @@ describe('SessionsService', () => {
   describe('list', () => {
     it('returns the caller’s live sessions, most recently used first, marking the caller’s as current', async () => {
       const service = createService({ maxAgeMs: 60 * MINUTE });
-      const expired = await service.start(alice.id, { userAgent: 'Expired/1' });
+      const expired = await start(service, alice.id, { userAgent: 'Expired/1' });
       advance(30 * MINUTE);
-      const older = await service.start(alice.id, { userAgent: 'Older/1', ip: '198.51.100.1' });
-      const revoked = await service.start(alice.id, { userAgent: 'Revoked/1' });
+      const older = await start(service, alice.id, { userAgent: 'Older/1', ip: '198.51.100.1' });
+      const revoked = await start(service, alice.id, { userAgent: 'Revoked/1' });
       await service.logout(revoked.refresh, 'local');
-      await service.start(bob.id, { userAgent: 'Bob/1' });
+      await start(service, bob.id, { userAgent: 'Bob/1' });
       advance(MINUTE);
-      const current = await service.start(alice.id, { userAgent: 'Current/1' });
+      const current = await start(service, alice.id, { userAgent: 'Current/1' });
       advance(29 * MINUTE);
       await service.refresh(older.refresh);
       expect((await rowOf(expired.refresh))?.expiresAt).toEqual(new Date(T0 + 60 * MINUTE));
@@ -422,8 +429,8 @@ describe('SessionsService', () => {
   describe('revokeOwn', () => {
     it('revokes one of the caller’s sessions with reason revoked', async () => {
       const service = createService();
-      const current = await service.start(alice.id, CLIENT);
-      const other = await service.start(alice.id, CLIENT);
+      const current = await start(service, alice.id, CLIENT);
+      const other = await start(service, alice.id, CLIENT);
 
       await expect(service.revokeOwn(caller(current.access), claimsOf(other.access).sid)).resolves.toBeUndefined();
 
@@ -433,8 +440,8 @@ describe('SessionsService', () => {
 
     it('answers another user’s session as not_found and leaves it live', async () => {
       const service = createService();
-      const mine = await service.start(alice.id, CLIENT);
-      const bobs = await service.start(bob.id, CLIENT);
+      const mine = await start(service, alice.id, CLIENT);
+      const bobs = await start(service, bob.id, CLIENT);
 
       await expect(service.revokeOwn(caller(mine.access), claimsOf(bobs.access).sid)).rejects.toMatchObject({
         code: 'not_found',
@@ -447,7 +454,7 @@ describe('SessionsService', () => {
       'answers the id %j as not_found',
       async (id) => {
         const service = createService();
-        const mine = await service.start(alice.id, CLIENT);
+        const mine = await start(service, alice.id, CLIENT);
 
         await expect(service.revokeOwn(caller(mine.access), id)).rejects.toMatchObject({ code: 'not_found' });
         expect((await rowOf(mine.refresh))?.revokedAt).toBeNull();
@@ -456,8 +463,8 @@ describe('SessionsService', () => {
 
     it('answers an already revoked session as not_found, keeping its first reason', async () => {
       const service = createService();
-      const current = await service.start(alice.id, CLIENT);
-      const other = await service.start(alice.id, CLIENT);
+      const current = await start(service, alice.id, CLIENT);
+      const other = await start(service, alice.id, CLIENT);
       await service.logout(other.refresh, 'local');
 
       await expect(service.revokeOwn(caller(current.access), claimsOf(other.access).sid)).rejects.toMatchObject({
@@ -470,17 +477,17 @@ describe('SessionsService', () => {
   describe('SessionsRepository.purge', () => {
     it('deletes only sessions revoked or expired before the cutoff and returns how many', async () => {
       const service = createService({ maxAgeMs: DAY });
-      const revokedLongAgo = await service.start(alice.id, CLIENT);
+      const revokedLongAgo = await start(service, alice.id, CLIENT);
       await service.logout(revokedLongAgo.refresh, 'local');
-      const expiredLongAgo = await service.start(alice.id, CLIENT);
+      const expiredLongAgo = await start(service, alice.id, CLIENT);
       advance(DAY + 1);
       const cutoff = new Date();
-      const revokedAtCutoff = await service.start(alice.id, CLIENT);
+      const revokedAtCutoff = await start(service, alice.id, CLIENT);
       await service.logout(revokedAtCutoff.refresh, 'local');
       advance(MINUTE);
-      const revokedRecently = await service.start(bob.id, CLIENT);
+      const revokedRecently = await start(service, bob.id, CLIENT);
       await service.logout(revokedRecently.refresh, 'local');
-      const live = await service.start(bob.id, CLIENT);
+      const live = await start(service, bob.id, CLIENT);
 
       await expect(repository().purge(cutoff)).resolves.toBe(2);
 
@@ -493,7 +500,7 @@ describe('SessionsService', () => {
 
     it('deletes nothing a second time, so several instances may run it at once', async () => {
       const service = createService();
-      const pair = await service.start(alice.id, CLIENT);
+      const pair = await start(service, alice.id, CLIENT);
       await service.logout(pair.refresh, 'local');
       advance(MINUTE);
 

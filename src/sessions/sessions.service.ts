@@ -3,12 +3,13 @@ import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { ProblemException } from '../common/errors/problem.exception';
 import { sessionConfig } from '../config';
+import type { Step } from '../database/sql';
 import type { AuthenticatedUser } from '../users/authenticated-user';
 import type { SessionListDto } from './dto/session.dto';
 import type { LogoutScope, TokensDto } from './dto/tokens.dto';
 import type { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
-import { TokenService, UUID, type TokenPayload } from './token.service';
+import { TokenService, UUID, type Generation, type TokenPayload } from './token.service';
 
 export interface ClientInfo {
   ip?: string;
@@ -23,10 +24,11 @@ export class SessionsService {
     private readonly tokens: TokenService,
   ) {}
 
-  async start(userId: number, client: ClientInfo): Promise<TokensDto> {
+  /** Opens a session for the user, as a step of the sign-in's transaction; tokensFor() signs its pair. */
+  *open(userId: number, client: ClientInfo): Step<Generation> {
     const now = new Date();
     const session = { id: randomUUID(), userId, refreshJti: randomUUID(), rotatedAt: now };
-    await this.sessions.insert(
+    yield* this.sessions.insert(
       {
         ...session,
         expiresAt: new Date(now.getTime() + this.config.maxAgeMs),
@@ -35,6 +37,10 @@ export class SessionsService {
       },
       now,
     );
+    return session;
+  }
+
+  tokensFor(session: Generation): Promise<TokensDto> {
     return this.tokens.issuePair(session);
   }
 
@@ -57,12 +63,6 @@ export class SessionsService {
     }
     if (this.withinGrace(claims, session, now)) return this.tokens.issuePair(session);
     return this.reused(session, now);
-  }
-
-  /** Deletes a session whose tokens were never handed out (its sign-in failed after it was made). */
-  async discard(tokens: TokensDto): Promise<void> {
-    const { sid } = await this.tokens.verify(tokens.refresh, 'refresh');
-    await this.sessions.delete(sid);
   }
 
   /**

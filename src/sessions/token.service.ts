@@ -22,7 +22,8 @@ export interface TokenPayload {
   aud: string;
 }
 
-type Generation = Pick<Session, 'id' | 'userId' | 'refreshJti' | 'rotatedAt'>;
+/** The columns of a session its token pair is made from. */
+export type Generation = Pick<Session, 'id' | 'userId' | 'refreshJti' | 'rotatedAt'>;
 
 @Injectable()
 export class TokenService {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, type EntityRows } from '../database/sql';
+import { Sql, query, type EntityRows, type Step } from '../database/sql';
 import { User } from './user.entity';
 
 const usersStatements = (sql: Sql, rows: EntityRows<User>) => ({
@@ -37,13 +37,13 @@ export class UsersRepository {
     this.statements = usersStatements(sql, this.rows);
   }
 
-  async findOrCreate(phoneNumber: string, now: Date): Promise<User> {
-    const { rows } = await this.sql.run(this.statements.findOrCreate, { phoneNumber, now: now.getTime() });
+  *findOrCreate(phoneNumber: string, now: Date): Step<User> {
+    const { rows } = yield* query(this.statements.findOrCreate, { phoneNumber, now: now.getTime() });
     return this.rows.hydrate(rows[0]);
   }
 
-  async recordSignIn(id: number, at: Date): Promise<void> {
-    await this.sql.run(this.statements.recordSignIn, { id, at: at.getTime() });
+  *recordSignIn(id: number, at: Date): Step<void> {
+    yield* query(this.statements.recordSignIn, { id, at: at.getTime() });
   }
 
   /** Sets the names given (null keeps one); undefined when the user is gone or inactive. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemException } from '../common/errors/problem.exception';
+import type { Step } from '../database/sql';
 import type { UpdateProfileDto } from './dto/update-profile.dto';
 import { toUserResponse, type ProfileResponseDto } from './dto/user-response.dto';
 import type { User } from './user.entity';
@@ -15,17 +16,16 @@ export class UsersService {
   constructor(private readonly users: UsersRepository) {}
 
   /**
-   * The user who just proved they own `phoneNumber` (E.164), created on first sign-in. A user is
-   * new until a sign-in completes (recordSignIn sets `last_login`), so a sign-in that failed
-   * half-way is still reported as the first one when it is retried.
+   * The user who just proved they own `phoneNumber` (E.164), created on first sign-in; a step of
+   * the sign-in's transaction. A user is new until a sign-in has recorded `last_login`.
    */
-  async findOrCreate(phoneNumber: string): Promise<SignIn> {
-    const user = await this.users.findOrCreate(phoneNumber, new Date());
+  *findOrCreate(phoneNumber: string): Step<SignIn> {
+    const user = yield* this.users.findOrCreate(phoneNumber, new Date());
     return { user, isNewUser: user.lastLogin === null };
   }
 
-  async recordSignIn(id: number): Promise<void> {
-    await this.users.recordSignIn(id, new Date());
+  *recordSignIn(id: number): Step<void> {
+    yield* this.users.recordSignIn(id, new Date());
   }
 
   /** The user the guard loaded with the caller's session. */

@@ -1,12 +1,30 @@
-import { dialects } from '../helpers/databases';
+import type { DataSource } from 'typeorm';
+import { dialects, type Dialect } from '../helpers/databases';
 import { latestOtpRow, userRows } from '../helpers/db-rows';
-import { expectProblemShape } from '../helpers/problems';
+import { expectProblem, expectProblemShape } from '../helpers/problems';
 import { sessionRowsOfUser } from '../helpers/sessions';
 import { requestCode, wrongCode } from '../helpers/sign-in';
 import { useTestApp } from '../helpers/test-app';
 
 function tally(codes: string[]): Record<string, number> {
   return codes.reduce<Record<string, number>>((counts, code) => ({ ...counts, [code]: (counts[code] ?? 0) + 1 }), {});
+}
+
+/** Makes every INSERT into `sessions` fail, as a crash or an outage at that point of a sign-in would. */
+async function breakSessionInserts(db: DataSource, dialect: Dialect): Promise<() => Promise<void>> {
+  if (dialect === 'sqlite') {
+    await db.query(
+      `CREATE TRIGGER fail_session_insert BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected'); END`,
+    );
+    return async () => void (await db.query('DROP TRIGGER fail_session_insert'));
+  }
+  await db.query(
+    `CREATE FUNCTION fail_session_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$`,
+  );
+  await db.query(
+    'CREATE TRIGGER fail_session_insert BEFORE INSERT ON sessions FOR EACH ROW EXECUTE FUNCTION fail_session_insert()',
+  );
+  return async () => void (await db.query('DROP FUNCTION fail_session_insert() CASCADE'));
 }
 
 describe.each(dialects())('security: atomic consumption on %s', (dialect) => {
@@ -58,5 +76,26 @@ describe.each(dialects())('security: atomic consumption on %s', (dialect) => {
     expect(answers.filter((res) => res.status >= 500)).toEqual([]);
     expect((await latestOtpRow(t.db, phone)).attempts).toBeLessThanOrEqual(5);
     expect((await userRows(t.db, phone)).length).toBe(answers.some((res) => res.status === 200) ? 1 : 0);
+  });
+
+  it('commits nothing of a sign-in that fails half-way, so the same code signs the new user in on retry', async () => {
+    const t = app();
+    const phone = '+12015550105';
+    const code = await requestCode(t, phone);
+    const repair = await breakSessionInserts(t.db, dialect);
+
+    try {
+      expectProblem(await t.api.verifyOtp(phone, code), 500, 'internal_error');
+    } finally {
+      await repair();
+    }
+
+    expect(await userRows(t.db, phone)).toEqual([]);
+    expect(await latestOtpRow(t.db, phone)).toMatchObject({ consumedAt: null, attempts: 1 });
+    const retry = await t.api.verifyOtp(phone, code).expect(200);
+    expect(retry.body.is_new_user).toBe(true);
+    const [user] = await userRows(t.db, phone);
+    expect(user.lastLogin).not.toBeNull();
+    expect(await sessionRowsOfUser(t.db, user.id)).toHaveLength(1);
   });
 });
