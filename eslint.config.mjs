@@ -14,9 +14,10 @@ const FEATURE_USES = {
   sms: [],
   metrics: [],
   health: [],
-  otp: ['sms'],
+  otp: ['sms', 'users'],
   sessions: ['users'],
   auth: ['sessions', 'users', 'otp'],
+  account: ['otp', 'users', 'sessions', 'sms'],
 };
 const SHARED_FEATURES = ['metrics'];
 const folders = readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })

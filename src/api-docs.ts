@@ -20,6 +20,13 @@ Sign up and sign in with nothing but a phone number. Every error is an RFC 9457 
    rotate: sending a replaced one again revokes the session (\`refresh_token_reused\`).
 5. **\`POST /api/auth/logout/\`** ends the session (or the user's other sessions, or all of them).
 
+## The account
+
+Changing the phone number and deleting the account need a sign-in or a re-authentication within \`REAUTH_MAX_AGE\`
+on the session (else \`401 reauthentication_required\`): **\`POST /api/auth/reauthenticate/\`** texts a code to the
+current number and **\`POST /api/auth/reauthenticate/verify/\`** redeems it. Every code is bound to what it was sent
+for (signing in, re-authenticating, a phone change, a deletion) and, except for signing in, to the user who asked.
+
 ## Limits
 
 Sending codes is limited per phone number, per client IP and for the whole service; verifying is limited per IP and
@@ -33,6 +40,7 @@ original Django service spelled them.
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
   auth: 'Sign in with a one-time code; refresh and end sessions',
+  account: 'Re-authenticate, move the account to another number, delete it',
   sessions: "The signed-in user's sessions, one per sign-in",
   profile: 'The signed-in user',
   health: 'Liveness and readiness probes',

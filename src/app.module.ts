@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
+import { AccountModule } from './account/account.module';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { configNamespaces } from './config';
@@ -24,6 +25,7 @@ import { UsersModule } from './users/users.module';
     UsersModule,
     SessionsModule,
     AuthModule,
+    AccountModule,
     HealthModule,
   ],
   providers: [

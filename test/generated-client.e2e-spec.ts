@@ -78,6 +78,66 @@ export async function seedFlow(
   };
 }
 
+export interface LifecycleResult {
+  reauthenticatedAt: string;
+  movedTo: string;
+  sameUser: boolean;
+  deleteStatus: number;
+  profileAfterDeletion: number;
+}
+
+/** Sign in, re-authenticate, move to another number, then delete the account. */
+export async function lifecycleFlow(
+  baseUrl: string,
+  phoneNumber: string,
+  newPhoneNumber: string,
+  codeFor: (e164: string) => string,
+  fetch: typeof globalThis.fetch,
+): Promise<LifecycleResult> {
+  const client = createClient<paths>({ baseUrl, fetch });
+
+  const sent = await client.POST('/api/auth/send-otp', { body: { phone_number: phoneNumber } });
+  if (!sent.data) throw new Error('send-otp failed: ' + JSON.stringify(sent.error));
+  const verified = await client.POST('/api/auth/verify-otp', {
+    body: { phone_number: phoneNumber, otp_code: codeFor(sent.data.phone_number) },
+  });
+  if (!verified.data) throw new Error('verify-otp failed: ' + JSON.stringify(verified.error));
+  let auth = { Authorization: 'Bearer ' + verified.data.tokens.access };
+
+  const reauth = await client.POST('/api/auth/reauthenticate', { headers: auth, body: { locale: 'en' } });
+  if (!reauth.data) throw new Error('reauthenticate failed: ' + JSON.stringify(reauth.error));
+  const reauthenticated = await client.POST('/api/auth/reauthenticate/verify', {
+    headers: auth,
+    body: { otp_code: codeFor(reauth.data.phone_number) },
+  });
+  if (!reauthenticated.data) throw new Error('reauthenticate/verify failed: ' + JSON.stringify(reauthenticated.error));
+
+  const change = await client.POST('/api/auth/phone/change', { headers: auth, body: { new_phone_number: newPhoneNumber } });
+  if (!change.data) throw new Error('phone/change failed: ' + JSON.stringify(change.error));
+  const changed = await client.POST('/api/auth/phone/change/verify', {
+    headers: auth,
+    body: { new_phone_number: newPhoneNumber, otp_code: codeFor(change.data.phone_number) },
+  });
+  if (!changed.data) throw new Error('phone/change/verify failed: ' + JSON.stringify(changed.error));
+  auth = { Authorization: 'Bearer ' + changed.data.tokens.access };
+
+  const deletion = await client.POST('/api/auth/account/deletion', { headers: auth, body: {} });
+  if (!deletion.data) throw new Error('account/deletion failed: ' + JSON.stringify(deletion.error));
+  const deleted = await client.DELETE('/api/auth/account', {
+    headers: auth,
+    body: { otp_code: codeFor(deletion.data.phone_number) },
+  });
+  const profile = await client.GET('/api/auth/profile', { headers: auth });
+
+  return {
+    reauthenticatedAt: reauthenticated.data.authenticated_at,
+    movedTo: changed.data.user.phone_number,
+    sameUser: changed.data.user.id === verified.data.user.id,
+    deleteStatus: deleted.response.status,
+    profileAfterDeletion: profile.response.status,
+  };
+}
+
 /** Never called: the generated types must refuse these. */
 export function refusedByTheTypes(client: ReturnType<typeof createClient<paths>>, id: string): void {
   // @ts-expect-error phone_number is required
@@ -91,7 +151,9 @@ export function refusedByTheTypes(client: ReturnType<typeof createClient<paths>>
   void client.DELETE('/api/auth/sessions/{id}', { params: { path: { id } } });
   // @ts-expect-error scope is one of local, others, global
   void client.POST('/api/auth/logout', { body: { refresh: 'x', scope: 'everywhere' } });
-  const code: Problem['code'] = 'otp_invalid';
+  // @ts-expect-error the new number is required
+  void client.POST('/api/auth/phone/change', { body: {} });
+  const code: Problem['code'] = 'reauthentication_required';
   // @ts-expect-error not a documented code
   const unknownCode: Problem['code'] = 'otp_wrong';
   void [code, unknownCode];
@@ -170,12 +232,31 @@ function typeCheck(files: Record<string, string>, entry: string): string {
   });
 }
 
+type LifecycleFlow = (
+  baseUrl: string,
+  phoneNumber: string,
+  newPhoneNumber: string,
+  codeFor: (e164: string) => string,
+  fetch: typeof globalThis.fetch,
+) => Promise<{
+  reauthenticatedAt: string;
+  movedTo: string;
+  sameUser: boolean;
+  deleteStatus: number;
+  profileAfterDeletion: number;
+}>;
+
+interface Flows {
+  seedFlow: SeedFlow;
+  lifecycleFlow: LifecycleFlow;
+}
+
 /** Compiles the flow to CommonJS and loads it the way Node loads a module. */
-function load(source: string): { seedFlow: SeedFlow } {
+function load(source: string): Flows {
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2023, esModuleInterop: true },
   });
-  const module = { exports: {} as { seedFlow: SeedFlow } };
+  const module = { exports: {} as Flows };
   const wrapper = runInThisContext(`(function (exports, require, module) {${outputText}\n})`) as (
     exports: object,
     load: NodeJS.Require,
@@ -224,10 +305,10 @@ describe('a client generated from the OpenAPI document (openapi-typescript + ope
     expect(diagnostics).toContain("Property 'refresh' does not exist");
   }, 60_000);
 
-  it('runs the seed flow against the listening app, every response matching the document', async () => {
+  /** fetch that records every answer the document does not describe. */
+  function conformingFetch(mismatches: string[]): typeof fetch {
     const checker = new OpenApiConformance(document);
-    const mismatches: string[] = [];
-    const checkingFetch: typeof fetch = async (input, init) => {
+    return async (input, init) => {
       const request = new Request(input, init);
       const response = await fetch(request);
       const text = await response.clone().text();
@@ -242,9 +323,13 @@ describe('a client generated from the OpenAPI document (openapi-typescript + ope
       if (mismatch) mismatches.push(mismatch);
       return response;
     };
+  }
 
+  it('runs the seed flow against the listening app, every response matching the document', async () => {
+    const mismatches: string[] = [];
     const { seedFlow } = load(FLOW);
-    const result = await seedFlow(baseUrl, '+1 (201) 555-0180', (e164) => app().sms.lastCodeFor(e164), checkingFetch);
+    const codeFor = (e164: string) => app().sms.lastCodeFor(e164);
+    const result = await seedFlow(baseUrl, '+1 (201) 555-0180', codeFor, conformingFetch(mismatches));
 
     expect(mismatches).toEqual([]);
     expect(result.sent).toEqual({ phone_number: '+12015550180', expires_in_seconds: 300 });
@@ -255,5 +340,21 @@ describe('a client generated from the OpenAPI document (openapi-typescript + ope
     expect(result.sessionIds).toHaveLength(1);
     expect(result.refreshed).toBe(true);
     expect(result.logoutStatus).toBe(204);
+  });
+
+  it('runs the account lifecycle (re-authenticate, change the number, delete) through the generated client', async () => {
+    const mismatches: string[] = [];
+    const { lifecycleFlow } = load(FLOW);
+    const codeFor = (e164: string) => app().sms.lastCodeFor(e164);
+    const result = await lifecycleFlow(baseUrl, '+12015550181', '+12015550182', codeFor, conformingFetch(mismatches));
+
+    expect(mismatches).toEqual([]);
+    expect(result).toEqual({
+      reauthenticatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      movedTo: '+12015550182',
+      sameUser: true,
+      deleteStatus: 204,
+      profileAfterDeletion: 401,
+    });
   });
 });

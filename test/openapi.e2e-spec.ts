@@ -43,12 +43,24 @@ const API_ROUTES = [
   'PATCH /api/auth/profile',
   'GET /api/auth/sessions',
   'DELETE /api/auth/sessions/{id}',
+  'POST /api/auth/reauthenticate',
+  'POST /api/auth/reauthenticate/verify',
+  'POST /api/auth/phone/change',
+  'POST /api/auth/phone/change/verify',
+  'POST /api/auth/account/deletion',
+  'DELETE /api/auth/account',
 ];
 const PROTECTED = [
   'GET /api/auth/profile',
   'PATCH /api/auth/profile',
   'GET /api/auth/sessions',
   'DELETE /api/auth/sessions/{id}',
+  'POST /api/auth/reauthenticate',
+  'POST /api/auth/reauthenticate/verify',
+  'POST /api/auth/phone/change',
+  'POST /api/auth/phone/change/verify',
+  'POST /api/auth/account/deletion',
+  'DELETE /api/auth/account',
 ];
 const UNKNOWN_SESSION = '00000000-0000-4000-8000-000000000000';
 
@@ -177,6 +189,9 @@ describe('OpenAPI document (/api/docs-json)', () => {
       expect.arrayContaining(['unauthorized', 'refresh_token_reused']),
     );
     expect(document.paths['/api/auth/profile'].get.responses[429].headers?.['Retry-After']?.required).toBe(true);
+    const sensitive = [document.paths['/api/auth/phone/change'].post, document.paths['/api/auth/account'].delete];
+    for (const operation of sensitive) expect(documentedCodes(operation, 401)).toContain('reauthentication_required');
+    expect(documentedCodes(document.paths['/api/auth/phone/change/verify'].post, 409)).toEqual(['phone_number_in_use']);
   });
 
   it('has examples that match their own schemas', () => {

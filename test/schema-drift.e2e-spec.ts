@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { migrations } from '../migrations';
 import { ENTITY_FILES, typeOrmOptions } from '../src/database/typeorm.options';
 import { parseDatabaseUrl } from '../src/config/database.config';
 import { createTestDatabase, dialects, type TestDatabase } from './helpers/databases';
@@ -43,5 +47,74 @@ describe.each(dialects())('schema drift on %s', (dialect) => {
     const pending = await dataSource.driver.createSchemaBuilder().log();
 
     expect(pending.upQueries.map((query) => query.query)).toEqual([]);
+  });
+});
+
+function sqliteFile(): TestDatabase {
+  const directory = mkdtempSync(join(tmpdir(), 'otp-auth-upgrade-'));
+  return {
+    url: `sqlite:${join(directory, 'db.sqlite')}`,
+    drop: () => Promise.resolve(rmSync(directory, { recursive: true })),
+  };
+}
+
+describe.each(dialects())('upgrading a database of the previous release on %s', (dialect) => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    // In a file on SQLite: the upgrade reopens the database, which an in-memory one would not survive.
+    database = dialect === 'sqlite' ? sqliteFile() : await createTestDatabase(dialect);
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  /** A data source on the test database that knows only `count` of the migrations, or all of them. */
+  const connect = (count = migrations.length) => {
+    const options = typeOrmOptions({
+      target: parseDatabaseUrl(database.url),
+      migrationsRun: false,
+      poolSize: 2,
+      connectRetries: 0,
+      connectTimeoutMs: 5_000,
+      statementTimeoutMs: 10_000,
+    });
+    return new DataSource({ ...options, migrations: migrations.slice(0, count) }).initialize();
+  };
+
+  it('keeps every code as a sign-in code and counts every session as authenticated when it was created', async () => {
+    const before = await connect(2);
+    await before.runMigrations({ transaction: 'each' });
+    await before.query(
+      `INSERT INTO users (phone_number, username, first_name, last_name, is_phone_verified, is_active, date_joined)
+       VALUES ('+12015550901', '+12015550901', '', '', TRUE, TRUE, 1000)`,
+    );
+    await before.query(
+      `INSERT INTO otp_codes (phone_number, code_hash, attempts, created_at, expires_at)
+       VALUES ('+12015550901', '${'f'.repeat(64)}', 1, 2000, 3000)`,
+    );
+    await before.query(
+      `INSERT INTO sessions (id, user_id, refresh_jti, rotated_at, created_at, last_used_at, expires_at)
+       SELECT '00000000-0000-4000-8000-000000000001', id, 'jti', 4000, 4000, 5000, 6000 FROM users`,
+    );
+    await before.destroy();
+
+    const after = await connect();
+    try {
+      await after.runMigrations({ transaction: 'each' });
+
+      type Row = Record<string, unknown>;
+      const [code] = await after.query<Row[]>('SELECT purpose, user_id, attempts FROM otp_codes');
+      expect({ ...code, attempts: Number(code.attempts) }).toEqual({ purpose: 'sign_in', user_id: null, attempts: 1 });
+      const [session] = await after.query<Row[]>('SELECT authenticated_at FROM sessions');
+      expect(Number(session.authenticated_at)).toBe(4000);
+
+      await after.undoLastMigration({ transaction: 'each' });
+      const columns = await after.query<Row[]>('SELECT * FROM otp_codes');
+      expect(Object.keys(columns[0])).not.toContain('purpose');
+    } finally {
+      await after.destroy();
+    }
   });
 });

@@ -3,10 +3,10 @@ import { ProblemException } from '../common/errors/problem.exception';
 import { PhoneNumberService } from '../common/phone-number.service';
 import { Sql } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
-import { OtpService, type LanguageHints } from '../otp/otp.service';
+import { OtpService, signInScope, type LanguageHints } from '../otp/otp.service';
 import { toUserResponse } from '../users/dto/user-response.dto';
 import { UsersService } from '../users/users.service';
-import type { SendOtpResponseDto } from './dto/send-otp.dto';
+import { codeSent, type SendOtpResponseDto } from '../otp/dto/code.dto';
 import type { VerifyOtpResponseDto } from './dto/verify-otp.dto';
 import { SessionsService, type ClientInfo } from '../sessions/sessions.service';
 
@@ -24,13 +24,8 @@ export class AuthService {
   /** Answers alike whether or not the number has an account, so the reply reveals nothing. */
   async sendOtp(rawPhoneNumber: string, language: LanguageHints): Promise<SendOtpResponseDto> {
     const phoneNumber = this.phones.normalizeForSending(rawPhoneNumber);
-    const { ttlSeconds } = await this.otp.issue(phoneNumber, language);
-    return {
-      message: 'OTP sent successfully',
-      phone_number: phoneNumber,
-      expires_in_minutes: Number((ttlSeconds / 60).toFixed(2)),
-      expires_in_seconds: ttlSeconds,
-    };
+    const { ttlSeconds } = await this.otp.issue(signInScope(phoneNumber), language);
+    return codeSent(phoneNumber, ttlSeconds);
   }
 
   /**
@@ -41,9 +36,9 @@ export class AuthService {
    */
   async verifyOtp(rawPhoneNumber: string, code: string, client: ClientInfo): Promise<VerifyOtpResponseDto> {
     const phoneNumber = this.phones.normalize(rawPhoneNumber);
-    const matched = await this.otp.check(phoneNumber, code, client.ip ?? 'unknown');
+    const matched = await this.otp.check(signInScope(phoneNumber), code, client.ip ?? 'unknown');
     const { otp, users, sessions } = this;
-    const signIn = await this.sql.transaction(function* () {
+    const outcome = await this.sql.transaction(function* () {
       if (!(yield* otp.redeem(matched))) return undefined;
       const account = yield* users.findOrCreate(phoneNumber);
       // The code proved possession of the number, so it stays spent; a deactivated account gets no session.
@@ -52,8 +47,8 @@ export class AuthService {
       yield* users.recordSignIn(account.user.id);
       return { ...account, session };
     });
-    await this.otp.redeemed(matched, signIn !== undefined);
-    if (!signIn?.session) throw new ProblemException('account_disabled');
+    const signIn = await this.otp.redeemed(matched, outcome);
+    if (!signIn.session) throw new ProblemException('account_disabled');
     const tokens = await this.sessions.tokensFor(signIn.session);
     this.metrics.signIn(signIn.isNewUser);
     return {

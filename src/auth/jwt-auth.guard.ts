@@ -1,13 +1,19 @@
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { IS_PUBLIC } from '../common/auth.decorators';
+import { IS_PUBLIC, REQUIRES_RECENT_AUTH } from '../common/auth.decorators';
 import { ProblemException } from '../common/errors/problem.exception';
+import { accountConfig } from '../config';
+import type { AuthenticatedUser } from '../users/authenticated-user';
 
 /** Installed globally: a route is protected unless it is marked `@Public()`. */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(accountConfig.KEY) private readonly account: ConfigType<typeof accountConfig>,
+  ) {
     super();
   }
 
@@ -16,7 +22,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     return isPublic || super.canActivate(context);
   }
 
-  handleRequest<TUser>(error: unknown, user: TUser | false, info: unknown): TUser {
+  handleRequest<TUser>(error: unknown, user: TUser | false, info: unknown, context: ExecutionContext): TUser {
     // An error here came from validate(), i.e. from the session lookup: an outage, not a bad
     // token. Answering 401 would make clients throw their tokens away; the filter answers 503.
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrown as received, possibly from another realm
@@ -25,6 +31,16 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       const expired = info instanceof Error && info.name === 'TokenExpiredError';
       throw new ProblemException('unauthorized', expired ? { detail: 'The access token has expired.' } : {});
     }
+    const needsRecent = this.reflector.getAllAndOverride<boolean>(REQUIRES_RECENT_AUTH, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (needsRecent && !this.isRecent(user as unknown as AuthenticatedUser))
+      throw new ProblemException('reauthentication_required');
     return user;
+  }
+
+  private isRecent({ authenticatedAt }: AuthenticatedUser): boolean {
+    return Date.now() - authenticatedAt.getTime() <= this.account.reauthMaxAgeMs;
   }
 }

@@ -5,6 +5,14 @@ export const IS_PUBLIC = 'isPublic';
 /** Every route needs a valid access token unless it is marked public. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
+export const REQUIRES_RECENT_AUTH = 'requiresRecentAuth';
+
+/**
+ * The route changes something an attacker holding a stolen token must not: the session must have
+ * signed in or re-authenticated within REAUTH_MAX_AGE.
+ */
+export const RequiresRecentAuth = () => SetMetadata(REQUIRES_RECENT_AUTH, true);
+
 /** The principal the global guard put on the request (the auth feature decides its type). */
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): unknown => context.switchToHttp().getRequest<{ user: unknown }>().user,

@@ -1,4 +1,5 @@
 import type { ConfigType } from '@nestjs/config';
+import { accountConfig } from './account.config';
 import { appConfig, LOG_LEVELS } from './app.config';
 import { databaseConfig } from './database.config';
 import { collectEnvErrors, ConfigError, EnvError } from './env';
@@ -15,6 +16,7 @@ export {
   ConfigError,
   EnvError,
   LOG_LEVELS,
+  accountConfig,
   appConfig,
   databaseConfig,
   jwtConfig,
@@ -27,9 +29,11 @@ export {
   throttleConfig,
 };
 
+export { PHONE_CHANGE_REVOCATIONS, type PhoneChangeRevocation } from './account.config';
 export type { SmsProvider, SmsProviderConfig, TwilioAccountConfig, TwilioSenderConfig } from './sms.config';
 
 const namespaces = {
+  account: accountConfig,
   app: appConfig,
   database: databaseConfig,
   jwt: jwtConfig,

@@ -1,18 +1,35 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { epochMs } from '../database/epoch-ms.transformer';
+import { User } from '../users/user.entity';
+
+/** What a code may complete; a code of one purpose never completes another. */
+export const CODE_PURPOSES = ['sign_in', 'reauthenticate', 'phone_change', 'account_deletion'] as const;
+export type CodePurpose = (typeof CODE_PURPOSES)[number];
 
 /**
- * One issued code. Only the HMAC of the code is kept, and only the newest row per phone can be
- * redeemed; older rows stay for auditing until purged.
+ * One issued code. Only the HMAC of the code is kept, and only the newest row of its scope (phone,
+ * purpose and user) can be redeemed; older rows stay for auditing until purged.
  */
 @Entity('otp_codes')
-@Index('IDX_otp_codes_phone_number_id', ['phoneNumber', 'id'])
+@Index('IDX_otp_codes_scope', ['phoneNumber', 'purpose', 'id'])
+@Index('IDX_otp_codes_user_id', ['userId'])
 export class OtpCode {
   @PrimaryGeneratedColumn('increment')
   id: number;
 
   @Column({ name: 'phone_number', type: 'varchar', length: 20 })
   phoneNumber: string;
+
+  @Column({ type: 'varchar', length: 20, default: 'sign_in' })
+  purpose: CodePurpose;
+
+  /** The signed-in user who asked for it; null for sign-in codes. */
+  @Column({ name: 'user_id', type: 'integer', nullable: true })
+  userId: number | null;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_otp_codes_user_id' })
+  user?: User;
 
   /** Hex HMAC-SHA256 of `phone:code` keyed by OTP_SECRET. */
   @Column({ name: 'code_hash', type: 'varchar', length: 64 })

@@ -62,9 +62,13 @@ describe('OtpCodesRepository', () => {
       await insertCode('+12015550115', NOW, true);
       const [newest] = await codes.find({ order: { id: 'DESC' }, take: 1 });
 
-      await expect(repository().latest('+12015550115')).resolves.toEqual({
+      await expect(
+        repository().latest({ phoneNumber: '+12015550115', purpose: 'sign_in', userId: null }),
+      ).resolves.toEqual({
         id: newest.id,
         phoneNumber: '+12015550115',
+        purpose: 'sign_in',
+        userId: null,
         codeHash: 'f'.repeat(64),
         attempts: 0,
         createdAt: new Date(NOW - 5 * 60_000),

@@ -1,44 +1,56 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, query, type EntityRows, type Step } from '../database/sql';
-import { OtpCode } from './otp-code.entity';
+import { Sql, query, type EntityRows, type Param, type Step } from '../database/sql';
+import { OtpCode, type CodePurpose } from './otp-code.entity';
+
+type ScopeParams = { phoneNumber: string; purpose: CodePurpose; userId: number | null };
+
+/** The codes of one scope; NULL-safe on user_id, which is NULL for sign-in codes. */
+const inScope = (p: Param<ScopeParams>) =>
+  `phone_number = ${p('phoneNumber')} AND purpose = ${p('purpose')} AND user_id IS NOT DISTINCT FROM ${p('userId')}`;
 
 const otpCodesStatements = (sql: Sql, rows: EntityRows<OtpCode>) => ({
-  insert: sql.statement<{ phoneNumber: string; codeHash: string; createdAt: number; expiresAt: number }>(
+  insert: sql.statement<ScopeParams & { codeHash: string; createdAt: number; expiresAt: number }>(
     (p) => `
-      INSERT INTO otp_codes (phone_number, code_hash, attempts, created_at, expires_at)
-      VALUES (${p('phoneNumber')}, ${p('codeHash')}, 0, ${p('createdAt')}, ${p('expiresAt')})
+      INSERT INTO otp_codes (phone_number, purpose, user_id, code_hash, attempts, created_at, expires_at)
+      VALUES (${p('phoneNumber')}, ${p('purpose')}, ${p('userId')}, ${p('codeHash')}, 0, ${p('createdAt')}, ${p('expiresAt')})
       RETURNING id`,
   ),
-  /** Only older codes: of parallel sends, the newest stays live. */
-  retireOlder: sql.statement<{ phoneNumber: string; id: number; at: number }>(
+  /** Only older codes of the scope: of parallel sends, the newest stays live. */
+  retireOlder: sql.statement<ScopeParams & { id: number; at: number }>(
     (p) => `
       UPDATE otp_codes SET invalidated_at = ${p('at')}
-      WHERE phone_number = ${p('phoneNumber')} AND id < ${p('id')} AND consumed_at IS NULL AND invalidated_at IS NULL`,
+      WHERE ${inScope(p)} AND id < ${p('id')} AND consumed_at IS NULL AND invalidated_at IS NULL`,
   ),
   invalidate: sql.statement<{ id: number; at: number }>(
     (p) => `UPDATE otp_codes SET invalidated_at = ${p('at')} WHERE id = ${p('id')}`,
   ),
-  /** Counts a guess against the phone's newest code if that code can still be redeemed. */
-  countAttempt: sql.statement<{ phoneNumber: string; now: number; maxAttempts: number }>(
+  /** Counts a guess against the scope's newest code if that code can still be redeemed. */
+  countAttempt: sql.statement<ScopeParams & { now: number; maxAttempts: number }>(
     (p) => `
       UPDATE otp_codes SET attempts = attempts + 1
-      WHERE id = (SELECT MAX(id) FROM otp_codes WHERE phone_number = ${p('phoneNumber')})
+      WHERE id = (SELECT MAX(id) FROM otp_codes WHERE ${inScope(p)})
         AND consumed_at IS NULL AND invalidated_at IS NULL AND expires_at > ${p('now')} AND attempts < ${p('maxAttempts')}
       RETURNING id, code_hash`,
   ),
-  latest: sql.statement<{ phoneNumber: string }>(
-    (p) =>
-      `SELECT ${rows.selectList()} FROM otp_codes WHERE phone_number = ${p('phoneNumber')} ORDER BY id DESC LIMIT 1`,
+  latest: sql.statement<ScopeParams>(
+    (p) => `SELECT ${rows.selectList()} FROM otp_codes WHERE ${inScope(p)} ORDER BY id DESC LIMIT 1`,
   ),
   consume: sql.statement<{ id: number; at: number }>(
     (p) => `
       UPDATE otp_codes SET consumed_at = ${p('at')}
       WHERE id = ${p('id')} AND consumed_at IS NULL AND invalidated_at IS NULL`,
   ),
+  /** Every code a user asked for, and every code texted to their number. */
+  deleteOfAccount: sql.statement<{ userId: number; phoneNumber: string }>(
+    (p) => `DELETE FROM otp_codes WHERE user_id = ${p('userId')} OR phone_number = ${p('phoneNumber')}`,
+  ),
   purge: sql.statement<{ before: number }>((p) => `DELETE FROM otp_codes WHERE expires_at < ${p('before')}`),
 });
 
-export type NewOtpCode = Pick<OtpCode, 'phoneNumber' | 'codeHash' | 'createdAt' | 'expiresAt'>;
+/** Which codes compete: only the newest of a scope can be redeemed. */
+export type CodeScope = Pick<OtpCode, 'phoneNumber' | 'purpose' | 'userId'>;
+
+export type NewOtpCode = CodeScope & Pick<OtpCode, 'codeHash' | 'createdAt' | 'expiresAt'>;
 
 /** The `otp_codes` table: its statements, and its rows as {@link OtpCode}s. */
 @Injectable()
@@ -53,7 +65,7 @@ export class OtpCodesRepository {
 
   async insert(code: NewOtpCode): Promise<number> {
     const { rows } = await this.sql.run(this.statements.insert, {
-      phoneNumber: code.phoneNumber,
+      ...scopeParams(code),
       codeHash: code.codeHash,
       createdAt: code.createdAt.getTime(),
       expiresAt: code.expiresAt.getTime(),
@@ -61,8 +73,8 @@ export class OtpCodesRepository {
     return Number(rows[0].id);
   }
 
-  async retireOlder(phoneNumber: string, id: number, at: Date): Promise<void> {
-    await this.sql.run(this.statements.retireOlder, { phoneNumber, id, at: at.getTime() });
+  async retireOlder(scope: CodeScope, id: number, at: Date): Promise<void> {
+    await this.sql.run(this.statements.retireOlder, { ...scopeParams(scope), id, at: at.getTime() });
   }
 
   async invalidate(id: number, at: Date): Promise<void> {
@@ -70,20 +82,21 @@ export class OtpCodesRepository {
   }
 
   /**
-   * Counts one guess against the phone's newest code, atomically, if it is live and under
+   * Counts one guess against the scope's newest code, atomically, if it is live and under
    * `maxAttempts`; undefined when there was no such code (nothing was counted).
    */
   async countAttempt(
-    phoneNumber: string,
+    scope: CodeScope,
     now: Date,
     maxAttempts: number,
   ): Promise<Pick<OtpCode, 'id' | 'codeHash'> | undefined> {
-    const row = await this.sql.first(this.statements.countAttempt, { phoneNumber, now: now.getTime(), maxAttempts });
+    const params = { ...scopeParams(scope), now: now.getTime(), maxAttempts };
+    const row = await this.sql.first(this.statements.countAttempt, params);
     return row && this.rows.hydrate(row);
   }
 
-  async latest(phoneNumber: string): Promise<OtpCode | undefined> {
-    const row = await this.sql.first(this.statements.latest, { phoneNumber });
+  async latest(scope: CodeScope): Promise<OtpCode | undefined> {
+    const row = await this.sql.first(this.statements.latest, scopeParams(scope));
     return row && this.rows.hydrate(row);
   }
 
@@ -92,8 +105,16 @@ export class OtpCodesRepository {
     return (yield* query(this.statements.consume, { id, at: at.getTime() })).affected > 0;
   }
 
+  *deleteOfAccount(userId: number, phoneNumber: string): Step<void> {
+    yield* query(this.statements.deleteOfAccount, { userId, phoneNumber });
+  }
+
   /** Deletes codes that expired before `before`; idempotent, so every instance may run it. */
   async purge(before: Date): Promise<number> {
     return (await this.sql.run(this.statements.purge, { before: before.getTime() })).affected;
   }
+}
+
+function scopeParams({ phoneNumber, purpose, userId }: CodeScope): ScopeParams {
+  return { phoneNumber, purpose, userId };
 }

@@ -5,7 +5,7 @@ import { maskPhone } from '../common/phone-number.service';
 import { otpConfig, smsConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { renderCodeMessage, type SmsLocale } from '../sms/code-message';
-import { SmsDeliveryError, SmsSender, withDeadline } from '../sms/sms-sender';
+import { SmsDeliveryError, SmsSender, callWithTimeout } from '../sms/sms-sender';
 
 /**
  * Talks to the SMS provider for OtpService: texts codes and, for providers that make their own
@@ -54,16 +54,8 @@ export class OtpDeliveryService {
     }
   }
 
-  private async withDeadline<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    // Not AbortSignal.timeout(): its timer outlives the call by the whole SMS_TIMEOUT, so under
-    // load thousands of them pile up; this one is cleared as soon as the provider answers.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DOMException('SMS_TIMEOUT', 'TimeoutError')), this.sms.timeoutMs);
-    try {
-      return await withDeadline(call(deadline.signal), deadline.signal);
-    } finally {
-      clearTimeout(timer);
-    }
+  private withDeadline<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return callWithTimeout(this.sms.timeoutMs, call);
   }
 
   private problem(to: string, failure: SmsDeliveryError): ProblemException {

@@ -11,7 +11,7 @@ import { hashCode } from './otp-code';
 import { MetricsService } from '../metrics/metrics.service';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
-import { OtpService } from './otp.service';
+import { OtpService, signInScope } from './otp.service';
 import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
 import { Sql } from '../database/sql';
 import { OtpCodesRepository } from './otp-codes.repository';
@@ -61,8 +61,9 @@ describe('OtpService', () => {
 
   /** What verify-otp does with a code: check it, then spend it in a transaction. */
   async function redeem(service: OtpService, phone: string, code: string): Promise<void> {
-    const matched = await service.check(phone, code, CLIENT);
-    await service.redeemed(matched, await new Sql(database()).transaction(() => service.redeem(matched)));
+    const matched = await service.check(signInScope(phone), code, CLIENT);
+    const spent = await new Sql(database()).transaction(() => service.redeem(matched));
+    await service.redeemed(matched, spent || undefined);
   }
 
   /** The text of the last SMS sent to `phone`, whether or not the send succeeded. */
@@ -106,7 +107,7 @@ describe('OtpService', () => {
 
   describe('issue', () => {
     it('texts the phone a message with the app name, the code and its lifetime', async () => {
-      await expect(createService().issue(PHONE, { locale: 'en' })).resolves.toEqual({ ttlSeconds: 300 });
+      await expect(createService().issue(signInScope(PHONE), { locale: 'en' })).resolves.toEqual({ ttlSeconds: 300 });
 
       expect(sender.send).toHaveBeenCalledTimes(1);
       const [{ to, body }] = sender.send.mock.calls[0];
@@ -115,21 +116,21 @@ describe('OtpService', () => {
     });
 
     it('words a one-minute lifetime in the singular and a sub-minute one in seconds', async () => {
-      await createService({ ttlMs: 60_000 }).issue(PHONE, { locale: 'en' });
+      await createService({ ttlMs: 60_000 }).issue(signInScope(PHONE), { locale: 'en' });
       expect(lastMessageTo(PHONE)).toContain('expires in 1 minute.');
-      await createService({ ttlMs: 20_000 }).issue(PHONE, { locale: 'en' });
+      await createService({ ttlMs: 20_000 }).issue(signInScope(PHONE), { locale: 'en' });
       expect(lastMessageTo(PHONE)).toContain('expires in 20 seconds.');
     });
 
     it.each([30_000, 90_000])('never promises a longer lifetime than the code has (OTP_TTL = %d ms)', async (ttlMs) => {
-      await createService({ ttlMs }).issue(PHONE, { locale: 'en' });
+      await createService({ ttlMs }).issue(signInScope(PHONE), { locale: 'en' });
       const [, amount, unit] = /expires in (\d+) (minutes?|seconds)/.exec(lastMessageTo(PHONE)) ?? [];
       const promisedMs = Number(amount) * (unit.startsWith('minute') ? 60_000 : 1_000);
       expect(promisedMs).toBeLessThanOrEqual(ttlMs);
     });
 
     it('stores only the HMAC of the code, never the digits', async () => {
-      await createService().issue(PHONE, { locale: 'en' });
+      await createService().issue(signInScope(PHONE), { locale: 'en' });
       const code = lastCodeTo(PHONE);
 
       const [row] = await rowsFor(PHONE);
@@ -150,12 +151,12 @@ describe('OtpService', () => {
 
     it('invalidates the previous live code for the same phone', async () => {
       const service = createService();
-      await service.issue(PHONE, { locale: 'en' });
+      await service.issue(signInScope(PHONE), { locale: 'en' });
       const first = lastCodeTo(PHONE);
       jest.setSystemTime(T0 + 1_000);
       let second: string;
       do {
-        await service.issue(PHONE, { locale: 'en' });
+        await service.issue(signInScope(PHONE), { locale: 'en' });
         second = lastCodeTo(PHONE);
       } while (second === first);
 
@@ -168,8 +169,8 @@ describe('OtpService', () => {
 
     it("leaves other phones' codes alone", async () => {
       const service = createService();
-      await service.issue(OTHER_PHONE, { locale: 'en' });
-      await service.issue(PHONE, { locale: 'en' });
+      await service.issue(signInScope(OTHER_PHONE), { locale: 'en' });
+      await service.issue(signInScope(PHONE), { locale: 'en' });
 
       await expect(redeem(service, OTHER_PHONE, lastCodeTo(OTHER_PHONE))).resolves.toBeUndefined();
     });
@@ -178,7 +179,7 @@ describe('OtpService', () => {
       sender.send.mockRejectedValueOnce(new SmsDeliveryError('provider down'));
       const service = createService();
 
-      await expect(service.issue(PHONE, { locale: 'en' })).rejects.toMatchObject({
+      await expect(service.issue(signInScope(PHONE), { locale: 'en' })).rejects.toMatchObject({
         code: 'sms_delivery_failed',
         status: 503,
       });
@@ -191,7 +192,7 @@ describe('OtpService', () => {
     it('logs a failed send with the phone masked and without the code', async () => {
       sender.send.mockRejectedValueOnce(new SmsDeliveryError('provider down'));
 
-      await expect(createService().issue(PHONE, { locale: 'en' })).rejects.toMatchObject({
+      await expect(createService().issue(signInScope(PHONE), { locale: 'en' })).rejects.toMatchObject({
         code: 'sms_delivery_failed',
       });
 
@@ -206,7 +207,7 @@ describe('OtpService', () => {
     it('still invalidates the code when the provider throws something that is not an Error', async () => {
       sender.send.mockRejectedValueOnce('timeout');
 
-      await expect(createService().issue(PHONE, { locale: 'en' })).rejects.toMatchObject({
+      await expect(createService().issue(signInScope(PHONE), { locale: 'en' })).rejects.toMatchObject({
         code: 'sms_delivery_failed',
       });
       const [row] = await rowsFor(PHONE);
@@ -220,7 +221,7 @@ describe('OtpService', () => {
 
     beforeEach(async () => {
       service = createService();
-      await service.issue(PHONE, { locale: 'en' });
+      await service.issue(signInScope(PHONE), { locale: 'en' });
       code = lastCodeTo(PHONE);
     });
 
@@ -244,7 +245,7 @@ describe('OtpService', () => {
         await expect(redeem(strict, OTHER_PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
       }
 
-      await strict.issue(PHONE, { locale: 'en' });
+      await strict.issue(signInScope(PHONE), { locale: 'en' });
       await expect(redeem(strict, PHONE, lastCodeTo(PHONE))).resolves.toBeUndefined();
     });
 
@@ -294,7 +295,7 @@ describe('OtpService', () => {
     it('refuses the right digits sent for another phone, because the hash covers the number', async () => {
       let otherCode: string;
       do {
-        await service.issue(OTHER_PHONE, { locale: 'en' });
+        await service.issue(signInScope(OTHER_PHONE), { locale: 'en' });
         otherCode = lastCodeTo(OTHER_PHONE);
       } while (otherCode === code);
 

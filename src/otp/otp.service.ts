@@ -7,7 +7,7 @@ import { MetricsService, type VerificationResult } from '../metrics/metrics.serv
 import { resolveLocale, type SmsLocale } from '../sms/code-message';
 import type { OtpCode } from './otp-code.entity';
 import { generateCode, hashCode, hashesMatch } from './otp-code';
-import { OtpCodesRepository } from './otp-codes.repository';
+import { OtpCodesRepository, type CodeScope } from './otp-codes.repository';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 
@@ -22,6 +22,14 @@ export interface LanguageHints {
 
 export interface IssuedOtp {
   ttlSeconds: number;
+}
+
+export type { CodeScope } from './otp-codes.repository';
+export type { CodePurpose } from './otp-code.entity';
+
+/** The scope of a code that signs in: anyone who holds the number may redeem it. */
+export function signInScope(phoneNumber: string): CodeScope {
+  return { phoneNumber, purpose: 'sign_in', userId: null };
 }
 
 /** A code that matched and has not been consumed yet. */
@@ -41,10 +49,12 @@ export class OtpService {
   ) {}
 
   /**
-   * Replaces any live code for the phone with a new one and texts it. A configured test number
-   * gets its fixed code and no SMS, under the same limits as everyone else.
+   * Replaces any live code of the scope with a new one and texts it. The limits are the number's,
+   * whatever the purpose. A configured test number gets its fixed code and no SMS, under the same
+   * limits as everyone else.
    */
-  async issue(phoneNumber: string, language: LanguageHints): Promise<IssuedOtp> {
+  async issue(scope: CodeScope, language: LanguageHints): Promise<IssuedOtp> {
+    const { phoneNumber } = scope;
     const locale = resolveLocale(language.locale, language.acceptLanguage);
     const testCode = this.config.testNumbers.get(phoneNumber);
     await this.limits.admitSend(phoneNumber, { sendsSms: testCode === undefined });
@@ -52,7 +62,7 @@ export class OtpService {
     // hash is a placeholder nobody can match: matches() asks the provider instead.
     const code = testCode ?? generateCode(this.config.codeLength);
     try {
-      const id = await this.store(phoneNumber, code);
+      const id = await this.store(scope, code);
       if (testCode === undefined) await this.text(id, phoneNumber, code, locale);
     } catch (error) {
       // Nothing reached the phone, so the next try must not wait out the resend cooldown.
@@ -64,15 +74,15 @@ export class OtpService {
   }
 
   /** Inserts the new code, then retires older ones (only older: parallel sends leave the newest live). */
-  private async store(phoneNumber: string, code: string): Promise<number> {
+  private async store(scope: CodeScope, code: string): Promise<number> {
     const now = new Date();
     const id = await this.codes.insert({
-      phoneNumber,
-      codeHash: hashCode(this.config.secret, phoneNumber, code),
+      ...scope,
+      codeHash: hashCode(this.config.secret, scope.phoneNumber, code),
       createdAt: now,
       expiresAt: new Date(now.getTime() + this.config.ttlMs),
     });
-    await this.codes.retireOlder(phoneNumber, id, now);
+    await this.codes.retireOlder(scope, id, now);
     return id;
   }
 
@@ -87,14 +97,14 @@ export class OtpService {
   }
 
   /**
-   * Checks a code against the newest one for the phone without spending it: the caller spends it
+   * Checks a code against the newest one of its scope without spending it: the caller spends it
    * with redeem() in the transaction that signs the user in, so a failure in that transaction (an
    * outage) leaves the code usable for the retry. The attempt is counted by one conditional UPDATE before the
    * comparison, so parallel guesses cannot exceed the attempt cap.
    */
-  async check(phoneNumber: string, code: string, client: string): Promise<MatchedCode> {
+  async check(scope: CodeScope, code: string, client: string): Promise<MatchedCode> {
     try {
-      return await this.match(phoneNumber, code, client);
+      return await this.match(scope, code, client);
     } catch (error) {
       this.metrics.verification(
         error instanceof ProblemException && isVerificationResult(error.code) ? error.code : 'error',
@@ -111,25 +121,36 @@ export class OtpService {
     return yield* this.codes.consume(id, new Date());
   }
 
-  /** After the transaction: counts the outcome, and answers otp_invalid to a request whose code was spent by another. */
-  async redeemed({ phoneNumber }: MatchedCode, spent: boolean): Promise<void> {
-    if (!spent) {
+  /** Every code of the account: those its user asked for and those texted to its number (a step of its deletion). */
+  *deleteOfAccount(userId: number, phoneNumber: string): Step<void> {
+    yield* this.codes.deleteOfAccount(userId, phoneNumber);
+  }
+
+  /**
+   * After the transaction that redeemed the code: `outcome` is what it returned, undefined when
+   * another request spent the code first, which is answered otp_invalid. Counts either in the
+   * metrics and the limits.
+   */
+  async redeemed<T>({ phoneNumber }: MatchedCode, outcome: T | undefined): Promise<T> {
+    if (outcome === undefined) {
       this.metrics.verification('otp_invalid');
       throw new ProblemException('otp_invalid');
     }
     this.metrics.verification('success');
     await this.limits.recordSuccess(phoneNumber);
+    return outcome;
   }
 
-  private async match(phoneNumber: string, code: string, client: string): Promise<MatchedCode> {
+  private async match(scope: CodeScope, code: string, client: string): Promise<MatchedCode> {
+    const { phoneNumber } = scope;
     if (code.length !== this.config.codeLength) {
       const message = `otp_code must be exactly ${this.config.codeLength} digits`;
       throw new ProblemException('validation_failed', { detail: message, errors: [{ field: 'otp_code', message }] });
     }
     await this.limits.admitGuess(phoneNumber, client);
     const now = new Date();
-    const counted = await this.codes.countAttempt(phoneNumber, now, this.config.maxAttempts);
-    if (!counted) throw this.rejection(await this.codes.latest(phoneNumber), now.getTime());
+    const counted = await this.codes.countAttempt(scope, now, this.config.maxAttempts);
+    if (!counted) throw this.rejection(await this.codes.latest(scope), now.getTime());
     if (!(await this.matches(phoneNumber, counted.codeHash, code))) {
       await this.limits.recordWrongGuess(phoneNumber, client);
       throw new ProblemException('otp_invalid');

@@ -2,7 +2,8 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typ
 import { epochMs } from '../database/epoch-ms.transformer';
 import { User } from '../users/user.entity';
 
-export type RevocationReason = 'logout' | 'revoked' | 'signed_out_elsewhere' | 'refresh_token_reused';
+export type RevocationReason =
+  'logout' | 'revoked' | 'signed_out_elsewhere' | 'refresh_token_reused' | 'phone_number_changed';
 
 /**
  * One signed-in device. Only the `jti` of its current refresh token (and of the one before it,
@@ -37,6 +38,10 @@ export class Session {
 
   @Column({ name: 'last_used_at', type: 'bigint', transformer: epochMs })
   lastUsedAt: Date;
+
+  /** When the user last proved who they are on this session: its sign-in, or a re-authentication. */
+  @Column({ name: 'authenticated_at', type: 'bigint', transformer: epochMs })
+  authenticatedAt: Date;
 
   /** Absolute end: created_at + SESSION_MAX_AGE. */
   @Column({ name: 'expires_at', type: 'bigint', transformer: epochMs })

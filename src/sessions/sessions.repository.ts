@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, query, type EntityRows, type Step } from '../database/sql';
+import { Sql, query, type EntityRows, type SqlResult, type Step } from '../database/sql';
 import { User } from '../users/user.entity';
 import { Session, type RevocationReason } from './session.entity';
 
@@ -14,14 +14,16 @@ const sessionsStatements = (sql: Sql, rows: EntityRows<Session>, users: EntityRo
     ip: string | null;
   }>(
     (p) => `
-      INSERT INTO sessions (id, user_id, refresh_jti, rotated_at, created_at, last_used_at, expires_at, user_agent, ip)
-      VALUES (${p('id')}, ${p('userId')}, ${p('refreshJti')}, ${p('now')}, ${p('now')}, ${p('now')}, ${p('expiresAt')},
-        ${p('userAgent')}, ${p('ip')})`,
+      INSERT INTO sessions (
+        id, user_id, refresh_jti, rotated_at, created_at, last_used_at, authenticated_at, expires_at, user_agent, ip
+      )
+      VALUES (${p('id')}, ${p('userId')}, ${p('refreshJti')}, ${p('now')}, ${p('now')}, ${p('now')}, ${p('now')},
+        ${p('expiresAt')}, ${p('userAgent')}, ${p('ip')})`,
   ),
   /** The guard's one statement: the session is live and its user active, and the user's profile. */
   authenticate: sql.statement<{ id: string; userId: number; now: number }>(
     (p) => `
-      SELECT ${users.selectList('u')} FROM sessions s JOIN users u ON u.id = s.user_id
+      SELECT ${users.selectList('u')}, s.authenticated_at FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.id = ${p('id')} AND s.user_id = ${p('userId')} AND s.revoked_at IS NULL AND s.expires_at > ${p('now')}
         AND u.is_active = TRUE`,
   ),
@@ -39,6 +41,19 @@ const sessionsStatements = (sql: Sql, rows: EntityRows<Session>, users: EntityRo
       WHERE id = ${p('id')} AND refresh_jti = ${p('jti')} AND revoked_at IS NULL
       RETURNING ${rows.selectList()}`,
   ),
+  /** The session's user proved who they are again. */
+  reauthenticated: sql.statement<{ id: string; at: number }>(
+    (p) => `UPDATE sessions SET authenticated_at = ${p('at')} WHERE id = ${p('id')} AND revoked_at IS NULL`,
+  ),
+  /** A new refresh token for a live session, whatever the current one is (the caller holds its access token). */
+  renew: sql.statement<{ id: string; nextJti: string; now: number }>(
+    (p) => `
+      UPDATE sessions
+      SET previous_refresh_jti = refresh_jti, refresh_jti = ${p('nextJti')}, rotated_at = ${p('now')}, last_used_at = ${p('now')}
+      WHERE id = ${p('id')} AND revoked_at IS NULL
+      RETURNING ${rows.selectList()}`,
+  ),
+  deleteOfUser: sql.statement<{ userId: number }>((p) => `DELETE FROM sessions WHERE user_id = ${p('userId')}`),
   listLive: sql.statement<{ userId: number; now: number }>(
     (p) => `
       SELECT ${rows.selectList()} FROM sessions
@@ -103,10 +118,31 @@ export class SessionsRepository {
     });
   }
 
-  /** The user of a live session, if that user is active. */
-  async authenticate(id: string, userId: number, now: Date): Promise<User | undefined> {
+  /** The user of a live session, if that user is active, and when they last proved who they are on it. */
+  async authenticate(
+    id: string,
+    userId: number,
+    now: Date,
+  ): Promise<{ user: User; authenticatedAt: Date } | undefined> {
     const row = await this.sql.first(this.statements.authenticate, { id, userId, now: now.getTime() });
-    return row && this.users.hydrate(row);
+    if (!row) return undefined;
+    const { authenticatedAt } = this.rows.hydrate({ authenticated_at: row.authenticated_at });
+    return { user: this.users.hydrate(row), authenticatedAt };
+  }
+
+  /** Whether the session was live to be marked. */
+  *reauthenticated(id: string, at: Date): Step<boolean> {
+    return (yield* query(this.statements.reauthenticated, { id, at: at.getTime() })).affected > 0;
+  }
+
+  /** The live session with `nextJti` as its refresh token; undefined when it has ended. */
+  *renew(id: string, nextJti: string, now: Date): Step<Session | undefined> {
+    const { rows } = yield* query(this.statements.renew, { id, nextJti, now: now.getTime() });
+    return rows[0] && this.rows.hydrate(rows[0]);
+  }
+
+  *deleteOfUser(userId: number): Step<void> {
+    yield* query(this.statements.deleteOfUser, { userId });
   }
 
   async find(id: string): Promise<{ session: Session; userActive: boolean } | undefined> {
@@ -128,19 +164,26 @@ export class SessionsRepository {
 
   /** Ends the sessions `which` names that are not ended yet; whether any was. */
   async revoke(which: Revocation, reason: RevocationReason, at: Date): Promise<boolean> {
-    return (await this.runRevocation(which, { at: at.getTime(), reason })).affected > 0;
+    return this.sql.transaction(() => this.revoking(which, reason, at));
   }
 
-  private runRevocation(which: Revocation, change: { at: number; reason: RevocationReason }) {
+  /** {@link revoke}, as a step of a larger transaction. */
+  *revoking(which: Revocation, reason: RevocationReason, at: Date): Step<boolean> {
+    const change = { at: at.getTime(), reason };
+    const revoked = yield* this.revocation(which, change);
+    return revoked.affected > 0;
+  }
+
+  private revocation(which: Revocation, change: { at: number; reason: RevocationReason }): Step<SqlResult> {
     switch (which.of) {
       case 'session':
-        return this.sql.run(this.statements.revokeOne, { ...change, id: which.id });
+        return query(this.statements.revokeOne, { ...change, id: which.id });
       case 'own':
-        return this.sql.run(this.statements.revokeOwn, { ...change, id: which.id, userId: which.userId });
+        return query(this.statements.revokeOwn, { ...change, id: which.id, userId: which.userId });
       case 'others':
-        return this.sql.run(this.statements.revokeOthers, { ...change, id: which.id, userId: which.userId });
+        return query(this.statements.revokeOthers, { ...change, id: which.id, userId: which.userId });
       case 'all':
-        return this.sql.run(this.statements.revokeAll, { ...change, userId: which.userId });
+        return query(this.statements.revokeAll, { ...change, userId: which.userId });
     }
   }
 

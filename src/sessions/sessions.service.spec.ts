@@ -55,13 +55,14 @@ describe('SessionsService', () => {
   }
 
   const claimsOf = (token: string): TokenPayload => jwt.decode<TokenPayload>(token);
-  const caller = (token: string): AuthenticatedUser => {
+  const rowOf = (token: string): Promise<Session | null> => sessions.findOneBy({ id: claimsOf(token).sid });
+  const caller = async (token: string): Promise<AuthenticatedUser> => {
     const userId = Number(claimsOf(token).sub);
     const user = [alice, bob].find(({ id }) => id === userId);
-    if (!user) throw new Error(`no test user ${userId}`);
-    return { sessionId: claimsOf(token).sid, user };
+    const row = await rowOf(token);
+    if (!user || !row) throw new Error(`no test user ${userId} or session`);
+    return { sessionId: row.id, user, authenticatedAt: row.authenticatedAt };
   };
-  const rowOf = (token: string): Promise<Session | null> => sessions.findOneBy({ id: claimsOf(token).sid });
   const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);
 
   function newUser(phoneNumber: string): User {
@@ -109,6 +110,7 @@ describe('SessionsService', () => {
         rotatedAt: new Date(T0),
         createdAt: new Date(T0),
         lastUsedAt: new Date(T0),
+        authenticatedAt: new Date(T0),
         expiresAt: new Date(T0 + 30 * DAY),
         revokedAt: null,
         revokedReason: null,
@@ -160,7 +162,7 @@ describe('SessionsService', () => {
       }
 
       expect((await rowOf(pair.refresh))?.refreshJti).toBe(claimsOf(pair.refresh).jti);
-      await expect(service.authenticate(claimsOf(pair.access))).resolves.toEqual(caller(pair.access));
+      await expect(service.authenticate(claimsOf(pair.access))).resolves.toEqual(await caller(pair.access));
     });
 
     it('answers the replaced token with the identical pair up to the end of the grace window, rotating nothing', async () => {
@@ -291,6 +293,7 @@ describe('SessionsService', () => {
       await expect(createService().authenticate(claimsOf(pair.access))).resolves.toEqual({
         sessionId: claimsOf(pair.access).sid,
         user: alice,
+        authenticatedAt: new Date(T0),
       });
     });
 
@@ -409,7 +412,7 @@ describe('SessionsService', () => {
       await service.refresh(older.refresh);
       expect((await rowOf(expired.refresh))?.expiresAt).toEqual(new Date(T0 + 60 * MINUTE));
 
-      await expect(service.list(caller(current.access))).resolves.toEqual({
+      await expect(service.list(await caller(current.access))).resolves.toEqual({
         sessions: [
           {
             id: claimsOf(older.access).sid,
@@ -432,7 +435,9 @@ describe('SessionsService', () => {
       const current = await start(service, alice.id, CLIENT);
       const other = await start(service, alice.id, CLIENT);
 
-      await expect(service.revokeOwn(caller(current.access), claimsOf(other.access).sid)).resolves.toBeUndefined();
+      await expect(
+        service.revokeOwn(await caller(current.access), claimsOf(other.access).sid),
+      ).resolves.toBeUndefined();
 
       expect(await rowOf(other.refresh)).toMatchObject({ revokedAt: new Date(T0), revokedReason: 'revoked' });
       expect((await rowOf(current.refresh))?.revokedAt).toBeNull();
@@ -443,7 +448,7 @@ describe('SessionsService', () => {
       const mine = await start(service, alice.id, CLIENT);
       const bobs = await start(service, bob.id, CLIENT);
 
-      await expect(service.revokeOwn(caller(mine.access), claimsOf(bobs.access).sid)).rejects.toMatchObject({
+      await expect(service.revokeOwn(await caller(mine.access), claimsOf(bobs.access).sid)).rejects.toMatchObject({
         code: 'not_found',
       });
 
@@ -456,7 +461,7 @@ describe('SessionsService', () => {
         const service = createService();
         const mine = await start(service, alice.id, CLIENT);
 
-        await expect(service.revokeOwn(caller(mine.access), id)).rejects.toMatchObject({ code: 'not_found' });
+        await expect(service.revokeOwn(await caller(mine.access), id)).rejects.toMatchObject({ code: 'not_found' });
         expect((await rowOf(mine.refresh))?.revokedAt).toBeNull();
       },
     );
@@ -467,7 +472,7 @@ describe('SessionsService', () => {
       const other = await start(service, alice.id, CLIENT);
       await service.logout(other.refresh, 'local');
 
-      await expect(service.revokeOwn(caller(current.access), claimsOf(other.access).sid)).rejects.toMatchObject({
+      await expect(service.revokeOwn(await caller(current.access), claimsOf(other.access).sid)).rejects.toMatchObject({
         code: 'not_found',
       });
       expect((await rowOf(other.refresh))?.revokedReason).toBe('logout');

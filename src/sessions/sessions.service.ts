@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { ProblemException } from '../common/errors/problem.exception';
-import { sessionConfig } from '../config';
+import { sessionConfig, type PhoneChangeRevocation } from '../config';
 import type { Step } from '../database/sql';
 import type { AuthenticatedUser } from '../users/authenticated-user';
 import type { SessionListDto } from './dto/session.dto';
@@ -42,6 +42,38 @@ export class SessionsService {
 
   tokensFor(session: Generation): Promise<TokensDto> {
     return this.tokens.issuePair(session);
+  }
+
+  /** The caller proved who they are again (a step of the transaction that spends their code). */
+  *reauthenticate({ sessionId }: AuthenticatedUser, at: Date): Step<void> {
+    if (!(yield* this.sessions.reauthenticated(sessionId, at))) throw sessionEnded();
+  }
+
+  /**
+   * After the user's number changed: ends the sessions `revoke` names, and gives the caller a
+   * fresh generation of their session, or a new session when their own was among those ended.
+   */
+  *afterPhoneChange(
+    { sessionId, user }: AuthenticatedUser,
+    revoke: PhoneChangeRevocation,
+    client: ClientInfo,
+  ): Step<Generation> {
+    const now = new Date();
+    if (revoke === 'all') {
+      yield* this.sessions.revoking({ of: 'all', userId: user.id }, 'phone_number_changed', now);
+      return yield* this.open(user.id, client);
+    }
+    if (revoke === 'others') {
+      yield* this.sessions.revoking({ of: 'others', id: sessionId, userId: user.id }, 'phone_number_changed', now);
+    }
+    const renewed = yield* this.sessions.renew(sessionId, randomUUID(), now);
+    if (!renewed) throw sessionEnded();
+    return renewed;
+  }
+
+  /** Every session of the user, gone (a step of the account's deletion). */
+  *deleteAllOf(userId: number): Step<void> {
+    yield* this.sessions.deleteOfUser(userId);
   }
 
   /**
@@ -86,8 +118,8 @@ export class SessionsService {
    * same statement reads the user, which is all a profile request needs.
    */
   async authenticate(claims: TokenPayload): Promise<AuthenticatedUser | null> {
-    const user = await this.sessions.authenticate(claims.sid, Number(claims.sub), new Date());
-    return user ? { sessionId: claims.sid, user } : null;
+    const found = await this.sessions.authenticate(claims.sid, Number(claims.sub), new Date());
+    return found ? { sessionId: claims.sid, ...found } : null;
   }
 
   async list({ user, sessionId }: AuthenticatedUser): Promise<SessionListDto> {
@@ -129,11 +161,15 @@ export class SessionsService {
     const found = await this.sessions.find(claims.sid);
     const session = found?.session;
     if (!session || session.revokedAt !== null || !found.userActive || String(session.userId) !== claims.sub) {
-      throw new ProblemException('unauthorized', { detail: 'The session has ended. Sign in again.' });
+      throw sessionEnded();
     }
     if (session.expiresAt.getTime() <= now.getTime()) {
       throw new ProblemException('unauthorized', { detail: 'The session reached its maximum age. Sign in again.' });
     }
     return session;
   }
+}
+
+function sessionEnded(): ProblemException {
+  return new ProblemException('unauthorized', { detail: 'The session has ended. Sign in again.' });
 }

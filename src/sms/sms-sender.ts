@@ -11,6 +11,15 @@ export interface CodeMessage {
   locale: SmsLocale;
 }
 
+/** A text that carries no code: a notice about the account, e.g. that its number was changed. */
+export interface NoticeMessage {
+  /** E.164 recipient. */
+  to: string;
+  /** The rendered text, in `locale`. */
+  body: string;
+  locale: SmsLocale;
+}
+
 /**
  * Port to an SMS provider. Two styles fit it: providers that deliver our text (Twilio Messaging,
  * a webhook, the mock) implement `send` only; providers that make and check their own codes
@@ -26,6 +35,12 @@ export interface SmsSender {
 
   /** Whether `code` is the one this provider sent to `to`; rejects with {@link SmsDeliveryError}. */
   check?(to: string, code: string, signal: AbortSignal): Promise<boolean>;
+
+  /**
+   * Texts a notice; absent for providers that only deliver codes of their own (Twilio Verify).
+   * Rejects with {@link SmsDeliveryError}.
+   */
+  notify?(message: NoticeMessage, signal: AbortSignal): Promise<void>;
 }
 
 /** Injection token for the configured {@link SmsSender}. */
@@ -46,6 +61,21 @@ export class SmsDeliveryError extends Error {
   ) {
     super(message, { cause: details.cause });
     this.name = 'SmsDeliveryError';
+  }
+}
+
+/**
+ * Runs a provider call under the SMS_TIMEOUT deadline. Not AbortSignal.timeout(): its timer
+ * outlives the call by the whole timeout, so under load thousands of them pile up; this one is
+ * cleared as soon as the provider answers.
+ */
+export async function callWithTimeout<T>(timeoutMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException('SMS_TIMEOUT', 'TimeoutError')), timeoutMs);
+  try {
+    return await withDeadline(call(deadline.signal), deadline.signal);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { smsConfig, type TwilioAccountConfig } from '../config';
 import { MockSmsAdapter } from './adapters/mock-sms.adapter';
 import { WebhookSmsAdapter } from './adapters/webhook-sms.adapter';
+import { SmsNotices } from './sms-notices.service';
 import { SmsSender } from './sms-sender';
 
 /**
@@ -42,7 +43,7 @@ export function createSmsSender(config: ConfigType<typeof smsConfig>): SmsSender
 }
 
 @Module({
-  providers: [{ provide: SmsSender, inject: [smsConfig.KEY], useFactory: createSmsSender }],
-  exports: [SmsSender],
+  providers: [{ provide: SmsSender, inject: [smsConfig.KEY], useFactory: createSmsSender }, SmsNotices],
+  exports: [SmsSender, SmsNotices],
 })
 export class SmsModule {}

@@ -5,4 +5,6 @@ export interface AuthenticatedUser {
   sessionId: string;
   /** Read with the session, in the same statement: the profile needs no second one. */
   user: User;
+  /** When the user last proved who they are on this session: its sign-in, or a re-authentication. */
+  authenticatedAt: Date;
 }

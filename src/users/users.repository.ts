@@ -17,6 +17,19 @@ const usersStatements = (sql: Sql, rows: EntityRows<User>) => ({
   recordSignIn: sql.statement<{ id: number; at: number }>(
     (p) => `UPDATE users SET last_login = ${p('at')} WHERE id = ${p('id')}`,
   ),
+  /**
+   * Moves the user to a new number, if they still hold `from`; the unique index refuses a number
+   * another account holds, also when two users claim it at once. The username follows the number
+   * it was made from.
+   */
+  changePhoneNumber: sql.statement<{ id: number; from: string; to: string }>(
+    (p) => `
+      UPDATE users
+      SET phone_number = ${p('to')}, username = CASE WHEN username = phone_number THEN ${p('to')} ELSE username END
+      WHERE id = ${p('id')} AND phone_number = ${p('from')} AND is_active = TRUE
+      RETURNING ${rows.selectList()}`,
+  ),
+  delete: sql.statement<{ id: number }>((p) => `DELETE FROM users WHERE id = ${p('id')}`),
   rename: sql.statement<{ id: number; firstName: string | null; lastName: string | null }>(
     (p) => `
       UPDATE users
@@ -44,6 +57,17 @@ export class UsersRepository {
 
   *recordSignIn(id: number, at: Date): Step<void> {
     yield* query(this.statements.recordSignIn, { id, at: at.getTime() });
+  }
+
+  /** The user on their new number; undefined when they no longer held `from` or are inactive. */
+  *changePhoneNumber(id: number, from: string, to: string): Step<User | undefined> {
+    const { rows } = yield* query(this.statements.changePhoneNumber, { id, from, to });
+    return rows[0] && this.rows.hydrate(rows[0]);
+  }
+
+  /** Whether there was such a user. */
+  *delete(id: number): Step<boolean> {
+    return (yield* query(this.statements.delete, { id })).affected > 0;
   }
 
   /** Sets the names given (null keeps one); undefined when the user is gone or inactive. */

@@ -28,6 +28,21 @@ export class UsersService {
     yield* this.users.recordSignIn(id, new Date());
   }
 
+  /**
+   * Moves the user to `to` (a step of the change's transaction). Throws the driver's unique
+   * violation when another account holds `to`, and `unauthorized` when the user no longer holds
+   * `from` (a change that raced this one) or was deactivated.
+   */
+  *changePhoneNumber(id: number, from: string, to: string): Step<User> {
+    const user = yield* this.users.changePhoneNumber(id, from, to);
+    if (!user) throw new ProblemException('unauthorized', { detail: 'The account changed meanwhile. Sign in again.' });
+    return user;
+  }
+
+  *delete(id: number): Step<void> {
+    yield* this.users.delete(id);
+  }
+
   /** The user the guard loaded with the caller's session. */
   getProfile(user: User): ProfileResponseDto {
     return { user: toUserResponse(user) };

@@ -210,6 +210,40 @@ suite('two instances on one PostgreSQL and one Redis', () => {
       expect(rows).toHaveLength(1);
     });
 
+    it('gives a number two users race to claim, on A and on B, to exactly one; the other gets 409', async () => {
+      const [alice, bob] = [freshPhone(), freshPhone()];
+      const aliceTokens = await signIn(a, b, gateway, alice);
+      const bobTokens = await signIn(b, a, gateway, bob);
+      const wanted = freshPhone();
+      const requestChange = (app: AppProcess, token: string) =>
+        app.call('POST', ROUTES.phoneChange, { body: { new_phone_number: wanted }, token, ip: freshIp() });
+      expect((await requestChange(a, aliceTokens.access)).status).toBe(200);
+      const alicesCode = gateway.codeFor(wanted);
+      await sleep(1_100); // OTP_RESEND_COOLDOWN holds for the new number whoever asks.
+      expect((await requestChange(b, bobTokens.access)).status).toBe(200);
+      const bobsCode = gateway.codeFor(wanted);
+
+      const verifyChange = (app: AppProcess, token: string, code: string) =>
+        app.call('POST', ROUTES.phoneChangeVerify, { body: { new_phone_number: wanted, otp_code: code }, token });
+      const answers = await Promise.all([
+        verifyChange(a, aliceTokens.access, alicesCode),
+        verifyChange(b, bobTokens.access, bobsCode),
+      ]);
+
+      expect(answers.map((res) => res.status).sort()).toEqual([200, 409]);
+      expectProblem(
+        answers.find((res) => res.status === 409)!,
+        409,
+        'phone_number_in_use',
+      );
+      const userIdOf = (res: Answer) => (res.body?.user as { id: number } | undefined)?.id;
+      const { rows } = await db.query('SELECT id FROM users WHERE phone_number = $1', [wanted]);
+      expect(rows).toEqual([{ id: userIdOf(answers.find((res) => res.status === 200)!) }]);
+      // The winner's old number was told; the loser's was not.
+      const winnerOld = answers[0].status === 200 ? alice : bob;
+      expect(gateway.notices.filter((to) => to === alice || to === bob)).toEqual([winnerOld]);
+    });
+
     it('detects on B a refresh token already rotated on A, and revokes the session', async () => {
       const first = await signIn(a, b, gateway, freshPhone());
       const rotated = await a.call('POST', ROUTES.refresh, { body: { refresh: first.refresh } });

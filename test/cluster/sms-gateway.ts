@@ -10,12 +10,14 @@ export interface TextedCode {
 
 /**
  * The operator's SMS gateway behind SMS_WEBHOOK_URL, as small as the cluster suite needs: it
- * records each code handed over and answers 204, after `delayMs` when a test wants sends to be
+ * records each code (and each notice's number) handed over and answers 204, after `delayMs` when a test wants sends to be
  * slow (to have requests in flight at a given moment). Signatures are the webhook suite's concern
  * (test/helpers/webhook-receiver.ts); this one only needs the codes.
  */
 export class SmsGateway {
   readonly received: TextedCode[] = [];
+  /** The numbers a notice (a text without a code) went to. */
+  readonly notices: string[] = [];
   delayMs = 0;
   private readonly server = createServer((req, res) => {
     this.handle(req, res).catch(() => res.destroy());
@@ -56,8 +58,9 @@ export class SmsGateway {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { to, code } = JSON.parse(await readBody(req)) as TextedCode;
-    this.received.push({ to, code });
+    const { type, to, code } = JSON.parse(await readBody(req)) as TextedCode & { type: 'otp' | 'notice' };
+    if (type === 'notice') this.notices.push(to);
+    else this.received.push({ to, code });
     if (this.delayMs) await sleep(this.delayMs);
     res.writeHead(204).end();
   }

@@ -10,6 +10,12 @@ export const ROUTES = {
   profile: '/api/auth/profile/',
   sessions: '/api/auth/sessions/',
   session: (id: string) => `/api/auth/sessions/${id}/`,
+  reauthenticate: '/api/auth/reauthenticate/',
+  reauthenticateVerify: '/api/auth/reauthenticate/verify/',
+  phoneChange: '/api/auth/phone/change/',
+  phoneChangeVerify: '/api/auth/phone/change/verify/',
+  accountDeletion: '/api/auth/account/deletion/',
+  account: '/api/auth/account/',
   healthLive: '/health/live',
   healthReady: '/health/ready',
   docsJson: '/api/docs-json',
@@ -61,6 +67,41 @@ export class ApiClient {
 
   revokeSession(access: string, id: string): Test {
     return bearer(this.http().delete(ROUTES.session(id)), access);
+  }
+
+  /** `body`: `locale`, or a field the API must refuse. */
+  reauthenticate(access: string, body: object = {}): Test {
+    return bearer(this.http().post(ROUTES.reauthenticate), access).send(body);
+  }
+
+  verifyReauthentication(access: string, otpCode: string): Test {
+    return bearer(this.http().post(ROUTES.reauthenticateVerify), access).send({ otp_code: otpCode });
+  }
+
+  /** `extra` goes into the body beside the number: `locale`, or a field the API must refuse. */
+  requestPhoneChange(access: string, newPhoneNumber: string, extra: Record<string, unknown> = {}): Test {
+    return bearer(this.http().post(ROUTES.phoneChange), access).send({ new_phone_number: newPhoneNumber, ...extra });
+  }
+
+  verifyPhoneChange(
+    access: string,
+    newPhoneNumber: string,
+    otpCode: string,
+    extra: Record<string, unknown> = {},
+  ): Test {
+    return bearer(this.http().post(ROUTES.phoneChangeVerify), access).send({
+      new_phone_number: newPhoneNumber,
+      otp_code: otpCode,
+      ...extra,
+    });
+  }
+
+  requestAccountDeletion(access: string, body: object = {}): Test {
+    return bearer(this.http().post(ROUTES.accountDeletion), access).send(body);
+  }
+
+  deleteAccount(access: string, otpCode: string): Test {
+    return bearer(this.http().delete(ROUTES.account), access).send({ otp_code: otpCode });
   }
 }
 

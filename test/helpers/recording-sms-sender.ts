@@ -1,16 +1,24 @@
-import { SmsDeliveryError, type CodeMessage, type SmsSender } from '../../src/sms/sms-sender';
+import { SmsDeliveryError, type CodeMessage, type NoticeMessage, type SmsSender } from '../../src/sms/sms-sender';
 
 /** Stands in for the SMS provider in e2e tests: records every message, fails on demand. */
 export class RecordingSmsSender implements SmsSender {
   readonly sent: CodeMessage[] = [];
   /** Every message the app tried to send, including those that failed while `failing` was set. */
   readonly attempted: CodeMessage[] = [];
+  /** Every notice (a text without a code) the app sent. */
+  readonly notices: NoticeMessage[] = [];
   failing = false;
 
   send(message: CodeMessage): Promise<void> {
     this.attempted.push(message);
     if (this.failing) return Promise.reject(new SmsDeliveryError('recording sender set to fail'));
     this.sent.push(message);
+    return Promise.resolve();
+  }
+
+  notify(message: NoticeMessage): Promise<void> {
+    if (this.failing) return Promise.reject(new SmsDeliveryError('recording sender set to fail'));
+    this.notices.push(message);
     return Promise.resolve();
   }
 

@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { CODE_LOCALES } from '../../otp/otp.service';
+import { ApiProperty, IntersectionType } from '@nestjs/swagger';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { LocaleDto } from '../../otp/dto/code.dto';
 
 /** The field send-otp and verify-otp share. */
 export class PhoneNumberDto {
@@ -17,34 +17,4 @@ export class PhoneNumberDto {
   readonly phone_number: string;
 }
 
-export class SendOtpDto extends PhoneNumberDto {
-  @ApiPropertyOptional({
-    example: 'es',
-    pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$',
-    maxLength: 35,
-    description: `Language of the SMS (${CODE_LOCALES.join(', ')}); otherwise Accept-Language decides, then English`,
-  })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$/, { message: 'locale must be a language tag such as es or pt-BR' })
-  @MaxLength(35)
-  readonly locale?: string;
-}
-
-export class SendOtpResponseDto {
-  @ApiProperty({ example: 'OTP sent successfully' })
-  readonly message: string;
-
-  @ApiProperty({
-    example: '+12015550123',
-    pattern: '^\\+[1-9][0-9]{1,14}$',
-    description: 'The number the code went to, in E.164',
-  })
-  readonly phone_number: string;
-
-  @ApiProperty({ example: 5, description: 'Code lifetime (OTP_TTL) in minutes; fractional below a minute' })
-  readonly expires_in_minutes: number;
-
-  @ApiProperty({ type: 'integer', example: 300, description: 'Code lifetime in seconds' })
-  readonly expires_in_seconds: number;
-}
+export class SendOtpDto extends IntersectionType(PhoneNumberDto, LocaleDto) {}

@@ -1,19 +1,10 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Matches } from 'class-validator';
+import { ApiProperty, IntersectionType } from '@nestjs/swagger';
+import { OtpCodeDto } from '../../otp/dto/code.dto';
 import { TokensDto } from '../../sessions/dto/tokens.dto';
 import { UserResponseDto } from '../../users/dto/user-response.dto';
 import { PhoneNumberDto } from './send-otp.dto';
 
-export class VerifyOtpDto extends PhoneNumberDto {
-  @ApiProperty({
-    example: '123456',
-    pattern: '^[0-9]{4,10}$',
-    description: 'The code from the SMS: exactly OTP_CODE_LENGTH (default 6) ASCII digits',
-  })
-  @IsString()
-  @Matches(/^[0-9]{4,10}$/, { message: 'otp_code must be 4 to 10 digits' })
-  readonly otp_code: string;
-}
+export class VerifyOtpDto extends IntersectionType(PhoneNumberDto, OtpCodeDto) {}
 
 export class VerifyOtpResponseDto {
   @ApiProperty({ example: 'Authentication successful' })

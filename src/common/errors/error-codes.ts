@@ -55,6 +55,23 @@ export const ERROR_CODES = {
     title: 'Refresh token reused',
     detail: 'This refresh token was already used; the session has been revoked.',
   },
+  reauthentication_required: {
+    status: HttpStatus.UNAUTHORIZED,
+    title: 'Re-authentication required',
+    detail:
+      'This action needs a sign-in or re-authentication within REAUTH_MAX_AGE. Verify a code from ' +
+      'POST /api/auth/reauthenticate/ and try again.',
+  },
+  same_phone_number: {
+    status: HttpStatus.BAD_REQUEST,
+    title: 'Same phone number',
+    detail: 'The new phone number is the one the account already has.',
+  },
+  phone_number_in_use: {
+    status: HttpStatus.CONFLICT,
+    title: 'Phone number in use',
+    detail: 'Another account has this phone number.',
+  },
   account_disabled: {
     status: HttpStatus.FORBIDDEN,
     title: 'Account disabled',

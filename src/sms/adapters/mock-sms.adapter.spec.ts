@@ -55,7 +55,7 @@ describe('MockSmsAdapter', () => {
       await expect(adapter().send(MESSAGE)).resolves.toBeUndefined();
 
       await expect(outboxLines()).resolves.toEqual([
-        { to: MESSAGE.to, body: MESSAGE.body, sent_at: NOW.toISOString() },
+        { kind: 'code', to: MESSAGE.to, body: MESSAGE.body, sent_at: NOW.toISOString() },
       ]);
     });
 
@@ -66,8 +66,19 @@ describe('MockSmsAdapter', () => {
       await sender.send({ to: '+447911123456', code: '654321', body: 'second', locale: 'en' });
 
       await expect(outboxLines()).resolves.toEqual([
-        { to: MESSAGE.to, body: MESSAGE.body, sent_at: NOW.toISOString() },
-        { to: '+447911123456', body: 'second', sent_at: new Date(NOW.getTime() + 1_000).toISOString() },
+        { kind: 'code', to: MESSAGE.to, body: MESSAGE.body, sent_at: NOW.toISOString() },
+        { kind: 'code', to: '+447911123456', body: 'second', sent_at: new Date(NOW.getTime() + 1_000).toISOString() },
+      ]);
+    });
+
+    it('writes notices to the outbox as kind notice, beside the codes', async () => {
+      const sender = adapter();
+      await sender.send(MESSAGE);
+      await sender.notify({ to: MESSAGE.to, body: 'Your number was changed.', locale: 'en' });
+
+      await expect(outboxLines()).resolves.toEqual([
+        expect.objectContaining({ kind: 'code', body: MESSAGE.body }),
+        { kind: 'notice', to: MESSAGE.to, body: 'Your number was changed.', sent_at: NOW.toISOString() },
       ]);
     });
 

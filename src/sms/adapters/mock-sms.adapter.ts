@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SmsDeliveryError, type CodeMessage, type SmsSender } from '../sms-sender';
+import { SmsDeliveryError, type CodeMessage, type NoticeMessage, type SmsSender } from '../sms-sender';
 
 export interface MockSmsOptions {
   /** Share of sends that fail, 0 to 1, like the seed's simulated 5%. */
@@ -23,14 +23,23 @@ export class MockSmsAdapter implements SmsSender {
     this.random = options.random ?? Math.random;
   }
 
-  async send({ to, body }: CodeMessage): Promise<void> {
+  send({ to, body }: CodeMessage): Promise<void> {
+    return this.deliver('code', to, body);
+  }
+
+  notify({ to, body }: NoticeMessage): Promise<void> {
+    return this.deliver('notice', to, body);
+  }
+
+  private async deliver(kind: 'code' | 'notice', to: string, body: string): Promise<void> {
     if (this.random() < this.options.failureRate) {
       throw new SmsDeliveryError('Mock SMS provider simulated a delivery failure');
     }
     this.logger.log(`SMS to ${to}: ${body}`);
     if (this.options.outbox) {
       await mkdir(dirname(this.options.outbox), { recursive: true });
-      await appendFile(this.options.outbox, JSON.stringify({ to, body, sent_at: new Date().toISOString() }) + '\n');
+      const line = { kind, to, body, sent_at: new Date().toISOString() };
+      await appendFile(this.options.outbox, JSON.stringify(line) + '\n');
     }
   }
 }

@@ -1,5 +1,5 @@
 import type twilio from 'twilio';
-import type { CodeMessage, SmsSender } from '../sms-sender';
+import type { CodeMessage, NoticeMessage, SmsSender } from '../sms-sender';
 import { toDeliveryError } from './twilio-client';
 
 export type TwilioSender = { from: string } | { messagingServiceSid: string };
@@ -11,7 +11,15 @@ export class TwilioSmsAdapter implements SmsSender {
     private readonly sender: TwilioSender,
   ) {}
 
-  async send({ to, body }: CodeMessage): Promise<void> {
+  send({ to, body }: CodeMessage): Promise<void> {
+    return this.deliver(to, body);
+  }
+
+  notify({ to, body }: NoticeMessage): Promise<void> {
+    return this.deliver(to, body);
+  }
+
+  private async deliver(to: string, body: string): Promise<void> {
     try {
       await this.client.messages.create({ to, body, ...this.sender });
     } catch (error) {

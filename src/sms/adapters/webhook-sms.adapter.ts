@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { SmsDeliveryError, type CodeMessage, type SmsFailure, type SmsSender } from '../sms-sender';
+import { SmsDeliveryError, type CodeMessage, type NoticeMessage, type SmsFailure, type SmsSender } from '../sms-sender';
 
 export interface WebhookSmsOptions {
   url: string;
@@ -21,8 +21,15 @@ const REFUSALS: Record<string, SmsFailure> = {
 export class WebhookSmsAdapter implements SmsSender {
   constructor(private readonly options: WebhookSmsOptions) {}
 
-  async send({ to, code, body, locale }: CodeMessage, signal: AbortSignal): Promise<void> {
-    const payload = JSON.stringify({ type: 'otp', to, code, body, locale });
+  send({ to, code, body, locale }: CodeMessage, signal: AbortSignal): Promise<void> {
+    return this.post(JSON.stringify({ type: 'otp', to, code, body, locale }), signal);
+  }
+
+  notify({ to, body, locale }: NoticeMessage, signal: AbortSignal): Promise<void> {
+    return this.post(JSON.stringify({ type: 'notice', to, body, locale }), signal);
+  }
+
+  private async post(payload: string, signal: AbortSignal): Promise<void> {
     const id = `msg_${randomUUID()}`;
     const timestamp = Math.floor(Date.now() / 1000).toString();
     let response: Response;

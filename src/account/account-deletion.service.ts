@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../database/sql';
+import { codeSent, type SendOtpResponseDto } from '../otp/dto/code.dto';
+import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
+import { SessionsService } from '../sessions/sessions.service';
+import type { AuthenticatedUser } from '../users/authenticated-user';
+import { UsersService } from '../users/users.service';
+
+/**
+ * Erases an account: the user, every session and every code, in one transaction, once a code
+ * texted for this purpose proves the caller still holds the number. The number is then free to
+ * sign up again as a new user.
+ */
+@Injectable()
+export class AccountDeletionService {
+  constructor(
+    private readonly otp: OtpService,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly sql: Sql,
+  ) {}
+
+  async sendCode(caller: AuthenticatedUser, language: LanguageHints): Promise<SendOtpResponseDto> {
+    const scope = deletionScope(caller);
+    const { ttlSeconds } = await this.otp.issue(scope, language);
+    return codeSent(scope.phoneNumber, ttlSeconds);
+  }
+
+  async delete(caller: AuthenticatedUser, code: string, client: string): Promise<void> {
+    const matched = await this.otp.check(deletionScope(caller), code, client);
+    const { id, phoneNumber } = caller.user;
+    const { otp, users, sessions } = this;
+    const outcome = await this.sql.transaction(function* () {
+      if (!(yield* otp.redeem(matched))) return undefined;
+      yield* sessions.deleteAllOf(id);
+      yield* otp.deleteOfAccount(id, phoneNumber);
+      yield* users.delete(id);
+      return true;
+    });
+    await this.otp.redeemed(matched, outcome);
+  }
+}
+
+function deletionScope({ user }: AuthenticatedUser): CodeScope {
+  return { phoneNumber: user.phoneNumber, purpose: 'account_deletion', userId: user.id };
+}

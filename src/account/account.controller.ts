@@ -1,0 +1,179 @@
+import { Body, Controller, Delete, Headers, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/api-problems.decorator';
+import { CurrentUser, RequiresRecentAuth } from '../common/auth.decorators';
+import { ClientIp } from '../common/client-ip';
+import { LocaleDto, OtpCodeDto, SendOtpResponseDto } from '../otp/dto/code.dto';
+import { RateLimit } from '../rate-limit/problem-throttler.guard';
+import type { AuthenticatedUser } from '../users/authenticated-user';
+import { AccountDeletionService } from './account-deletion.service';
+import { PhoneChangedDto, PhoneChangeDto, PhoneChangeVerifyDto, ReauthenticatedDto } from './dto/account.dto';
+import { PhoneChangeService } from './phone-change.service';
+import { ReauthenticationService } from './reauthentication.service';
+
+/** Problems every route here can answer, besides its own. */
+const COMMON = ['unauthorized', 'rate_limited', 'service_unavailable', 'internal_error'] as const;
+const BODY = ['validation_failed', 'payload_too_large', 'unsupported_media_type'] as const;
+const SENDING = ['otp_resend_too_soon', 'sms_delivery_failed'] as const;
+const REDEEMING = ['otp_invalid', 'otp_expired', 'otp_attempts_exceeded'] as const;
+
+const ACCEPT_LANGUAGE = {
+  name: 'accept-language',
+  required: false,
+  description: 'Language of the SMS when the body has no `locale`',
+  example: 'es-MX,es;q=0.9,en;q=0.5',
+};
+
+const USER_AGENT = {
+  name: 'user-agent',
+  required: false,
+  description: 'Stored with a new session and shown in the session list',
+  example: 'MyApp/2.1 (iPhone; iOS 18.0)',
+};
+
+@ApiTags('account')
+@ApiBearerAuth()
+@Controller('api/auth')
+export class AccountController {
+  constructor(
+    private readonly reauthentication: ReauthenticationService,
+    private readonly phoneChange: PhoneChangeService,
+    private readonly deletion: AccountDeletionService,
+  ) {}
+
+  @Post('reauthenticate')
+  @HttpCode(HttpStatus.OK)
+  @RateLimit('otp-send')
+  @ApiOperation({
+    summary: "Text a re-authentication code to the caller's number",
+    description:
+      'Changing the phone number and deleting the account need a sign-in or re-authentication within ' +
+      'REAUTH_MAX_AGE on the session; verify this code with `POST /api/auth/reauthenticate/verify/` to renew it.',
+  })
+  @ApiHeader(ACCEPT_LANGUAGE)
+  @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way to the current number' })
+  @ApiProblems(...BODY, ...SENDING, ...COMMON)
+  reauthenticate(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: LocaleDto,
+    @Headers('accept-language') acceptLanguage?: string,
+  ): Promise<SendOtpResponseDto> {
+    return this.reauthentication.sendCode(caller, { locale: body.locale, acceptLanguage });
+  }
+
+  @Post('reauthenticate/verify')
+  @HttpCode(HttpStatus.OK)
+  @RateLimit('otp-verify')
+  @ApiOperation({
+    summary: 'Redeem a re-authentication code: the session counts as just authenticated',
+    description: 'A code texted for another purpose (signing in, a phone change, a deletion) is `otp_invalid` here.',
+  })
+  @ApiOkResponse({ type: ReauthenticatedDto, description: 'Re-authenticated' })
+  @ApiProblems(...BODY, ...REDEEMING, ...COMMON)
+  verifyReauthentication(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: OtpCodeDto,
+    @ClientIp() ip: string,
+  ): Promise<ReauthenticatedDto> {
+    return this.reauthentication.verify(caller, body.otp_code, ip);
+  }
+
+  @Post('phone/change')
+  @HttpCode(HttpStatus.OK)
+  @RequiresRecentAuth()
+  @RateLimit('otp-send')
+  @ApiOperation({
+    summary: 'Text a code to the number the account should move to',
+    description:
+      'Needs a recent authentication (REAUTH_MAX_AGE). Answers the same whether or not another account has the ' +
+      'number; that is told only after the code proves possession. At most PHONE_CHANGE_DAILY_LIMIT changes a day.',
+  })
+  @ApiHeader(ACCEPT_LANGUAGE)
+  @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way to the new number' })
+  @ApiProblems(
+    ...BODY,
+    'reauthentication_required',
+    'invalid_phone_number',
+    'phone_not_allowed',
+    'same_phone_number',
+    ...SENDING,
+    ...COMMON,
+  )
+  requestPhoneChange(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: PhoneChangeDto,
+    @Headers('accept-language') acceptLanguage?: string,
+  ): Promise<SendOtpResponseDto> {
+    return this.phoneChange.request(caller, body.new_phone_number, { locale: body.locale, acceptLanguage });
+  }
+
+  @Post('phone/change/verify')
+  @HttpCode(HttpStatus.OK)
+  @RateLimit('otp-verify')
+  @ApiOperation({
+    summary: 'Redeem the code sent to the new number: the account moves to it',
+    description:
+      'The code works only for the user who asked for it. Ends the sessions PHONE_CHANGE_REVOKE names (by default ' +
+      "the caller's others), returns a fresh token pair, and texts the old number that it no longer signs in " +
+      '(in `locale`, else Accept-Language). `phone_number_in_use` if another account holds the number.',
+  })
+  @ApiHeader(ACCEPT_LANGUAGE)
+  @ApiHeader(USER_AGENT)
+  @ApiOkResponse({ type: PhoneChangedDto, description: 'The account is on its new number' })
+  @ApiProblems(...BODY, 'invalid_phone_number', 'same_phone_number', ...REDEEMING, 'phone_number_in_use', ...COMMON)
+  verifyPhoneChange(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: PhoneChangeVerifyDto,
+    @ClientIp() ip: string,
+    @Headers('user-agent') userAgent?: string,
+    @Headers('accept-language') acceptLanguage?: string,
+  ): Promise<PhoneChangedDto> {
+    return this.phoneChange.verify(
+      caller,
+      body.new_phone_number,
+      body.otp_code,
+      { ip, userAgent },
+      { locale: body.locale, acceptLanguage },
+    );
+  }
+
+  @Post('account/deletion')
+  @HttpCode(HttpStatus.OK)
+  @RequiresRecentAuth()
+  @RateLimit('otp-send')
+  @ApiOperation({
+    summary: "Text an account-deletion code to the caller's number",
+    description: 'Needs a recent authentication (REAUTH_MAX_AGE). Redeem it with `DELETE /api/auth/account/`.',
+  })
+  @ApiHeader(ACCEPT_LANGUAGE)
+  @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way to the current number' })
+  @ApiProblems(...BODY, 'reauthentication_required', ...SENDING, ...COMMON)
+  requestDeletion(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: LocaleDto,
+    @Headers('accept-language') acceptLanguage?: string,
+  ): Promise<SendOtpResponseDto> {
+    return this.deletion.sendCode(caller, { locale: body.locale, acceptLanguage });
+  }
+
+  @Delete('account')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @RequiresRecentAuth()
+  @RateLimit('otp-verify')
+  @ApiOperation({
+    summary: 'Delete the account with an account-deletion code',
+    description:
+      'Needs a recent authentication and a code from `POST /api/auth/account/deletion/`. Erases the user, every ' +
+      'session and every code at once; every token of the account stops working, and the number can sign up ' +
+      'again as a new user.',
+  })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(...BODY, 'reauthentication_required', ...REDEEMING, ...COMMON)
+  deleteAccount(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: OtpCodeDto,
+    @ClientIp() ip: string,
+  ): Promise<void> {
+    return this.deletion.delete(caller, body.otp_code, ip);
+  }
+}

@@ -1,0 +1,48 @@
+import { ApiProperty, IntersectionType } from '@nestjs/swagger';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { LocaleDto, OtpCodeDto } from '../../otp/dto/code.dto';
+import { TokensDto } from '../../sessions/dto/tokens.dto';
+import { UserResponseDto } from '../../users/dto/user-response.dto';
+
+export class NewPhoneNumberDto {
+  @ApiProperty({
+    example: '+12015550199',
+    minLength: 1,
+    maxLength: 32,
+    description: 'The number to move the account to, in any format send-otp accepts',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(32)
+  readonly new_phone_number: string;
+}
+
+export class PhoneChangeDto extends IntersectionType(NewPhoneNumberDto, LocaleDto) {}
+
+export class PhoneChangeVerifyDto extends IntersectionType(NewPhoneNumberDto, OtpCodeDto, LocaleDto) {}
+
+export class ReauthenticatedDto {
+  @ApiProperty({ example: 'Re-authenticated' })
+  readonly message: string;
+
+  @ApiProperty({
+    example: '2026-11-30T12:00:00.000Z',
+    format: 'date-time',
+    description: 'Sensitive actions are allowed on this session until REAUTH_MAX_AGE after this instant',
+  })
+  readonly authenticated_at: string;
+}
+
+export class PhoneChangedDto {
+  @ApiProperty({ example: 'Phone number changed' })
+  readonly message: string;
+
+  @ApiProperty({ type: UserResponseDto, description: 'The account, on its new number' })
+  readonly user: UserResponseDto;
+
+  @ApiProperty({
+    type: TokensDto,
+    description: "A fresh pair for the caller's session; the old refresh token is spent",
+  })
+  readonly tokens: TokensDto;
+}

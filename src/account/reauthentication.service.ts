@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../database/sql';
+import { codeSent, type SendOtpResponseDto } from '../otp/dto/code.dto';
+import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
+import { SessionsService } from '../sessions/sessions.service';
+import type { AuthenticatedUser } from '../users/authenticated-user';
+import type { ReauthenticatedDto } from './dto/account.dto';
+
+/** A signed-in user proves again that they hold their number, for the actions that ask for it. */
+@Injectable()
+export class ReauthenticationService {
+  constructor(
+    private readonly otp: OtpService,
+    private readonly sessions: SessionsService,
+    private readonly sql: Sql,
+  ) {}
+
+  async sendCode(caller: AuthenticatedUser, language: LanguageHints): Promise<SendOtpResponseDto> {
+    const scope = reauthenticationScope(caller);
+    const { ttlSeconds } = await this.otp.issue(scope, language);
+    return codeSent(scope.phoneNumber, ttlSeconds);
+  }
+
+  /** Spends the code and marks the caller's session as just authenticated, together. */
+  async verify(caller: AuthenticatedUser, code: string, client: string): Promise<ReauthenticatedDto> {
+    const matched = await this.otp.check(reauthenticationScope(caller), code, client);
+    const now = new Date();
+    const { otp, sessions } = this;
+    const outcome = await this.sql.transaction(function* () {
+      if (!(yield* otp.redeem(matched))) return undefined;
+      yield* sessions.reauthenticate(caller, now);
+      return now;
+    });
+    await this.otp.redeemed(matched, outcome);
+    return { message: 'Re-authenticated', authenticated_at: now.toISOString() };
+  }
+}
+
+function reauthenticationScope({ user }: AuthenticatedUser): CodeScope {
+  return { phoneNumber: user.phoneNumber, purpose: 'reauthenticate', userId: user.id };
+}

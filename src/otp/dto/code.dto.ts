@@ -1,0 +1,58 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { CODE_LOCALES } from '../otp.service';
+
+/** The language a code (or notice) is texted in. */
+export class LocaleDto {
+  @ApiPropertyOptional({
+    example: 'es',
+    pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$',
+    maxLength: 35,
+    description: `Language of the SMS (${CODE_LOCALES.join(', ')}); otherwise Accept-Language decides, then English`,
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$/, { message: 'locale must be a language tag such as es or pt-BR' })
+  @MaxLength(35)
+  readonly locale?: string;
+}
+
+/** A code from an SMS, for any purpose. */
+export class OtpCodeDto {
+  @ApiProperty({
+    example: '123456',
+    pattern: '^[0-9]{4,10}$',
+    description: 'The code from the SMS: exactly OTP_CODE_LENGTH (default 6) ASCII digits',
+  })
+  @IsString()
+  @Matches(/^[0-9]{4,10}$/, { message: 'otp_code must be 4 to 10 digits' })
+  readonly otp_code: string;
+}
+
+/** The answer to every request that texts a code. */
+export class SendOtpResponseDto {
+  @ApiProperty({ example: 'OTP sent successfully' })
+  readonly message: string;
+
+  @ApiProperty({
+    example: '+12015550123',
+    pattern: '^\\+[1-9][0-9]{1,14}$',
+    description: 'The number the code went to, in E.164',
+  })
+  readonly phone_number: string;
+
+  @ApiProperty({ example: 5, description: 'Code lifetime (OTP_TTL) in minutes; fractional below a minute' })
+  readonly expires_in_minutes: number;
+
+  @ApiProperty({ type: 'integer', example: 300, description: 'Code lifetime in seconds' })
+  readonly expires_in_seconds: number;
+}
+
+export function codeSent(phoneNumber: string, ttlSeconds: number): SendOtpResponseDto {
+  return {
+    message: 'OTP sent successfully',
+    phone_number: phoneNumber,
+    expires_in_minutes: Number((ttlSeconds / 60).toFixed(2)),
+    expires_in_seconds: ttlSeconds,
+  };
+}
