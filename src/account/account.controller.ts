@@ -5,6 +5,7 @@ import { CurrentUser, RequiresRecentAuth } from '../common/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { LocaleDto, OtpCodeDto, SendOtpResponseDto } from '../otp/dto/code.dto';
 import { RateLimit } from '../rate-limit/problem-throttler.guard';
+import { RefusedEarlyPer } from '../rate-limit/refused-early';
 import type { AuthenticatedUser } from '../users/authenticated-user';
 import { AccountDeletionService } from './account-deletion.service';
 import { PhoneChangedDto, PhoneChangeDto, PhoneChangeVerifyDto, ReauthenticatedDto } from './dto/account.dto';
@@ -110,6 +111,7 @@ export class AccountController {
   @Post('phone/change/verify')
   @HttpCode(HttpStatus.OK)
   @RateLimit('otp-verify')
+  @RefusedEarlyPer('new_phone_number')
   @ApiOperation({
     summary: 'Redeem the code sent to the new number: the account moves to it',
     description:

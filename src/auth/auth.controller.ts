@@ -4,6 +4,7 @@ import { ApiProblems } from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { RateLimit } from '../rate-limit/problem-throttler.guard';
+import { RefusedEarlyPer } from '../rate-limit/refused-early';
 import { AuthService } from './auth.service';
 import { LogoutDto, RefreshDto } from './dto/refresh.dto';
 import { SendOtpResponseDto } from '../otp/dto/code.dto';
@@ -57,6 +58,7 @@ export class AuthController {
   @Post('verify-otp')
   @HttpCode(HttpStatus.OK)
   @RateLimit('otp-verify')
+  @RefusedEarlyPer('phone_number')
   @ApiOperation({
     summary: 'Redeem the code: signs the user in (creating the account on first use) and starts a session',
     description:

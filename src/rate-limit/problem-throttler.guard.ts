@@ -1,8 +1,9 @@
-import { Injectable, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { normalizeIp, ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { clientIp } from '../common/client-ip';
 import { ProblemException } from '../common/errors/problem.exception';
+import { RefusedClients, routeOf } from './refused-clients';
 
 /** Named throttlers beyond `default`, each limiting only the routes that opt in. */
 export type RouteThrottler = 'otp-send' | 'otp-verify';
@@ -28,7 +29,13 @@ export class ProblemThrottlerGuard extends ThrottlerGuard {
     return Promise.resolve(normalizeIp(clientIp(request as unknown as FastifyRequest), this.ipv6SubnetPrefix));
   }
 
-  protected throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    throw new ProblemException('rate_limited', { retryAfter: Math.max(1, detail.timeToBlockExpire) });
+  @Inject(RefusedClients) private readonly refused: RefusedClients;
+
+  protected throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    const retryAfter = Math.max(1, detail.timeToBlockExpire);
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const route = routeOf(request);
+    if (route) this.refused.remember({ client: clientIp(request), route }, { retryAfterSeconds: retryAfter });
+    throw new ProblemException('rate_limited', { retryAfter });
   }
 }

@@ -4,10 +4,12 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import { redisConfig, throttleConfig } from '../config';
 import { REDIS } from '../redis/redis.module';
+import { EarlyRefusalHook } from './early-refusal.hook';
 import { MemoryRateLimitStore } from './memory-rate-limit.store';
 import { unlessRouteUses } from './problem-throttler.guard';
 import { RateLimitStore } from './rate-limit.store';
 import { RedisRateLimitStore } from './redis-rate-limit.store';
+import { RefusedClients } from './refused-clients';
 import { ThrottlerStorageAdapter } from './throttler-storage.adapter';
 
 /**
@@ -52,7 +54,9 @@ import { ThrottlerStorageAdapter } from './throttler-storage.adapter';
       ): RateLimitStore =>
         redis ? new RedisRateLimitStore(redis, `${keyPrefix}rate:`) : new MemoryRateLimitStore(Date.now, memoryMaxKeys),
     },
+    RefusedClients,
+    EarlyRefusalHook,
   ],
-  exports: [RateLimitStore],
+  exports: [RateLimitStore, RefusedClients],
 })
 export class RateLimitModule {}

@@ -1,6 +1,7 @@
+import { ROUTES } from '../helpers/api-client';
 import { backends } from '../helpers/backends';
 import { latestOtpRow, otpRows } from '../helpers/db-rows';
-import { expectRateLimited } from '../helpers/problems';
+import { expectProblem, expectRateLimited } from '../helpers/problems';
 import { guessWrong, requestCode } from '../helpers/sign-in';
 import { useTestApp } from '../helpers/test-app';
 
@@ -69,6 +70,27 @@ describe.each(backends())('security: send caps on %s', (backend) => {
     });
   });
 
+  describe('with OTP_IP_SEND_LIMIT=2, once a client is refused', () => {
+    const app = useTestApp(backend, { env: { OTP_IP_SEND_LIMIT: '2' } });
+    it('refuses the client again on arrival while the window lasts: a malformed body gets the same 429, unread', async () => {
+      const t = app();
+      await t.api.sendOtp('+12015550144').expect(200);
+      await t.api.sendOtp('+12015550145').expect(200);
+      const refused = await t.api.sendOtp('+12015550146');
+      expectRateLimited(refused, HOUR_S);
+
+      const again = await t
+        .http()
+        .post(ROUTES.sendOtp)
+        .set('Content-Type', 'application/json')
+        .send('{"phone_number":');
+
+      expectRateLimited(again, HOUR_S);
+      expect(again.body).toEqual({ ...refused.body, detail: again.body.detail });
+      expect(t.sms.attempted).toHaveLength(2);
+    });
+  });
+
   describe('with OTP_PHONE_FAILURE_LIMIT=4 and OTP_MAX_ATTEMPTS=10', () => {
     const app = useTestApp(backend, { env: { OTP_PHONE_FAILURE_LIMIT: '4', OTP_MAX_ATTEMPTS: '10' } });
 
@@ -78,9 +100,16 @@ describe.each(backends())('security: send caps on %s', (backend) => {
       for (let resend = 1; resend <= 2; resend++) await guessWrong(t, phone, await requestCode(t, phone), 2);
       const fresh = await requestCode(t, phone);
 
-      expectRateLimited(await t.api.verifyOtp(phone, fresh), HOUR_S);
+      const refused = await t.api.verifyOtp(phone, fresh);
+      expectRateLimited(refused, HOUR_S);
       // Refused before the code is touched: the fresh code was neither counted nor consumed.
       expect(await latestOtpRow(t.db, phone)).toMatchObject({ attempts: 0, consumedAt: null });
+      // And from then on refused on arrival, the same way, before the body is even validated.
+      const again = await t.api.verifyOtp(phone, 'not a code');
+      expectRateLimited(again, HOUR_S);
+      expect(again.body).toEqual(refused.body);
+      // Another number from the same client is another subject.
+      expectProblem(await t.api.verifyOtp('+12015550147', 'not a code'), 400, 'validation_failed');
     });
   });
 
