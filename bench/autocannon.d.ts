@@ -10,6 +10,13 @@ declare module 'autocannon' {
       body?: string;
       /** Called before each request is sent; returns the request to send. */
       setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+      /** Called with each answer and the context of the request it answers (without pipelining). */
+      onResponse?: (
+        status: number,
+        body: string,
+        context: Record<string, unknown>,
+        headers: Record<string, string | string[]>,
+      ) => void;
     }
 
     interface Options {

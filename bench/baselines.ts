@@ -12,12 +12,13 @@ import { createSecretKey, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { query } from '../src/database/sql';
 import { generateCode, hashCode, hashesMatch } from '../src/otp/otp-code';
 import { accessJtiOf, isWellFormed, type TokenPayload } from '../src/sessions/token.service';
 import { renderCodeMessage } from '../src/sms/code-message';
 import { toUserResponse } from '../src/users/dto/user-response.dto';
 import type { User } from '../src/users/user.entity';
-import { APP_NAME, JWT, OTP, SESSION_MAX_AGE_MS } from './config';
+import { APP_NAME, B1_PHONE, JWT, OTP, SESSION_MAX_AGE_MS } from './config';
 import { appStatements, withDataSource, type AppStatements } from './data-source';
 import { openRawDb, type RawDb } from './raw-db';
 
@@ -68,8 +69,8 @@ const problem = (reply: { code(status: number): { send(body: unknown): unknown }
 function b1(app: App): void {
   const user = toUserResponse({
     id: 1,
-    phoneNumber: '+12015550123',
-    username: '+12015550123',
+    phoneNumber: B1_PHONE,
+    username: B1_PHONE,
     firstName: '',
     lastName: '',
     isPhoneVerified: true,
@@ -101,6 +102,9 @@ function b3(app: App, db: RawDb, { sessions, userById }: AppStatements, sessionC
   });
 }
 
+/** The codes of a sign-in: the app's scope for them (phone, purpose, no user). */
+const signInScope = (phoneNumber: string) => ({ phoneNumber, purpose: 'sign_in' as const, userId: null });
+
 function normalize(input: string, forSending: boolean): string | undefined {
   const phone = /^\+[0-9 ().-]+$/.test(input.trim()) ? parsePhoneNumberFromString(input.trim()) : undefined;
   if (!phone?.isValid()) return undefined;
@@ -128,7 +132,7 @@ function b4(app: App, db: RawDb, { users, otpCodes, sessions }: AppStatements): 
       if (!phone) return problem(reply, 400, 'invalid_phone_number');
       const now = Date.now();
       const counted = (await db.one(otpCodes.countAttempt, {
-        phoneNumber: phone,
+        ...signInScope(phone),
         now,
         maxAttempts: OTP.maxAttempts,
       })) as { id: number | string; code_hash: string } | undefined;
@@ -136,23 +140,30 @@ function b4(app: App, db: RawDb, { users, otpCodes, sessions }: AppStatements): 
         return problem(reply, 400, 'otp_invalid');
       }
 
-      const row = (await db.one(users.findOrCreate, { phoneNumber: phone, now })) as UserRow | undefined;
-      if (!row) throw new Error('findOrCreate returned no row');
-      const user = hydrateUser(row);
       const session = { id: randomUUID(), refreshJti: randomUUID() };
-      await db.run(sessions.insert, {
-        id: session.id,
-        userId: user.id,
-        refreshJti: session.refreshJti,
-        now,
-        expiresAt: now + SESSION_MAX_AGE_MS,
-        userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
-        ip: request.ip,
+      const userAgent = request.headers['user-agent']?.slice(0, 512) ?? null;
+      // The app's sign-in transaction, in its order: spend the code, find or create the user, open the session.
+      const user = await db.transaction(function* () {
+        if (!(yield* query(otpCodes.consume, { id: Number(counted.id), at: now })).affected) return undefined;
+        const { rows } = yield* query(users.findOrCreate, { phoneNumber: phone, now });
+        const row = rows.at(0) as UserRow | undefined;
+        if (!row) throw new Error('findOrCreate returned no row');
+        const signedIn = hydrateUser(row);
+        const { id, refreshJti } = session;
+        const expiresAt = now + SESSION_MAX_AGE_MS;
+        yield* query(sessions.insert, {
+          id,
+          userId: signedIn.id,
+          refreshJti,
+          now,
+          expiresAt,
+          userAgent,
+          ip: request.ip,
+        });
+        yield* query(users.recordSignIn, { id: signedIn.id, at: now });
+        return signedIn;
       });
-      if (!(await db.run(otpCodes.consume, { id: Number(counted.id), at: now }))) {
-        return problem(reply, 400, 'otp_invalid');
-      }
-      await db.run(users.recordSignIn, { id: user.id, at: now });
+      if (!user) return problem(reply, 400, 'otp_invalid');
       const iat = Math.floor(now / 1000);
       const sign = (typ: TokenPayload['typ'], jwtid: string, expiresIn: number) =>
         jwt.sign({ typ, sid: session.id, iat }, jwtKey, {
@@ -194,13 +205,13 @@ function b5(app: App, db: RawDb, { otpCodes }: AppStatements): void {
     const code = generateCode(OTP.codeLength);
     const now = Date.now();
     const inserted = (await db.one(otpCodes.insert, {
-      phoneNumber: phone,
+      ...signInScope(phone),
       codeHash: hashCode(OTP.secret, phone, code),
       createdAt: now,
       expiresAt: now + OTP.ttlMs,
     })) as { id: number | string } | undefined;
     if (!inserted) throw new Error('the code INSERT returned no id');
-    await db.run(otpCodes.retireOlder, { phoneNumber: phone, id: Number(inserted.id), at: now });
+    await db.run(otpCodes.retireOlder, { ...signInScope(phone), id: Number(inserted.id), at: now });
     deliver(phone, renderCodeMessage({ appName: APP_NAME, code, ttlMs: OTP.ttlMs, locale: 'en' }));
     return {
       message: 'OTP sent successfully',

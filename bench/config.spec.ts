@@ -1,4 +1,4 @@
-import { readConfig } from './config';
+import { appEnvironment, readConfig } from './config';
 import { PHONE_CAPACITY, PhoneAllocator, checkPhoneSample, phoneAt } from './phones';
 
 describe('readConfig', () => {
@@ -7,13 +7,21 @@ describe('readConfig', () => {
 
     expect(config).toMatchObject({
       backends: ['sqlite', 'postgres'],
-      scenarios: ['profile', 'verify-otp', 'send-otp'],
+      scenarios: ['profile', 'verify-otp', 'send-otp', 'flood-phone', 'flood-ip'],
       duration: 4,
       rssDuration: 90,
       rssBackends: ['sqlite'],
       profileTargets: [],
+      peer: true,
+      startupRuns: 5,
       pin: true,
     });
+  });
+
+  it('runs the peer and the timed boots only with SQLite, and skips them on request', () => {
+    expect(readConfig({ BENCH_BACKENDS: 'postgres' })).toMatchObject({ peer: false, startupRuns: 0 });
+    expect(readConfig({ BENCH_PEER: '0', BENCH_STARTUP_RUNS: '0' })).toMatchObject({ peer: false, startupRuns: 0 });
+    expect(() => readConfig({ BENCH_STARTUP_RUNS: '-1' })).toThrow(/BENCH_STARTUP_RUNS/);
   });
 
   it('skips the RSS measurement when BENCH_RSS_DURATION is 0 or BENCH_RSS_BACKENDS is empty', () => {
@@ -40,6 +48,35 @@ describe('readConfig', () => {
 
   it('does not pin on a single core', () => {
     expect(readConfig({}, 1).pin).toBe(false);
+  });
+});
+
+describe('appEnvironment', () => {
+  const base = { port: 3000, databaseUrl: 'sqlite:/tmp/x.sqlite' };
+
+  it('raises every limit for the success paths', () => {
+    expect(appEnvironment(base)).toMatchObject({
+      THROTTLE_LIMIT: '1000000000',
+      OTP_IP_VERIFY_LIMIT: '1000000000',
+      OTP_PHONE_FAILURE_LIMIT: '1000000000',
+      OTP_RESEND_COOLDOWN: '0s',
+    });
+  });
+
+  it('leaves the per-phone limits at their defaults for the wrong-code flood, the per-IP ones raised', () => {
+    const environment = appEnvironment({ ...base, limits: 'phone' });
+
+    expect(environment).not.toHaveProperty('OTP_PHONE_FAILURE_LIMIT');
+    expect(environment).not.toHaveProperty('OTP_RESEND_COOLDOWN');
+    expect(environment).toMatchObject({ THROTTLE_LIMIT: '1000000000', OTP_IP_VERIFY_LIMIT: '1000000000' });
+  });
+
+  it('leaves the per-IP limits at their defaults for the over-the-limit flood, the per-phone ones raised', () => {
+    const environment = appEnvironment({ ...base, limits: 'ip' });
+
+    expect(environment).not.toHaveProperty('THROTTLE_LIMIT');
+    expect(environment).not.toHaveProperty('OTP_IP_SEND_LIMIT');
+    expect(environment).toMatchObject({ OTP_PHONE_SEND_LIMIT: '1000000000', OTP_RESEND_COOLDOWN: '0s' });
   });
 });
 

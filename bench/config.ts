@@ -42,10 +42,31 @@ export const OTP = {
   maxAttempts: 5,
 };
 export const SESSION_MAX_AGE_MS = 30 * 86400_000;
+/** The user B1 answers with, always the same. */
+export const B1_PHONE = '+12015550123';
 /** The app's default APP_NAME, which its SMS text names. */
 export const APP_NAME = 'Phone OTP Auth';
 
+/** The peer's session-signing secret (bench-only). */
+export const PEER_SECRET = 'bench-only-peer-secret-not-for-production-0123456789';
+
 const HUGE = '1000000000';
+
+/** The app's limits by whom they count, raised in the bench unless a flood scenario needs them. */
+const IP_LIMITS = ['THROTTLE_LIMIT', 'OTP_IP_SEND_LIMIT', 'OTP_IP_VERIFY_LIMIT'];
+const PHONE_LIMITS = [
+  'OTP_RESEND_COOLDOWN',
+  'OTP_PHONE_SEND_LIMIT',
+  'OTP_PHONE_DAILY_SEND_LIMIT',
+  'OTP_PHONE_FAILURE_LIMIT',
+  'OTP_MAX_CONSECUTIVE_FAILURES',
+];
+
+/**
+ * Which of the app's limits keep their defaults: none (`raised`, the success paths), the per-phone
+ * ones (`phone`, the wrong-code flood) or the per-IP ones (`ip`, the over-the-limit flood).
+ */
+export type Limits = 'raised' | 'phone' | 'ip';
 
 export interface AppEnvironmentOptions {
   port: number;
@@ -54,12 +75,14 @@ export interface AppEnvironmentOptions {
   redisKeyPrefix?: string;
   /** A file the mock SMS provider appends to; none by default. */
   outbox?: string;
+  /** `raised` by default. */
+  limits?: Limits;
 }
 
 /**
  * The app as a user would run it from the production build, with every limit raised so the load
- * is answered by the real work and not by cheap 429s, the mock SMS provider that never fails and
- * writes no file, and warn-level logs.
+ * is answered by the real work and not by cheap 429s (unless `limits` keeps some at their
+ * defaults), the mock SMS provider that never fails and writes no file, and warn-level logs.
  */
 export function appEnvironment({
   port,
@@ -67,8 +90,10 @@ export function appEnvironment({
   redisUrl,
   redisKeyPrefix,
   outbox,
+  limits = 'raised',
 }: AppEnvironmentOptions): Record<string, string> {
-  return {
+  const defaults = limits === 'ip' ? IP_LIMITS : limits === 'phone' ? PHONE_LIMITS : [];
+  const environment: Record<string, string> = {
     NODE_ENV: 'development',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -95,6 +120,8 @@ export function appEnvironment({
     OTP_PHONE_FAILURE_LIMIT: HUGE,
     OTP_MAX_CONSECUTIVE_FAILURES: HUGE,
   };
+  for (const name of defaults) delete environment[name];
+  return environment;
 }
 
 /** Only what a process needs from the caller's environment: a stray DATABASE_URL or .env must not leak in. */
@@ -106,7 +133,11 @@ export function baseEnvironment(): Record<string, string> {
 }
 
 export const BACKENDS = ['sqlite', 'postgres'] as const satisfies readonly Dialect[];
-export const SCENARIOS = ['profile', 'verify-otp', 'send-otp'] as const;
+/**
+ * The success paths, and two floods of refusals: `flood-phone`, one number hammered with wrong codes
+ * on verify-otp under the per-phone limits; `flood-ip`, send-otp from one client over its IP limit.
+ */
+export const SCENARIOS = ['profile', 'verify-otp', 'send-otp', 'flood-phone', 'flood-ip'] as const;
 export type Backend = (typeof BACKENDS)[number];
 export type Scenario = (typeof SCENARIOS)[number];
 export type ProfileTarget = `${Backend}:${Scenario}`;
@@ -157,6 +188,10 @@ export interface BenchConfig {
   rssBackends: Backend[];
   profileTargets: ProfileTarget[];
   profileDuration: number;
+  /** Runs the better-auth peer (bench/peer/) beside the app on SQLite. */
+  peer: boolean;
+  /** Timed boots of the app and the peer on SQLite, each; 0 skips. */
+  startupRuns: number;
   b3SessionCheck: boolean;
   appNodeArgs: string[];
   pgUrl: string;
@@ -190,6 +225,9 @@ export function readConfig(env: Env = process.env, cores = availableParallelism(
       BACKENDS.flatMap((b) => SCENARIOS.map((s) => `${b}:${s}` as const)),
     ),
     profileDuration: seconds(env, 'BENCH_PROFILE_DURATION', 15),
+    // The peer runs on SQLite only (better-sqlite3, the app's default database).
+    peer: env.BENCH_PEER !== '0' && backends.includes('sqlite'),
+    startupRuns: backends.includes('sqlite') ? integer(env, 'BENCH_STARTUP_RUNS', 5, 0) : 0,
     b3SessionCheck: env.BENCH_B3_SESSION_CHECK === '1',
     // Extra node flags for the app processes only, e.g. "--trace-gc" or "--import ./my-probe.mjs".
     // Relative paths are taken from where the bench was started (the app runs in a temp directory).

@@ -2,9 +2,12 @@
 // drive.ts it stays up and takes one spec at a time over IPC; by hand it runs one spec file:
 //   node dist/bench/load.js SPEC.json   → one JSON line on stdout
 // Latency is recorded per response with sub-millisecond precision (autocannon's own histogram
-// keeps whole milliseconds and only 2xx answers); every answer counts, whatever its status.
+// keeps whole milliseconds and only 2xx answers); every answer counts, whatever its status, and
+// every answer's status and body are checked against the spec's `check` (checks.ts).
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
+import type { RequestFields } from './apis';
+import { checkAnswer, describeWrongAnswer, type BodyCheck } from './checks';
 import { phoneAt } from './phones';
 import type { CodePair } from './seed';
 
@@ -16,6 +19,8 @@ interface BaseSpec {
   connections: number;
   /** Seconds; with `amount` or a pool, whichever ends first. */
   duration?: number;
+  /** What every answer must be; one that is not counts in `wrongAnswers`. */
+  check: BodyCheck;
 }
 
 /** The same request every time. */
@@ -24,17 +29,19 @@ export interface StaticSpec extends BaseSpec {
   body?: string;
 }
 
-/** POST {"phone_number"} with a fresh number per request, phone indices `phoneStart…+phoneCount`. */
+/** POST {phone} with a fresh number per request, phone indices `phoneStart…+phoneCount`. */
 export interface SendSpec extends BaseSpec {
   mode: 'send';
+  fields: RequestFields;
   phoneStart: number;
   phoneCount: number;
   amount?: number;
 }
 
-/** POST {"phone_number", "otp_code"} from `pairsFile`, each pair once; stops when they are spent. */
+/** POST {phone, code} from `pairsFile`, each pair once; stops when they are spent. */
 export interface PairsSpec extends BaseSpec {
   mode: 'pairs';
+  fields: RequestFields;
   pairsFile: string;
 }
 
@@ -61,8 +68,35 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   non2xx: number;
+  /** Answers the spec's check refused (wrong status, wrong body), whatever their status. */
+  wrongAnswers: number;
+  /** The first few of them, with their reason. */
+  wrongAnswerSamples: string[];
   statusCodes: Record<string, number>;
   stoppedBy: StoppedBy;
+}
+
+const WRONG_ANSWER_SAMPLES = 5;
+
+/** Counts the answers `check` refuses and keeps a few of them. */
+class AnswerChecker {
+  wrong = 0;
+  readonly samples: string[] = [];
+
+  constructor(private readonly check: BodyCheck) {}
+
+  readonly onResponse = (
+    status: number,
+    body: string,
+    context: Record<string, unknown>,
+    headers: Record<string, string | string[]>,
+  ) => {
+    const answer = { status, body, headers };
+    const reason = checkAnswer(this.check, answer, context.phone as string | undefined);
+    if (reason === undefined) return;
+    this.wrong++;
+    if (this.samples.length < WRONG_ANSWER_SAMPLES) this.samples.push(describeWrongAnswer(reason, answer));
+  };
 }
 
 /** Message from the orchestrator, and the answer to it. */
@@ -78,31 +112,37 @@ function run(spec: LoadSpec): Promise<LoadResult> {
     let stoppedBy: StoppedBy = 'duration';
     const pairs = spec.mode === 'pairs' ? (JSON.parse(readFileSync(spec.pairsFile, 'utf8')) as CodePair[]) : undefined;
     const total = pairs ? pairs.length : spec.mode === 'send' ? spec.amount : undefined;
-    const base = { method: spec.method, path: spec.path, headers: spec.headers };
+    const checker = new AnswerChecker(spec.check);
+    const base = { method: spec.method, path: spec.path, headers: spec.headers, onResponse: checker.onResponse };
     let next = 0;
     let request: autocannon.Request;
+    // The phone goes into the request's context too, for the check of its answer.
     if (spec.mode === 'static') request = { ...base, body: spec.body };
     else if (pairs) {
+      const { fields } = spec as PairsSpec;
       request = {
         ...base,
-        setupRequest: (req) => {
+        setupRequest: (req, context) => {
           // `amount` equals the number of pairs, so autocannon never asks for more than there are.
           const [phone, code] = pairs[Math.min(next++, pairs.length - 1)];
-          req.body = JSON.stringify({ phone_number: phone, otp_code: code });
+          context.phone = phone;
+          req.body = JSON.stringify({ [fields.phone]: phone, [fields.code]: code });
           return req;
         },
       };
     } else {
-      const { phoneStart, phoneCount } = spec as SendSpec;
+      const { phoneStart, phoneCount, fields } = spec as SendSpec;
       request = {
         ...base,
-        setupRequest: (req) => {
+        setupRequest: (req, context) => {
           if (next >= phoneCount) {
             stoppedBy = 'exhausted';
             instance.stop();
             next = phoneCount - 1;
           }
-          req.body = JSON.stringify({ phone_number: phoneAt(phoneStart + next++) });
+          const phone = phoneAt(phoneStart + next++);
+          context.phone = phone;
+          req.body = JSON.stringify({ [fields.phone]: phone });
           return req;
         },
       };
@@ -128,14 +168,19 @@ function run(spec: LoadSpec): Promise<LoadResult> {
         clearTimeout(timer);
         if (error) return reject(error);
         if (total && result.requests.total >= total && stoppedBy === 'duration') stoppedBy = 'amount';
-        resolve(summarise(result, latencies, stoppedBy));
+        resolve(summarise(result, latencies, stoppedBy, checker));
       },
     );
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });
 }
 
-export function summarise(result: autocannon.Result, latencies: number[], stoppedBy: StoppedBy): LoadResult {
+export function summarise(
+  result: autocannon.Result,
+  latencies: number[],
+  stoppedBy: StoppedBy,
+  checker: Pick<AnswerChecker, 'wrong' | 'samples'>,
+): LoadResult {
   const sorted = Float64Array.from(latencies).sort();
   const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
   const completed = result.requests.total;
@@ -154,6 +199,8 @@ export function summarise(result: autocannon.Result, latencies: number[], stoppe
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,
+    wrongAnswers: checker.wrong,
+    wrongAnswerSamples: checker.samples,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count])),
     stoppedBy,
   };

@@ -67,8 +67,15 @@ export function tail(file: string, lines = 20): string {
   return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
 }
 
-/** Polls `url` until it answers 200; gives up after `timeoutMs` or when the process dies. */
-export async function waitReady(proc: Proc, url: string, timeoutMs = 120_000): Promise<void> {
+/**
+ * Polls `url` every `intervalMs` until it answers 200; gives up after `timeoutMs` or when the
+ * process dies.
+ */
+export async function waitReady(
+  proc: Proc,
+  url: string,
+  { timeoutMs = 120_000, intervalMs = 150 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exited) throw new Error(`${proc.name} exited (${proc.exitCode}) while starting:\n${tail(proc.logFile)}`);
@@ -78,7 +85,7 @@ export async function waitReady(proc: Proc, url: string, timeoutMs = 120_000): P
     } catch {
       // Not listening yet.
     }
-    await sleep(150);
+    await sleep(intervalMs);
   }
   throw new Error(`${proc.name} did not answer ${url} within ${timeoutMs} ms:\n${tail(proc.logFile)}`);
 }

@@ -3,7 +3,7 @@
 // placeholder form and `.bind()` puts the parameters in its order.
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { SqlParams, Statement } from '../src/database/sql';
+import type { BoundStatement, SqlParams, SqlResult, Statement, Step } from '../src/database/sql';
 
 export type Row = Record<string, unknown>;
 
@@ -15,6 +15,12 @@ export interface RawDb {
   one<P extends SqlParams>(statement: Statement<P>, params: P): Promise<Row | undefined>;
   /** How many rows the statement changed. */
   run<P extends SqlParams>(statement: Statement<P>, params: P): Promise<number>;
+  /**
+   * The app's transactions (Sql.transaction), the way a hand-written service would run them:
+   * synchronously inside better-sqlite3's transaction, or between BEGIN and COMMIT on one pooled
+   * PostgreSQL client.
+   */
+  transaction<T>(work: () => Step<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -32,20 +38,34 @@ function openSqlite(file: string): RawDb {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  const prepared = new Map<Statement<never>, Database.Statement<unknown[]>>();
-  const prepare = (statement: Statement<never>) => {
-    let compiled = prepared.get(statement);
+  const prepared = new Map<string, Database.Statement<unknown[]>>();
+  const prepare = ({ text }: { text: string }) => {
+    let compiled = prepared.get(text);
     if (!compiled) {
-      compiled = db.prepare<unknown[]>(statement.text);
-      prepared.set(statement, compiled);
+      compiled = db.prepare<unknown[]>(text);
+      prepared.set(text, compiled);
     }
     return compiled;
+  };
+  const runNow = (statement: BoundStatement): SqlResult => {
+    const compiled = prepare(statement);
+    if (compiled.reader) return { rows: compiled.all(...statement.values) as Row[], affected: 0 };
+    return { rows: [], affected: compiled.run(...statement.values).changes };
   };
   return {
     one: <P extends SqlParams>(statement: Statement<P>, params: P) =>
       Promise.resolve(prepare(statement).get(...statement.bind(params)) as Row | undefined),
     run: <P extends SqlParams>(statement: Statement<P>, params: P) =>
       Promise.resolve(prepare(statement).run(...statement.bind(params)).changes),
+    transaction: <T>(work: () => Step<T>) =>
+      Promise.resolve(
+        db.transaction(() => {
+          const steps = work();
+          let next = steps.next();
+          while (!next.done) next = steps.next(runNow(next.value));
+          return next.value;
+        })(),
+      ),
     close: () => Promise.resolve(void db.close()),
   };
 }
@@ -57,6 +77,25 @@ function openPostgres(url: string, poolSize: number): RawDb {
       (await pool.query<Row>(statement.text, statement.bind(params))).rows[0],
     run: async <P extends SqlParams>(statement: Statement<P>, params: P) =>
       (await pool.query(statement.text, statement.bind(params))).rowCount ?? 0,
+    transaction: async <T>(work: () => Step<T>) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const steps = work();
+        let next = steps.next();
+        while (!next.done) {
+          const result = await client.query<Row>(next.value.text, next.value.values);
+          next = steps.next({ rows: result.rows, affected: result.rowCount ?? 0 });
+        }
+        await client.query('COMMIT');
+        return next.value;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
     close: () => pool.end(),
   };
 }

@@ -1,7 +1,17 @@
+import type { Scenario } from './config';
 import type { LoadResult } from './load';
-import { analyse, median, rssGrowth, type Measurement } from './report';
+import {
+  analyse,
+  footprints,
+  formatResults,
+  median,
+  rssGrowth,
+  type Measurement,
+  type RssRun,
+  type StartupRun,
+} from './report';
 
-function result(rps: number, { p50 = 1, p99 = 4, non2xx = 0, errors = 0 } = {}): LoadResult {
+function result(rps: number, { p50 = 1, p99 = 4, non2xx = 0, errors = 0, wrongAnswers = 0 } = {}): LoadResult {
   return {
     requests: rps,
     durationS: 1,
@@ -10,13 +20,39 @@ function result(rps: number, { p50 = 1, p99 = 4, non2xx = 0, errors = 0 } = {}):
     errors,
     timeouts: 0,
     non2xx,
+    wrongAnswers,
+    wrongAnswerSamples: wrongAnswers ? ['status 500 (500 {})'] : [],
     statusCodes: { 200: rps - non2xx },
     stoppedBy: 'duration',
   };
 }
 
-function measurement(id: string, server: Measurement['server'], rounds: LoadResult[]): Measurement {
-  return { id, backend: 'sqlite', scenario: 'send-otp', server, rounds, warmup: null, peakRssMb: 100 };
+function measurement(
+  id: string,
+  server: Measurement['server'],
+  rounds: LoadResult[],
+  scenario: Scenario = 'send-otp',
+  peakRssMb = 100,
+): Measurement {
+  return { id, backend: 'sqlite', scenario, server, rounds, warmup: null, peakRssMb };
+}
+
+function rssRun(server: RssRun['server'], peakRssMb: number, growth = 0.05): RssRun {
+  const window = { atS: 30, windowS: [25, 35] as [number, number], rssMb: 200, readings: 10 };
+  return {
+    backend: 'sqlite',
+    server,
+    rps: 1000,
+    non2xx: 0,
+    errors: 0,
+    p50Ms: 1,
+    p99Ms: 4,
+    early: window,
+    late: { ...window, atS: 90 },
+    growth,
+    peakRssMb,
+    samples: [],
+  };
 }
 
 describe('median', () => {
@@ -42,17 +78,58 @@ describe('analyse', () => {
     expect(verdicts.find((v) => v.measure === 'sqlite send-otp ÷ B5')).toMatchObject({ value: 0.5, met: true });
   });
 
-  it('misses the error target when the app or a baseline answered anything but 2xx', () => {
-    const app = measurement('sqlite/send-otp/app', 'app', [result(500, { non2xx: 2 })]);
+  it('misses the error target when the app, a baseline or the peer answered anything but the right 2xx', () => {
+    const app = measurement('sqlite/send-otp/app', 'app', [result(500, { non2xx: 2, wrongAnswers: 3 })]);
     const b5 = measurement('sqlite/send-otp/B5', 'B5', [result(1000, { errors: 1 })]);
+    const peer = measurement('sqlite/send-otp/peer', 'peer', [result(100, { wrongAnswers: 4 })]);
 
-    const { verdicts } = analyse([app, b5], []);
+    const { verdicts } = analyse([app, b5, peer], []);
 
-    expect(verdicts.find((v) => v.measure === 'sqlite send-otp errors + non-2xx')).toMatchObject({
-      value: 2,
+    expect(verdicts.find((v) => v.measure === 'sqlite send-otp errors + non-2xx + wrong answers')).toMatchObject({
+      value: 5,
       met: false,
     });
-    expect(verdicts.find((v) => v.measure === 'baselines errors + non-2xx')).toMatchObject({ value: 1, met: false });
+    expect(verdicts.find((v) => v.measure === 'baselines and peer errors + non-2xx + wrong answers')).toMatchObject({
+      value: 5,
+      met: false,
+    });
+  });
+
+  it('compares each route with the peer in the same round, against a target of 2.5', () => {
+    const app = measurement('sqlite/verify-otp/app', 'app', [result(600), result(300)], 'verify-otp');
+    const peer = measurement('sqlite/verify-otp/peer', 'peer', [result(200), result(150)], 'verify-otp');
+
+    const { rows, verdicts } = analyse([app, peer], []);
+
+    expect(rows[0].ratios?.peer).toMatchObject({ perRound: [3, 2], ratio: 2.5 });
+    expect(verdicts.find((v) => v.measure === 'sqlite verify-otp ÷ peer')).toMatchObject({
+      value: 2.5,
+      target: '≥ 2.5',
+      met: true,
+    });
+  });
+
+  it('compares a flood of refusals with the success path of the same route, and expects its refusals', () => {
+    const send = measurement('sqlite/send-otp/app', 'app', [result(1000), result(900)]);
+    const flood = measurement(
+      'sqlite/flood-ip/app',
+      'app',
+      [result(2500, { non2xx: 2500 }), result(2700, { non2xx: 2700 })],
+      'flood-ip',
+    );
+
+    const { rows, verdicts } = analyse([send, flood], []);
+
+    expect(rows[1].ratios?.['send-otp']).toMatchObject({ perRound: [2.5, 3], ratio: 2.75 });
+    expect(verdicts.find((v) => v.measure === 'sqlite send-otp flood (over IP limit) ÷ send-otp')).toMatchObject({
+      target: '≥ 3',
+      met: false,
+    });
+    expect(
+      verdicts.find((v) => v.measure === 'sqlite send-otp flood (over IP limit) errors + wrong answers'),
+    ).toMatchObject({ value: 0, met: true });
+    // The tail target is issue 7's, for the success paths only.
+    expect(verdicts.filter((v) => v.measure.includes('p99'))).toHaveLength(1);
   });
 
   it("judges the app's tail by the median p99 over the median p50", () => {
@@ -62,6 +139,62 @@ describe('analyse', () => {
 
     expect(rows[0].tailRatio).toBe(6);
     expect(verdicts.find((v) => v.measure === 'sqlite send-otp p99 ÷ p50')).toMatchObject({ met: false });
+  });
+});
+
+describe('footprints', () => {
+  it("puts each server's boots, idle RSS and peaks under load side by side", () => {
+    const startups: StartupRun[] = [
+      { server: 'app', readyMs: [900, 700, 800], idleRssMb: [150, 160, 155] },
+      { server: 'peer', readyMs: [300, 400, 350], idleRssMb: [90, 95, 92] },
+    ];
+    const { rows } = analyse(
+      [
+        measurement('sqlite/send-otp/app', 'app', [result(1000)], 'send-otp', 180),
+        measurement('sqlite/verify-otp/app', 'app', [result(500)], 'verify-otp', 210),
+        measurement('sqlite/send-otp/peer', 'peer', [result(400)], 'send-otp', 120),
+      ],
+      [],
+    );
+
+    const [app, peer] = footprints(startups, rows, [rssRun('app', 300)]);
+
+    expect(app).toEqual({
+      server: 'app',
+      boots: 3,
+      readyMs: 800,
+      readyRangeMs: [700, 900],
+      idleRssMb: 155,
+      peakRssRoundsMb: 210,
+      peakRssSustainedMb: 300,
+    });
+    expect(peer).toMatchObject({ readyMs: 350, idleRssMb: 92, peakRssRoundsMb: 120 });
+    expect(peer.peakRssSustainedMb).toBeNaN();
+  });
+});
+
+describe('formatResults', () => {
+  it('shows every ratio of a row, the wrong answers, and the startup table only when boots were timed', () => {
+    const analysis = analyse(
+      [
+        measurement('sqlite/send-otp/app', 'app', [result(1000, { wrongAnswers: 1 })]),
+        measurement('sqlite/send-otp/B5', 'B5', [result(2000)]),
+        measurement('sqlite/send-otp/peer', 'peer', [result(400)]),
+      ],
+      [rssRun('app', 300, 0.2)],
+    );
+
+    const tables = formatResults(analysis, [rssRun('app', 300, 0.2)]);
+
+    expect(tables.results).toContain('| 0.50 vs B5, 2.50 vs peer |');
+    expect(tables.results).toMatch(/\| wrong \|/);
+    expect(tables.targets).toMatch(
+      /\| sqlite RSS growth, 30 s → 90 s of send-otp +\| 20\.0 % \| ≤ 10 % \| \*\*no\*\* \|/,
+    );
+    expect(tables.rss).toMatch(/\| sqlite +\| app +\| 1,000 /);
+    expect(tables.footprint).toBe('');
+    const boots: StartupRun[] = [{ server: 'app', readyMs: [812], idleRssMb: [150.4] }];
+    expect(formatResults(analysis, [], boots).footprint).toMatch(/\| app +\| 812 \(1 boot\) +\| 812–812 +\| 150 /);
   });
 });
 

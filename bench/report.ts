@@ -1,5 +1,6 @@
-// Medians, ratios against the baselines measured in the same rounds, verdicts against issue 7's
-// targets, and the tables (Markdown, so a run can be pasted into docs/benchmarks.md as printed).
+// Medians, ratios against the baselines and the peer measured in the same rounds, verdicts against
+// the targets of issues 7 and 21, and the tables (Markdown, so a run can be pasted into
+// docs/benchmarks.md as printed).
 import type { Backend, Scenario } from './config';
 import type { LoadResult } from './load';
 
@@ -8,11 +9,22 @@ export const TARGETS = {
   profileVsB3: 0.6,
   verifyVsB4: 0.5,
   sendVsB5: 0.5,
+  /** Ours ÷ better-auth's, per route (issue 21). */
+  vsPeer: 2.5,
+  /** A refusal costs at most a third of a success on the same route: refusals/s ÷ successes/s (issue 21). */
+  refusalVsSuccess: 3,
   tailRatio: 5,
   rssGrowth: 0.1,
 };
 
-export type ServerLabel = 'app' | 'B1' | 'B3' | 'B4' | 'B5';
+export type ServerLabel = 'app' | 'peer' | 'B1' | 'B3' | 'B4' | 'B5';
+
+/** Each flood, and the success path on the same route that its refusals are compared with. */
+export const FLOOD_OF: Partial<Record<Scenario, Scenario>> = { 'flood-phone': 'verify-otp', 'flood-ip': 'send-otp' };
+
+export function isFlood(scenario: Scenario): boolean {
+  return scenario in FLOOD_OF;
+}
 
 /** One server's runs in one scenario: the warm-up and a result per round. */
 export interface Measurement {
@@ -36,6 +48,7 @@ export interface RssWindow {
 
 export interface RssRun {
   backend: Backend;
+  server: 'app' | 'peer';
   rps: number;
   non2xx: number;
   errors: number;
@@ -67,16 +80,21 @@ export interface Row {
   tailRatio: number;
   errors: number;
   non2xx: number;
+  /** Answers whose status or body was not what the route must answer (checks.ts). */
+  wrongAnswers: number;
+  wrongAnswerSamples: string[];
   statusCodes: Record<string, number>;
   requests: number;
   peakRssMb: number;
   stoppedEarly: number;
-  ratios?: Partial<Record<ServerLabel, Ratio>>;
+  /** By what the app was compared with: a baseline, the peer, or (for a flood) the success path. */
+  ratios?: Record<string, Ratio>;
 }
 
 export interface Verdict {
   measure: string;
   value: number;
+  unit: 'ratio' | 'count' | 'percent';
   target: string;
   met: boolean;
 }
@@ -84,6 +102,13 @@ export interface Verdict {
 export interface Analysis {
   rows: Row[];
   verdicts: Verdict[];
+}
+
+/** Timed boots of one server (startup.ts). */
+export interface StartupRun {
+  server: 'app' | 'peer';
+  readyMs: number[];
+  idleRssMb: number[];
 }
 
 /** The median of the finite values; NaN when there are none. */
@@ -121,16 +146,29 @@ export function rssGrowth(
   return { early, late, growth: (late.rssMb - early.rssMb) / early.rssMb };
 }
 
-/** Which baselines each app scenario is compared with, and the least ratio issue 7 accepts. */
-function comparisons(scenario: Scenario): { baseline: ServerLabel; target: number }[] {
+interface Comparison {
+  /** How the ratio is named: a server, or the success scenario a flood is compared with. */
+  against: string;
+  /** The measurement on the other side of the quotient. */
+  id: string;
+  target: number;
+}
+
+/** What each app scenario is compared with, and the least ratio the issues accept. */
+function comparisons(backend: Backend | null, scenario: Scenario): Comparison[] {
+  const same = (server: ServerLabel, target: number): Comparison => ({
+    against: server,
+    id: `${backend}/${scenario}/${server}`,
+    target,
+  });
+  const success = FLOOD_OF[scenario];
+  if (success) return [{ against: success, id: `${backend}/${success}/app`, target: TARGETS.refusalVsSuccess }];
+  const peer = same('peer', TARGETS.vsPeer);
   if (scenario === 'profile') {
-    return [
-      { baseline: 'B1', target: TARGETS.profileVsB1 },
-      { baseline: 'B3', target: TARGETS.profileVsB3 },
-    ];
+    return [{ against: 'B1', id: 'B1', target: TARGETS.profileVsB1 }, same('B3', TARGETS.profileVsB3), peer];
   }
-  if (scenario === 'verify-otp') return [{ baseline: 'B4', target: TARGETS.verifyVsB4 }];
-  return [{ baseline: 'B5', target: TARGETS.sendVsB5 }];
+  if (scenario === 'verify-otp') return [same('B4', TARGETS.verifyVsB4), peer];
+  return [same('B5', TARGETS.sendVsB5), peer];
 }
 
 function summarize(measurement: Measurement): Row {
@@ -149,6 +187,8 @@ function summarize(measurement: Measurement): Row {
     tailRatio: p99 / p50,
     errors: rounds.reduce((sum, r) => sum + r.errors, 0),
     non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
+    wrongAnswers: rounds.reduce((sum, r) => sum + r.wrongAnswers, 0),
+    wrongAnswerSamples: rounds.flatMap((r) => r.wrongAnswerSamples).slice(0, 5),
     statusCodes: mergeCounts(rounds.map((r) => r.statusCodes)),
     requests: rounds.reduce((sum, r) => sum + r.requests, 0),
     peakRssMb: measurement.peakRssMb,
@@ -162,9 +202,14 @@ function mergeCounts(list: Record<string, number>[]): Record<string, number> {
   return merged;
 }
 
+/** What counts against a row: everything that went wrong, and for a success path every non-2xx. */
+export function failures(row: Pick<Row, 'scenario' | 'errors' | 'non2xx' | 'wrongAnswers'>): number {
+  return row.errors + row.wrongAnswers + (isFlood(row.scenario) ? 0 : row.non2xx);
+}
+
 /**
  * Rows for every measured server, and the verdicts. A ratio is the median over rounds of the app's
- * req/s divided by its baseline's req/s in the same round, so slow spells of a shared machine hit
+ * req/s divided by the other side's req/s in the same round, so slow spells of a shared machine hit
  * both sides of each quotient.
  */
 export function analyse(measurements: Measurement[], rssRuns: RssRun[]): Analysis {
@@ -175,52 +220,58 @@ export function analyse(measurements: Measurement[], rssRuns: RssRun[]): Analysi
   for (const row of appRows) {
     const app = byId.get(row.id) as Measurement;
     row.ratios = {};
-    for (const { baseline, target } of comparisons(row.scenario)) {
-      const base = byId.get(baseline === 'B1' ? 'B1' : `${row.backend}/${row.scenario}/${baseline}`);
-      if (!base) continue;
-      const paired = app.rounds.map((round, i) => round.rps / (base.rounds[i]?.rps ?? NaN));
+    for (const { against, id, target } of comparisons(row.backend, row.scenario)) {
+      const other = byId.get(id);
+      if (!other) continue;
+      const paired = app.rounds.map((round, i) => round.rps / (other.rounds[i]?.rps ?? NaN));
       const ratio = median(paired);
-      row.ratios[baseline] = {
+      row.ratios[against] = {
         ratio,
         perRound: paired,
-        ratioOfMedians: row.rps / median(base.rounds.map((r) => r.rps)),
+        ratioOfMedians: row.rps / median(other.rounds.map((r) => r.rps)),
       };
       verdicts.push({
-        measure: `${row.backend} ${label(row.scenario)} ÷ ${baseline}`,
+        measure: `${row.backend} ${label(row.scenario)} ÷ ${against}`,
         value: ratio,
+        unit: 'ratio',
         target: `≥ ${target}`,
         met: ratio >= target,
       });
     }
   }
-  for (const row of appRows) {
+  for (const row of appRows.filter((r) => !isFlood(r.scenario))) {
     verdicts.push({
       measure: `${row.backend} ${label(row.scenario)} p99 ÷ p50`,
       value: row.tailRatio,
+      unit: 'ratio',
       target: `≤ ${TARGETS.tailRatio}`,
       met: row.tailRatio <= TARGETS.tailRatio,
     });
   }
   for (const row of appRows) {
+    const value = failures(row);
     verdicts.push({
-      measure: `${row.backend} ${label(row.scenario)} errors + non-2xx`,
-      value: row.errors + row.non2xx,
+      measure: `${row.backend} ${label(row.scenario)} ${isFlood(row.scenario) ? 'errors + wrong answers' : 'errors + non-2xx + wrong answers'}`,
+      value,
+      unit: 'count',
       target: '= 0',
-      met: row.errors + row.non2xx === 0,
+      met: value === 0,
     });
   }
-  // A baseline that failed requests would flatter the app's ratios.
-  const baselineFailures = rows.filter((r) => r.server !== 'app').reduce((sum, r) => sum + r.errors + r.non2xx, 0);
+  // A baseline or a peer that failed requests would flatter the app's ratios.
+  const otherFailures = rows.filter((r) => r.server !== 'app').reduce((sum, r) => sum + failures(r), 0);
   verdicts.push({
-    measure: 'baselines errors + non-2xx',
-    value: baselineFailures,
+    measure: 'baselines and peer errors + non-2xx + wrong answers',
+    value: otherFailures,
+    unit: 'count',
     target: '= 0',
-    met: !baselineFailures,
+    met: !otherFailures,
   });
-  for (const rss of rssRuns) {
+  for (const rss of rssRuns.filter((r) => r.server === 'app')) {
     verdicts.push({
       measure: `${rss.backend} RSS growth, ${rss.early.atS} s → ${rss.late.atS} s of send-otp`,
       value: rss.growth,
+      unit: 'percent',
       target: `≤ ${TARGETS.rssGrowth * 100} %`,
       met: rss.growth <= TARGETS.rssGrowth && rss.non2xx === 0 && rss.errors === 0,
     });
@@ -228,7 +279,41 @@ export function analyse(measurements: Measurement[], rssRuns: RssRun[]): Analysi
   return { rows, verdicts };
 }
 
-const LABELS: Record<Scenario, string> = { profile: 'GET profile', 'verify-otp': 'verify-otp', 'send-otp': 'send-otp' };
+/** Boot time and memory beside each other, one line per server (the app and the peer, on SQLite). */
+export interface Footprint {
+  server: 'app' | 'peer';
+  boots: number;
+  readyMs: number;
+  readyRangeMs: [number, number];
+  idleRssMb: number;
+  /** The highest VmHWM of its processes in the rounds (SQLite scenarios). */
+  peakRssRoundsMb: number;
+  /** VmHWM of its sustained send-otp run, when there was one. */
+  peakRssSustainedMb: number;
+}
+
+export function footprints(startups: StartupRun[], rows: Row[], rssRuns: RssRun[]): Footprint[] {
+  return startups.map(({ server, readyMs, idleRssMb }) => {
+    const peaks = rows.filter((r) => r.server === server && r.backend === 'sqlite').map((r) => r.peakRssMb);
+    return {
+      server,
+      boots: readyMs.length,
+      readyMs: median(readyMs),
+      readyRangeMs: [Math.min(...readyMs), Math.max(...readyMs)],
+      idleRssMb: median(idleRssMb),
+      peakRssRoundsMb: peaks.filter(Number.isFinite).length ? Math.max(...peaks.filter(Number.isFinite)) : NaN,
+      peakRssSustainedMb: rssRuns.find((r) => r.server === server && r.backend === 'sqlite')?.peakRssMb ?? NaN,
+    };
+  });
+}
+
+const LABELS: Record<Scenario, string> = {
+  profile: 'GET profile',
+  'verify-otp': 'verify-otp',
+  'send-otp': 'send-otp',
+  'flood-phone': 'verify-otp flood (wrong codes)',
+  'flood-ip': 'send-otp flood (over IP limit)',
+};
 
 export function label(scenario: Scenario): string {
   return LABELS[scenario];
@@ -249,7 +334,12 @@ function table(header: string[], lines: Cell[][]): string {
   return [render(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...lines.map(render)].join('\n');
 }
 
-export function formatResults({ rows, verdicts }: Analysis, rssRuns: RssRun[]) {
+function formatVerdictValue({ value, unit }: Verdict): string | number {
+  if (unit === 'percent') return `${(value * 100).toFixed(1)} %`;
+  return unit === 'count' ? value : fmt.ratio(value);
+}
+
+export function formatResults({ rows, verdicts }: Analysis, rssRuns: RssRun[], startups: StartupRun[] = []) {
   const results = table(
     [
       'backend',
@@ -261,6 +351,7 @@ export function formatResults({ rows, verdicts }: Analysis, rssRuns: RssRun[]) {
       'p99/p50',
       'errors',
       'non-2xx',
+      'wrong',
       'ratio',
       'peak RSS MB',
     ],
@@ -274,29 +365,22 @@ export function formatResults({ rows, verdicts }: Analysis, rssRuns: RssRun[]) {
       fmt.ratio(row.tailRatio),
       row.errors,
       row.non2xx,
+      row.wrongAnswers,
       Object.entries(row.ratios ?? {})
-        .map(([baseline, { ratio }]) => `${fmt.ratio(ratio)} vs ${baseline}`)
+        .map(([against, { ratio }]) => `${fmt.ratio(ratio)} vs ${against}`)
         .join(', ') || '—',
       fmt.mb(row.peakRssMb),
     ]),
   );
   const targets = table(
     ['measure', 'value', 'target', 'met'],
-    verdicts.map((v) => [
-      v.measure,
-      v.measure.includes('RSS')
-        ? `${(v.value * 100).toFixed(1)} %`
-        : v.measure.includes('errors')
-          ? v.value
-          : fmt.ratio(v.value),
-      v.target,
-      v.met ? 'yes' : '**no**',
-    ]),
+    verdicts.map((v) => [v.measure, formatVerdictValue(v), v.target, v.met ? 'yes' : '**no**']),
   );
   const rss = rssRuns.length
     ? table(
         [
           'backend',
+          'server',
           'req/s',
           'RSS MB (median, early window)',
           'RSS MB (median, last window)',
@@ -306,6 +390,7 @@ export function formatResults({ rows, verdicts }: Analysis, rssRuns: RssRun[]) {
         ],
         rssRuns.map((r) => [
           r.backend,
+          r.server,
           fmt.int(r.rps),
           `${fmt.mb(r.early.rssMb)} (${r.early.windowS.join('–')} s)`,
           `${fmt.mb(r.late.rssMb)} (${r.late.windowS.join('–')} s)`,
@@ -315,5 +400,25 @@ export function formatResults({ rows, verdicts }: Analysis, rssRuns: RssRun[]) {
         ]),
       )
     : '';
-  return { results, targets, rss };
+  const footprint = startups.length
+    ? table(
+        [
+          'server (SQLite)',
+          'boot to first 200, ms (median)',
+          'fastest–slowest ms',
+          'idle RSS MB',
+          'peak RSS MB, rounds',
+          'peak RSS MB, sustained send-otp',
+        ],
+        footprints(startups, rows, rssRuns).map((f) => [
+          f.server,
+          `${fmt.int(f.readyMs)} (${f.boots} boot${f.boots === 1 ? '' : 's'})`,
+          `${fmt.int(f.readyRangeMs[0])}–${fmt.int(f.readyRangeMs[1])}`,
+          fmt.mb(f.idleRssMb),
+          fmt.mb(f.peakRssRoundsMb),
+          fmt.mb(f.peakRssSustainedMb),
+        ]),
+      )
+    : '';
+  return { results, targets, rss, footprint };
 }

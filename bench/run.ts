@@ -1,11 +1,16 @@
-// npm run bench — issue 7's benchmark. Builds nothing itself (the npm script builds first), then:
-//   1. starts the app (dist/src/main.js) and the baselines B1, B3, B4, B5, each its own process on
-//      the server core, each on its own throw-away database;
-//   2. seeds each scenario (a signed-in user; codes issued through the app's own send-otp);
-//   3. warms every server up, then runs BENCH_ROUNDS interleaved rounds of BENCH_DURATION seconds
-//      with autocannon on the other core, and reports medians and same-round ratios;
-//   4. measures RSS growth under sustained send-otp load (unless BENCH_RSS_DURATION=0);
-//   5. prints the tables, writes bench/results/<timestamp>.json, and removes every process,
+// npm run bench — the benchmark of issues 7 and 21. Builds nothing itself (the npm script builds
+// first), then:
+//   1. installs the better-auth peer (bench/peer/, its own lock file) when it is missing or stale,
+//      and times boots of the app and the peer on SQLite (spawn → first 200, idle RSS);
+//   2. starts the app (dist/src/main.js), the baselines B1, B3, B4, B5 and the peer, each its own
+//      process on the server core, each on its own throw-away database; and the app twice more with
+//      some of its limits at their defaults, for the floods of refusals;
+//   3. seeds each scenario (a signed-in user; codes issued through the servers' own send-otp);
+//   4. warms every server up, then runs BENCH_ROUNDS interleaved rounds of BENCH_DURATION seconds
+//      with autocannon on the other core, checking every answer's status and body, and reports
+//      medians and same-round ratios;
+//   5. measures RSS growth under sustained send-otp load (unless BENCH_RSS_DURATION=0), the peer's too;
+//   6. prints the tables, writes bench/results/<timestamp>.json, and removes every process,
 //      database, Redis key and temp file it made, also on failure or Ctrl-C.
 // BENCH_PROFILE=sqlite:profile (etc.) instead CPU-profiles the app for that scenario.
 import {
@@ -21,23 +26,45 @@ import {
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { APP_MAIN, NODE_FLAGS, ROOT, readConfig, type Backend, type ProfileTarget, type Scenario } from './config';
+import { APP_API, PEER_API, type AuthApi } from './apis';
+import type { BodyCheck } from './checks';
+import {
+  APP_MAIN,
+  B1_PHONE,
+  NODE_FLAGS,
+  ROOT,
+  readConfig,
+  type Backend,
+  type ProfileTarget,
+  type Scenario,
+} from './config';
 import { formatProfile, summariseProfile, type ProfileSummary } from './cpuprofile';
 import { BenchDatabases, checkPostgres, checkRedis } from './databases';
 import { LoadGenerator } from './drive';
 import type { LoadResult, LoadSpec } from './load';
+import { ensurePeerInstalled, peerVersions } from './peer';
 import { PhoneAllocator, checkPhoneSample, phoneAt } from './phones';
 import { canPin, killAllNow, memoryOf, stopAll, stopProcess, tail } from './processes';
-import { analyse, formatResults, rssGrowth, type Measurement, type RssRun, type ServerLabel } from './report';
 import {
+  analyse,
+  formatResults,
+  rssGrowth,
+  type Measurement,
+  type RssRun,
+  type ServerLabel,
+  type StartupRun,
+} from './report';
+import {
+  exceedIpLimit,
   issueCodesThroughApi,
+  requestCode,
   seedBaselineCodes,
   seedBaselineUser,
   signInThroughApi,
   type CodePair,
-  type SignedIn,
 } from './seed';
-import { Servers, type Server } from './servers';
+import { Servers, type AppOptions, type Server } from './servers';
+import { measureStartup, type Bootable } from './startup';
 
 const config = readConfig();
 const startedAt = new Date();
@@ -58,6 +85,7 @@ const ms = (value: number | null) => (Number.isFinite(value) ? `${(value as numb
 const describe = (r: LoadResult) =>
   `${Math.round(r.rps)} req/s, p50 ${ms(r.latencyMs.p50)}, p99 ${ms(r.latencyMs.p99)}` +
   `${r.non2xx || r.errors ? `, non-2xx ${r.non2xx}, errors ${r.errors} ${JSON.stringify(r.statusCodes)}` : ''}` +
+  `${r.wrongAnswers ? `, wrong answers ${r.wrongAnswers}, e.g. ${r.wrongAnswerSamples[0]}` : ''}` +
   `${r.stoppedBy === 'duration' ? '' : ` (stopped: ${r.stoppedBy})`}`;
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -78,6 +106,10 @@ interface Meta {
   server: ServerLabel;
 }
 
+function meta(backend: Backend, scenario: Scenario, server: ServerLabel): Meta {
+  return { id: `${backend}/${scenario}/${server}`, backend, scenario, server };
+}
+
 /** One server in one scenario: how to seed it, and the load to put on it for `duration` seconds. */
 interface Target extends Meta {
   srv: Server;
@@ -93,20 +125,27 @@ function target(meta: Meta, srv: Server, how: Pick<Target, 'seed' | 'afterWarmup
   return { ...meta, srv, rounds: [], warmup: null, peakRssMb: NaN, ...how };
 }
 
-/** GET profile with a valid token (the app's, from its API; B3's, from rows seeded for it). */
-function profileTarget(meta: Meta, srv: Server, signIn?: (phone: string) => Promise<SignedIn>): Target {
+/** Who the bearer token (if any) speaks for: the user's phone, and the token. */
+type SessionSeed = () => Promise<{ phone: string; token?: string }>;
+
+/** GET the session (our profile, better-auth's get-session) with a valid token; the answer names its user. */
+function sessionTarget(meta: Meta, srv: Server, api: AuthApi, seedSession: SessionSeed): Target {
   let headers: Record<string, string> = {};
+  let check: BodyCheck | undefined;
   return target(meta, srv, {
     seed: async () => {
-      if (signIn) headers = { authorization: `Bearer ${(await signIn(phoneAt(phones.take(1)))).access}` };
+      const { phone, token } = await seedSession();
+      headers = token ? { authorization: `Bearer ${token}` } : {};
+      check = api.checks.session(phone);
     },
     spec: (duration) => ({
       url: srv.url,
       method: 'GET',
-      path: '/api/auth/profile/',
+      path: api.paths.session,
       headers,
       connections: config.connections,
       mode: 'static',
+      check: check as BodyCheck,
       duration,
     }),
   });
@@ -116,17 +155,19 @@ function profileTarget(meta: Meta, srv: Server, signIn?: (phone: string) => Prom
  * POST send-otp with a fresh number per request. Numbers are indices into a 40-million range, so
  * each run reserves more than it could ever send (PHONES_PER_SECOND) and never runs short.
  */
-function sendTarget(meta: Meta, srv: Server): Target {
+function sendTarget(meta: Meta, srv: Server, api: AuthApi, check = api.checks.sent): Target {
   return target(meta, srv, {
     spec: (duration) => {
       const count = Math.ceil(duration * PHONES_PER_SECOND);
       return {
         url: srv.url,
         method: 'POST',
-        path: '/api/auth/send-otp/',
+        path: api.paths.send,
         headers: JSON_HEADERS,
         connections: config.connections,
         mode: 'send',
+        fields: api.fields,
+        check,
         duration,
         phoneStart: phones.take(count),
         phoneCount: count,
@@ -149,6 +190,7 @@ interface VerifyOptions {
 function verifyTarget(
   meta: Meta,
   srv: Server,
+  api: AuthApi,
   issue: (count: number) => Promise<CodePair[]>,
   { rounds, duration, pool = APP_POOLS, onIssued }: VerifyOptions,
 ): Target {
@@ -170,10 +212,12 @@ function verifyTarget(
       return {
         url: srv.url,
         method: 'POST',
-        path: '/api/auth/verify-otp/',
+        path: api.paths.verify,
         headers: JSON_HEADERS,
         connections: config.connections,
         mode: 'pairs',
+        fields: api.fields,
+        check: api.checks.signedIn,
         duration: runDuration,
         pairsFile: loader.writePairs(`${meta.id.replace(/\W/g, '_')}-${++runs}`, pairs),
       };
@@ -188,25 +232,56 @@ async function timedIssue(id: string, issue: (count: number) => Promise<CodePair
   return pairs;
 }
 
-async function appProfile(backend: Backend, name: string): Promise<Target> {
+/** A server that speaks one of the two sign-in APIs: the app, or the better-auth peer. */
+interface Contender {
+  server: 'app' | 'peer';
+  api: AuthApi;
+  start(name: string, options: AppOptions): Promise<Server>;
+}
+
+function appContender(backend: Backend): Contender {
+  return {
+    server: 'app',
+    api: APP_API,
+    start: (name, options) => servers.app(backend, name, { ...options, cpuProfileDir: cpuProfileDir(name) }),
+  };
+}
+
+const PEER: Contender = {
+  server: 'peer',
+  api: PEER_API,
+  start: (name, { outbox, databaseUrl }) => servers.peer(name, { outbox, databaseUrl }),
+};
+
+/** GET the session of a user signed in through the server's own API. */
+async function signedInSession(contender: Contender, backend: Backend, name: string): Promise<Target> {
   const outbox = join(tmpDir, `${name}.outbox.jsonl`);
-  const srv = await servers.app(backend, name, { outbox, cpuProfileDir: cpuProfileDir(name) });
-  return profileTarget({ id: `${backend}/profile/app`, backend, scenario: 'profile', server: 'app' }, srv, (phone) =>
-    signInThroughApi(srv.url, outbox, phone),
-  );
+  const srv = await contender.start(name, { outbox });
+  const { api } = contender;
+  return sessionTarget(meta(backend, 'profile', contender.server), srv, api, async () => {
+    const phone = phoneAt(phones.take(1));
+    return { phone, token: await signInThroughApi({ api, baseUrl: srv.url, outbox }, phone) };
+  });
 }
 
 /**
- * The app that verifies never sends: a second app process on the same database issues the codes
- * (its send-otp, its mock SMS outbox) and is stopped before the clock starts, so the measured
- * process's memory and CPU profile hold verify-otp alone.
+ * The server that verifies never sends: a second process of the same server on the same database
+ * issues the codes (its send-otp, its outbox) and is stopped before the clock starts, so the
+ * measured process's memory and CPU profile hold verify-otp alone.
  */
-async function appVerify(backend: Backend, name: string, rounds: number, duration: number): Promise<Target> {
-  const srv = await servers.app(backend, name, { cpuProfileDir: cpuProfileDir(name) });
+async function issuedVerify(
+  contender: Contender,
+  backend: Backend,
+  name: string,
+  { rounds, duration }: { rounds: number; duration: number },
+): Promise<Target> {
+  const srv = await contender.start(name, {});
   const outbox = join(tmpDir, `${name}_issuer.outbox.jsonl`);
-  const issuer = await servers.app(backend, `${name}_issuer`, { outbox, databaseUrl: srv.databaseUrl });
+  const issuer = await contender.start(`${name}_issuer`, { outbox, databaseUrl: srv.databaseUrl });
+  const { api } = contender;
   const issue = (count: number) =>
     issueCodesThroughApi({
+      api,
       baseUrl: issuer.url,
       outbox,
       phoneStart: phones.take(count),
@@ -214,63 +289,151 @@ async function appVerify(backend: Backend, name: string, rounds: number, duratio
       connections: config.connections,
       loader,
     });
-  return verifyTarget({ id: `${backend}/verify-otp/app`, backend, scenario: 'verify-otp', server: 'app' }, srv, issue, {
+  return verifyTarget(meta(backend, 'verify-otp', contender.server), srv, api, issue, {
     rounds,
     duration,
     onIssued: () => stopProcess(issuer.proc),
   });
 }
 
-async function appSend(backend: Backend, name: string): Promise<Target> {
-  const srv = await servers.app(backend, name, { cpuProfileDir: cpuProfileDir(name) });
-  return sendTarget({ id: `${backend}/send-otp/app`, backend, scenario: 'send-otp', server: 'app' }, srv);
+async function freshSend(contender: Contender, backend: Backend, name: string): Promise<Target> {
+  const srv = await contender.start(name, {});
+  return sendTarget(meta(backend, 'send-otp', contender.server), srv, contender.api);
+}
+
+/** Any wrong code of the same length. */
+const wrongCode = (code: string) => String((Number(code) + 1) % 10 ** code.length).padStart(code.length, '0');
+
+/**
+ * One number hammered with a wrong code on verify-otp, the app's per-phone limits at their
+ * defaults (per-IP ones raised): the code takes OTP_MAX_ATTEMPTS guesses (400 otp_invalid) and is
+ * then refused (429 otp_attempts_exceeded), as is anything past the number's failure limits.
+ */
+async function floodPhone(backend: Backend, name: string): Promise<Target> {
+  const outbox = join(tmpDir, `${name}.outbox.jsonl`);
+  const srv = await appContender(backend).start(name, { outbox, limits: 'phone' });
+  let body = '';
+  return target(meta(backend, 'flood-phone', 'app'), srv, {
+    seed: async () => {
+      const phone = phoneAt(phones.take(1));
+      const code = await requestCode({ api: APP_API, baseUrl: srv.url, outbox }, phone);
+      body = JSON.stringify({ phone_number: phone, otp_code: wrongCode(code) });
+    },
+    spec: (duration) => ({
+      url: srv.url,
+      method: 'POST',
+      path: APP_API.paths.verify,
+      headers: JSON_HEADERS,
+      connections: config.connections,
+      mode: 'static',
+      body,
+      check: {
+        kind: 'problem',
+        answers: [
+          { status: 400, code: 'otp_invalid' },
+          { status: 429, code: 'otp_attempts_exceeded' },
+          { status: 429, code: 'rate_limited' },
+        ],
+      },
+      duration,
+    }),
+  });
+}
+
+/** Most sends one client could make before its limit: far more than OTP_IP_SEND_LIMIT's default. */
+const MAX_SENDS_TO_LIMIT = 1_000;
+
+/**
+ * send-otp from one client (all the bench's traffic comes from 127.0.0.1) past its per-IP limit,
+ * the app's THROTTLE_* and OTP_IP_* limits at their defaults: every answer is 429 rate_limited. The
+ * limit is reached before the warm-up, so only refusals are measured.
+ */
+async function floodIp(backend: Backend, name: string): Promise<Target> {
+  const srv = await appContender(backend).start(name, { limits: 'ip' });
+  const flood = sendTarget(meta(backend, 'flood-ip', 'app'), srv, APP_API, {
+    kind: 'problem',
+    answers: [{ status: 429, code: 'rate_limited' }],
+  });
+  flood.seed = async () => {
+    const sent = await exceedIpLimit(srv.url, phones.take(MAX_SENDS_TO_LIMIT), MAX_SENDS_TO_LIMIT);
+    log(`  ${flood.id}: refused after ${sent} sends`);
+  };
+  return flood;
+}
+
+/** The app's target for each scenario; verify-otp sizes its pools of codes for `rounds` of `duration`. */
+function appTargets(
+  rounds: number,
+  duration: number,
+): Record<Scenario, (backend: Backend, name: string) => Promise<Target>> {
+  return {
+    profile: (backend, name) => signedInSession(appContender(backend), backend, name),
+    'verify-otp': (backend, name) => issuedVerify(appContender(backend), backend, name, { rounds, duration }),
+    'send-otp': (backend, name) => freshSend(appContender(backend), backend, name),
+    'flood-phone': floodPhone,
+    'flood-ip': floodIp,
+  };
 }
 
 function cpuProfileDir(name: string): string | undefined {
   return config.profileTargets.length ? join(tmpDir, `cpuprof-${name}`) : undefined;
 }
 
-/** Every server starts at once (boot is not measured); the targets keep a fixed order. */
+/** What the app is compared with in a success scenario: its baseline, and the peer where it runs. */
+function companions(backend: Backend, scenario: Scenario, { rounds, duration }: { rounds: number; duration: number }) {
+  const peer = config.peer && backend === 'sqlite';
+  const name = (server: string) => `${backend}_${server}_${scenario.replace('-', '_')}`;
+  const targets: Promise<Target>[] = [];
+  if (scenario === 'profile') {
+    targets.push(
+      servers.baseline('b3', backend, name('b3')).then((b3) =>
+        sessionTarget(meta(backend, 'profile', 'B3'), b3, APP_API, async () => {
+          const phone = phoneAt(phones.take(1));
+          return { phone, token: await seedBaselineUser(b3.databaseUrl, phone) };
+        }),
+      ),
+    );
+    if (peer) targets.push(signedInSession(PEER, backend, name('peer')));
+  } else if (scenario === 'verify-otp') {
+    targets.push(
+      servers.baseline('b4', backend, name('b4')).then((b4) => {
+        const issue = (count: number) => seedBaselineCodes(b4.databaseUrl, phones.take(count), count);
+        const options = { rounds, duration, pool: BASELINE_POOLS };
+        return verifyTarget(meta(backend, 'verify-otp', 'B4'), b4, APP_API, issue, options);
+      }),
+    );
+    if (peer) targets.push(issuedVerify(PEER, backend, name('peer'), { rounds, duration }));
+  } else if (scenario === 'send-otp') {
+    targets.push(
+      servers
+        .baseline('b5', backend, name('b5'))
+        .then((b5) => sendTarget(meta(backend, 'send-otp', 'B5'), b5, APP_API)),
+    );
+    if (peer) targets.push(freshSend(PEER, backend, name('peer')));
+  }
+  return targets;
+}
+
+/** Every server starts at once (boot is not measured here); the targets keep a fixed order. */
 async function prepare(): Promise<Target[]> {
   const { scenarios, rounds, duration } = config;
+  const app = appTargets(rounds, duration);
   const groups: Promise<Target>[] = [];
   if (scenarios.includes('profile')) {
     groups.push(
       servers
         .baseline('b1', null, 'b1')
-        .then((b1) => profileTarget({ id: 'B1', backend: null, scenario: 'profile', server: 'B1' }, b1)),
+        .then((b1) =>
+          sessionTarget({ id: 'B1', backend: null, scenario: 'profile', server: 'B1' }, b1, APP_API, () =>
+            Promise.resolve({ phone: B1_PHONE }),
+          ),
+        ),
     );
   }
   for (const backend of config.backends) {
-    if (scenarios.includes('profile')) {
-      groups.push(appProfile(backend, `${backend}_app_profile`));
-      groups.push(
-        servers
-          .baseline('b3', backend, `${backend}_b3`)
-          .then((b3) =>
-            profileTarget({ id: `${backend}/profile/B3`, backend, scenario: 'profile', server: 'B3' }, b3, (phone) =>
-              seedBaselineUser(b3.databaseUrl, phone),
-            ),
-          ),
-      );
-    }
-    if (scenarios.includes('verify-otp')) {
-      groups.push(appVerify(backend, `${backend}_app_verify`, rounds, duration));
-      groups.push(
-        servers.baseline('b4', backend, `${backend}_b4`).then((b4) => {
-          const issue = (count: number) => seedBaselineCodes(b4.databaseUrl, phones.take(count), count);
-          const meta: Meta = { id: `${backend}/verify-otp/B4`, backend, scenario: 'verify-otp', server: 'B4' };
-          return verifyTarget(meta, b4, issue, { rounds, duration, pool: BASELINE_POOLS });
-        }),
-      );
-    }
-    if (scenarios.includes('send-otp')) {
-      groups.push(appSend(backend, `${backend}_app_send`));
-      groups.push(
-        servers
-          .baseline('b5', backend, `${backend}_b5`)
-          .then((b5) => sendTarget({ id: `${backend}/send-otp/B5`, backend, scenario: 'send-otp', server: 'B5' }, b5)),
-      );
+    for (const scenario of scenarios) {
+      groups.push(app[scenario](backend, `${backend}_app_${scenario.replace('-', '_')}`));
+      groups.push(...companions(backend, scenario, { rounds, duration }));
     }
   }
   log(`starting ${config.backends.join(' and ')} servers`);
@@ -285,10 +448,13 @@ function load(target: Target, duration: number): Promise<LoadResult> {
   return loader.run(target.spec(duration));
 }
 
-/** A warm-up that mostly failed means the harness, not the server, is wrong: stop and say why. */
+/**
+ * A warm-up that mostly failed means the harness, not the server, is wrong: stop and say why. The
+ * checks judge the statuses too (a flood expects its refusals), so wrong answers are the failures.
+ */
 function checkWarmup(target: Target, warmup: LoadResult): void {
-  const ok = warmup.requests - warmup.non2xx;
-  if (ok === 0 || warmup.non2xx + warmup.errors > 0.1 * Math.max(1, warmup.requests)) {
+  const failed = warmup.wrongAnswers + warmup.errors;
+  if (warmup.requests - failed <= 0 || failed > 0.1 * Math.max(1, warmup.requests)) {
     throw new Error(`${target.id} warm-up: ${describe(warmup)}; server log:\n${tail(target.srv.proc.logFile)}`);
   }
 }
@@ -322,27 +488,19 @@ async function measureRounds(targets: Target[]): Promise<void> {
   }
 }
 
-/** Sustained send-otp on a fresh app process; RSS sampled every second. */
-async function measureRss(backend: Backend): Promise<RssRun> {
-  const srv = await servers.app(backend, `${backend}_app_rss`);
-  const count = Math.ceil(config.rssDuration * PHONES_PER_SECOND);
-  log(`RSS growth: ${backend} send-otp for ${config.rssDuration} s`);
+/** Sustained send-otp on a fresh process of the app (or the peer); RSS sampled every second. */
+async function measureRss(contender: Contender, backend: Backend): Promise<RssRun> {
+  const srv = await contender.start(`${backend}_${contender.server}_rss`, {});
+  log(`RSS growth: ${backend} ${contender.server} send-otp for ${config.rssDuration} s`);
   const samples: { atS: number; rssMb: number }[] = [];
   const begin = Date.now();
   const sampler = setInterval(() => samples.push({ atS: (Date.now() - begin) / 1000, ...memoryOf(srv.pid) }), 1_000);
   let result: LoadResult;
   try {
-    result = await loader.run({
-      url: srv.url,
-      method: 'POST',
-      path: '/api/auth/send-otp/',
-      headers: JSON_HEADERS,
-      connections: config.connections,
-      duration: config.rssDuration,
-      mode: 'send',
-      phoneStart: phones.take(count),
-      phoneCount: count,
-    });
+    result = await load(
+      sendTarget(meta(backend, 'send-otp', contender.server), srv, contender.api),
+      config.rssDuration,
+    );
   } finally {
     clearInterval(sampler);
   }
@@ -354,9 +512,10 @@ async function measureRss(backend: Backend): Promise<RssRun> {
   );
   return {
     backend,
+    server: contender.server,
     rps: result.rps,
     non2xx: result.non2xx,
-    errors: result.errors,
+    errors: result.errors + result.wrongAnswers,
     p50Ms: result.latencyMs.p50,
     p99Ms: result.latencyMs.p99,
     early,
@@ -365,6 +524,22 @@ async function measureRss(backend: Backend): Promise<RssRun> {
     peakRssMb,
     samples: samples.map((s) => ({ atS: Number(s.atS.toFixed(1)), rssMb: Number(s.rssMb.toFixed(1)) })),
   };
+}
+
+/** Boots of the app and the peer on SQLite, each on a database that already has its schema. */
+async function measureBoots(): Promise<StartupRun[]> {
+  log(`startup: ${config.startupRuns} boots of the app${config.peer ? ' and the peer' : ''} on SQLite, one at a time`);
+  const appDatabase = await databases.create('sqlite', 'startup_app');
+  await databases.migrate(appDatabase);
+  const bootables: Bootable[] = [
+    { server: 'app', launch: () => servers.appLaunch('sqlite', 'startup_app', { databaseUrl: appDatabase }) },
+  ];
+  if (config.peer) {
+    const { databaseUrl } = await servers.peerLaunch('startup_peer');
+    bootables.push({ server: 'peer', launch: () => servers.peerLaunch('startup_peer', { databaseUrl }) });
+  }
+  const cpu = config.pin && canPin ? config.serverCpu : undefined;
+  return measureStartup(bootables, { runs: config.startupRuns, cpu, tmpDir, log });
 }
 
 // ---- CPU profiles (BENCH_PROFILE) ---------------------------------------------------------------
@@ -377,12 +552,7 @@ interface ProfileRun extends ProfileSummary {
 async function profileScenario(key: ProfileTarget): Promise<ProfileRun> {
   const [backend, scenario] = key.split(':') as [Backend, Scenario];
   const name = `${backend}_prof_${scenario.replace('-', '_')}`;
-  const target =
-    scenario === 'profile'
-      ? await appProfile(backend, name)
-      : scenario === 'verify-otp'
-        ? await appVerify(backend, name, 1, config.profileDuration)
-        : await appSend(backend, name);
+  const target = await appTargets(1, config.profileDuration)[scenario](backend, name);
   await warmUp(target);
   const begin = Date.now();
   const result = await load(target, config.profileDuration);
@@ -422,6 +592,7 @@ function describeMachine() {
     autocannon: autocannon.version,
     postgres: undefined as string | undefined,
     redis: undefined as string | undefined,
+    peer: undefined as Record<string, string> | undefined,
   };
 }
 
@@ -435,6 +606,7 @@ interface Report {
   rows?: ReturnType<typeof analyse>['rows'];
   verdicts?: ReturnType<typeof analyse>['verdicts'];
   rss?: RssRun[];
+  startup?: StartupRun[];
   measurements?: Measurement[];
 }
 
@@ -468,6 +640,17 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  if (config.peer) {
+    ensurePeerInstalled(log);
+    machine.peer = peerVersions();
+    log(
+      `peer: ${Object.entries(machine.peer)
+        .map(([name, version]) => `${name} ${version}`)
+        .join(', ')}`,
+    );
+  }
+  // Before anything else runs, so no other server shares the core with a boot.
+  const startup = config.startupRuns ? await measureBoots() : [];
   const targets = await prepare();
   await warmUpAll(targets);
   await measureRounds(targets);
@@ -475,7 +658,10 @@ async function main(): Promise<number> {
   await Promise.all(servers.all.map((server) => stopProcess(server.proc)));
 
   const rss: RssRun[] = [];
-  for (const backend of config.rssBackends) rss.push(await measureRss(backend));
+  for (const backend of config.rssBackends) {
+    rss.push(await measureRss(appContender(backend), backend));
+    if (config.peer && backend === 'sqlite') rss.push(await measureRss(PEER, backend));
+  }
 
   const measurements: Measurement[] = targets.map(({ id, backend, scenario, server, rounds, warmup, peakRssMb }) => ({
     id,
@@ -487,15 +673,16 @@ async function main(): Promise<number> {
     peakRssMb,
   }));
   const analysis = analyse(measurements, rss);
-  const tables = formatResults(analysis, rss);
+  const tables = formatResults(analysis, rss, startup);
   print(`\n## Results (medians of ${plural(config.rounds, 'round')} of ${config.duration} s)\n`);
   print(tables.results);
-  print('\n## Targets (issue 7)\n');
+  print('\n## Targets (issues 7 and 21)\n');
   print(tables.targets);
+  if (tables.footprint) print(`\n## Startup and memory, app and peer\n\n${tables.footprint}`);
   if (tables.rss) print(`\n## RSS under sustained send-otp\n\n${tables.rss}`);
   const missed = analysis.verdicts.filter((v) => !v.met).length;
   print(`\n${analysis.verdicts.length - missed} of ${analysis.verdicts.length} targets met.`);
-  Object.assign(report, { ...analysis, rss, measurements });
+  Object.assign(report, { ...analysis, rss, startup, measurements });
   finish(report, stamp);
   return config.strict && missed ? 1 : 0;
 }

@@ -1,16 +1,16 @@
-// What each scenario needs before its clock starts. The app is seeded through its own API (codes
-// read from the mock SMS outbox); the baselines get the same rows, written through TypeORM's
-// repositories with the app's entities.
+// What each scenario needs before its clock starts. The app and the peer are seeded through their
+// own APIs (codes read from the mock SMS outbox, or the peer's); the baselines get the same rows as
+// the app, written through TypeORM's repositories with the app's entities.
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { generateCode, hashCode } from '../src/otp/otp-code';
 import { OtpCode } from '../src/otp/otp-code.entity';
-import { Session } from '../src/sessions/session.entity';
 import { accessJtiOf } from '../src/sessions/token.service';
 import { User } from '../src/users/user.entity';
+import { APP_API, type AuthApi } from './apis';
 import { JWT, OTP, SESSION_MAX_AGE_MS } from './config';
-import { withDataSource } from './data-source';
+import { appStatements, withDataSource } from './data-source';
 import type { LoadGenerator } from './drive';
 import { phoneAt } from './phones';
 
@@ -20,52 +20,74 @@ const jwt = createRequire(require.resolve('@nestjs/jwt'))('jsonwebtoken') as typ
 /** A phone (E.164) and a live code for it. */
 export type CodePair = [phone: string, code: string];
 
-/** What a signed-in client holds. */
-export interface SignedIn {
-  access: string;
-  userId: number;
-}
-
-async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
+async function postJson(url: string, body: unknown): Promise<{ status: number; headers: Headers; body: unknown }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
-  return { status: response.status, body: await response.json().catch(() => null) };
+  return { status: response.status, headers: response.headers, body: await response.json().catch(() => null) };
 }
 
-/** Phone (E.164) → the newest code the mock provider wrote to the outbox for it. */
+/** Phone (E.164) → the newest code the mock provider (or the peer) wrote to the outbox for it. */
 export function readOutbox(file: string): Map<string, string> {
   const codes = new Map<string, string>();
   if (!existsSync(file)) return codes;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line) continue;
-    const { to, body } = JSON.parse(line) as { to: string; body: string };
+    const { kind, to, body } = JSON.parse(line) as { kind?: string; to: string; body: string };
+    // Notices about an account carry no code (a line without `kind` is a code, as it always was).
+    if (kind !== undefined && kind !== 'code') continue;
     const code = /\b(\d{4,10})\b/.exec(body)?.[1];
     if (code) codes.set(to, code);
   }
   return codes;
 }
 
-/** A signed-in user of the app, the way a client gets one: send-otp, the SMS, verify-otp. */
-export async function signInThroughApi(baseUrl: string, outbox: string, phone: string): Promise<SignedIn> {
-  const sent = await postJson(`${baseUrl}/api/auth/send-otp/`, { phone_number: phone });
+/** A server that speaks `api`, at `baseUrl`, whose codes land in `outbox`. */
+export interface ApiServer {
+  api: AuthApi;
+  baseUrl: string;
+  outbox: string;
+}
+
+/** send-otp for `phone`, and the code the SMS carried. */
+export async function requestCode({ api, baseUrl, outbox }: ApiServer, phone: string): Promise<string> {
+  const sent = await postJson(`${baseUrl}${api.paths.send}`, { [api.fields.phone]: phone });
   if (sent.status !== 200) throw new Error(`seeding: send-otp answered ${sent.status} ${JSON.stringify(sent.body)}`);
   const code = readOutbox(outbox).get(phone);
   if (!code) throw new Error(`seeding: no SMS for ${phone} in ${outbox}`);
-  const verified = await postJson(`${baseUrl}/api/auth/verify-otp/`, { phone_number: phone, otp_code: code });
-  if (verified.status !== 200) {
-    throw new Error(`seeding: verify-otp answered ${verified.status} ${JSON.stringify(verified.body)}`);
-  }
-  const { tokens, user } = verified.body as { tokens: { access: string }; user: { id: number } };
-  return { access: tokens.access, userId: user.id };
+  return code;
 }
 
-export interface IssueOptions {
-  baseUrl: string;
-  outbox: string;
+/** A signed-in user, the way a client gets one: send-otp, the SMS, verify-otp; returns its bearer token. */
+export async function signInThroughApi(server: ApiServer, phone: string): Promise<string> {
+  const { api, baseUrl } = server;
+  const code = await requestCode(server, phone);
+  const verified = await postJson(`${baseUrl}${api.paths.verify}`, {
+    [api.fields.phone]: phone,
+    [api.fields.code]: code,
+  });
+  const token = verified.status === 200 ? api.tokenOf(verified) : undefined;
+  if (!token) throw new Error(`seeding: verify-otp answered ${verified.status} ${JSON.stringify(verified.body)}`);
+  return token;
+}
+
+/**
+ * Sends our send-otp from this client with fresh numbers until the app refuses it with 429
+ * `rate_limited` (its per-IP limit); throws if that has not happened after `max` sends.
+ */
+export async function exceedIpLimit(baseUrl: string, phoneStart: number, max: number): Promise<number> {
+  for (let i = 0; i < max; i++) {
+    const sent = await postJson(`${baseUrl}${APP_API.paths.send}`, { phone_number: phoneAt(phoneStart + i) });
+    if (sent.status === 429 && (sent.body as { code?: string } | null)?.code === 'rate_limited') return i;
+    if (sent.status !== 200) throw new Error(`seeding: send-otp answered ${sent.status} ${JSON.stringify(sent.body)}`);
+  }
+  throw new Error(`seeding: ${max} sends from one client and still no 429; is the per-IP limit on?`);
+}
+
+export interface IssueOptions extends ApiServer {
   phoneStart: number;
   count: number;
   connections: number;
@@ -73,10 +95,11 @@ export interface IssueOptions {
 }
 
 /**
- * `count` live codes issued by the app's own send-otp (at full speed, by the load generator) to
+ * `count` live codes issued by the server's own send-otp (at full speed, by the load generator) to
  * fresh numbers starting at phone index `phoneStart`, read back from the outbox.
  */
 export async function issueCodesThroughApi({
+  api,
   baseUrl,
   outbox,
   phoneStart,
@@ -87,17 +110,20 @@ export async function issueCodesThroughApi({
   const result = await loader.run({
     url: baseUrl,
     method: 'POST',
-    path: '/api/auth/send-otp/',
+    path: api.paths.send,
     headers: { 'content-type': 'application/json' },
     connections,
     mode: 'send',
+    fields: api.fields,
+    check: api.checks.sent,
     amount: count,
     phoneStart,
     phoneCount: count,
   });
-  if (result.non2xx || result.errors) {
+  if (result.non2xx || result.errors || result.wrongAnswers) {
     throw new Error(
-      `seeding: issuing ${count} codes got ${JSON.stringify(result.statusCodes)}, ${result.errors} errors`,
+      `seeding: issuing ${count} codes got ${JSON.stringify(result.statusCodes)}, ${result.errors} errors, ` +
+        `wrong answers: ${result.wrongAnswerSamples.join('; ') || 'none'}`,
     );
   }
   const codes = readOutbox(outbox);
@@ -125,7 +151,7 @@ function signAccess(userId: number, sessionId: string, refreshJti: string, now: 
 }
 
 /** The rows verify-otp would have written for `phone`, and the access token it would have returned. */
-export function seedBaselineUser(databaseUrl: string, phone: string): Promise<SignedIn> {
+export function seedBaselineUser(databaseUrl: string, phone: string): Promise<string> {
   return withDataSource(databaseUrl, async (dataSource) => {
     const now = new Date();
     const inserted = await dataSource.getRepository(User).insert({
@@ -139,21 +165,21 @@ export function seedBaselineUser(databaseUrl: string, phone: string): Promise<Si
       lastLogin: now,
     });
     const userId = Number((inserted.identifiers[0] as { id: number | string }).id);
+    // The session through the app's own statement (the one verify-otp sends), so it follows the table.
     const session = { id: randomUUID(), refreshJti: randomUUID() };
-    await dataSource.getRepository(Session).insert({
-      ...session,
-      userId,
-      previousRefreshJti: null,
-      rotatedAt: now,
-      createdAt: now,
-      lastUsedAt: now,
-      expiresAt: new Date(now.getTime() + SESSION_MAX_AGE_MS),
-      revokedAt: null,
-      revokedReason: null,
-      userAgent: 'bench',
-      ip: '127.0.0.1',
-    });
-    return { access: signAccess(userId, session.id, session.refreshJti, now.getTime()), userId };
+    const { insert } = appStatements(dataSource).sessions;
+    await dataSource.query(
+      insert.text,
+      insert.bind({
+        ...session,
+        userId,
+        now: now.getTime(),
+        expiresAt: now.getTime() + SESSION_MAX_AGE_MS,
+        userAgent: 'bench',
+        ip: '127.0.0.1',
+      }),
+    );
+    return signAccess(userId, session.id, session.refreshJti, now.getTime());
   });
 }
 

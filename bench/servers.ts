@@ -1,9 +1,21 @@
-// Starting the servers under test: the app from its production build, and the baselines; each its
-// own process on the server core, with its own database (and, for PostgreSQL, its own Redis prefix).
+// Starting the servers under test: the app from its production build, the baselines and the
+// better-auth peer; each its own process on the server core, with its own database (and, for
+// PostgreSQL, its own Redis prefix). A Launch says how to start one; start() starts it for the load.
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { BaselineKind } from './baselines';
-import { APP_MAIN, NODE_FLAGS, appEnvironment, baseEnvironment, type Backend, type BenchConfig } from './config';
+import {
+  APP_MAIN,
+  NODE_FLAGS,
+  appEnvironment,
+  baseEnvironment,
+  type Backend,
+  type BenchConfig,
+  type Limits,
+} from './config';
 import type { BenchDatabases } from './databases';
+import { PEER_MIGRATE, PEER_READY_PATH, PEER_SERVER, peerEnvironment } from './peer';
 import { freePort, memoryOf, pinProcess, startProcess, waitReady, type Proc } from './processes';
 
 const BASELINE_SCRIPT = join(__dirname, 'baselines.js');
@@ -19,13 +31,26 @@ export interface Server {
   maxRssMb: number;
 }
 
+/** One server process to start: `node ARGS` in ENV, ready when `readyPath` answers 200. */
+export interface Launch {
+  name: string;
+  backend: Backend | null;
+  port: number;
+  args: string[];
+  env: Record<string, string>;
+  readyPath: string;
+  databaseUrl: string;
+}
+
 export interface AppOptions {
-  /** A file the mock SMS provider writes the codes to, for the harness to read. */
+  /** A file the mock SMS provider (or the peer's sendOTP) writes the codes to, for the harness to read. */
   outbox?: string;
-  /** Turns on --cpu-prof into this directory. */
+  /** Turns on --cpu-prof into this directory (the app only). */
   cpuProfileDir?: string;
-  /** Another app process's database, instead of a new one. */
+  /** Another process's database, instead of a new one. */
   databaseUrl?: string;
+  /** Which of the app's limits keep their defaults (the app only; see appEnvironment). */
+  limits?: Limits;
 }
 
 export class Servers {
@@ -33,8 +58,12 @@ export class Servers {
 
   constructor(private readonly options: { config: BenchConfig; databases: BenchDatabases; tmpDir: string }) {}
 
-  /** The app, `node dist/src/main.js`, configured by appEnvironment(). */
-  async app(backend: Backend, name: string, { outbox, cpuProfileDir, databaseUrl: shared }: AppOptions = {}) {
+  /** The app, `node dist/src/main.js`, configured by appEnvironment(); it migrates its own database. */
+  async appLaunch(
+    backend: Backend,
+    name: string,
+    { outbox, cpuProfileDir, databaseUrl: shared, limits }: AppOptions = {},
+  ): Promise<Launch> {
     const { config, databases } = this.options;
     const databaseUrl = shared ?? (await databases.create(backend, name));
     const port = await freePort();
@@ -47,6 +76,7 @@ export class Servers {
         redisUrl: redis ? config.redisUrl : undefined,
         redisKeyPrefix: redis ? databases.redisPrefix() : undefined,
         outbox,
+        limits,
       }),
     };
     const args = [
@@ -55,7 +85,40 @@ export class Servers {
       ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
       APP_MAIN,
     ];
-    return this.start({ name, backend, port, args, env, readyPath: '/health/live', databaseUrl });
+    return { name, backend, port, args, env, readyPath: '/health/ready', databaseUrl };
+  }
+
+  async app(backend: Backend, name: string, options: AppOptions = {}): Promise<Server> {
+    return this.start(await this.appLaunch(backend, name, options));
+  }
+
+  /**
+   * The peer (bench/peer/server.mjs) on SQLite; a new database gets better-auth's schema first,
+   * from its own migration planner (bench/peer/migrate.mjs).
+   */
+  async peerLaunch(
+    name: string,
+    { outbox, databaseUrl: shared }: Pick<AppOptions, 'outbox' | 'databaseUrl'> = {},
+  ): Promise<Launch> {
+    const databaseUrl = shared ?? (await this.options.databases.create('sqlite', name));
+    const port = await freePort();
+    const env = {
+      ...baseEnvironment(),
+      ...peerEnvironment({ port, file: databaseUrl.slice('sqlite:'.length), outbox }),
+    };
+    if (!shared) {
+      await promisify(execFile)(process.execPath, [PEER_MIGRATE], { env, cwd: this.options.tmpDir }).catch(
+        (error: unknown) => {
+          throw new Error(`${name}: migrating the peer's database failed: ${String(error)}`, { cause: error });
+        },
+      );
+    }
+    const args = [...NODE_FLAGS, PEER_SERVER];
+    return { name, backend: 'sqlite', port, args, env, readyPath: PEER_READY_PATH, databaseUrl };
+  }
+
+  async peer(name: string, options: Pick<AppOptions, 'outbox' | 'databaseUrl'> = {}): Promise<Server> {
+    return this.start(await this.peerLaunch(name, options));
   }
 
   /** A hand-written baseline (see baselines.ts) on a database migrated by the app's migrations. */
@@ -78,16 +141,9 @@ export class Servers {
     return this.start({ name, backend, port, args, env, readyPath: '/health', databaseUrl });
   }
 
-  private async start(options: {
-    name: string;
-    backend: Backend | null;
-    port: number;
-    args: string[];
-    env: Record<string, string>;
-    readyPath: string;
-    databaseUrl: string;
-  }): Promise<Server> {
-    const { name, backend, port, args, env, readyPath, databaseUrl } = options;
+  /** Boots on every core (boot is not measured here), then is moved with all its threads to the server core. */
+  async start(launch: Launch): Promise<Server> {
+    const { name, backend, port, args, env, readyPath, databaseUrl } = launch;
     const { config, tmpDir } = this.options;
     const proc = startProcess({
       name,
