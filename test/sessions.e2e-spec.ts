@@ -53,6 +53,7 @@ describe.each(dialects())('sessions on %s', (dialect) => {
           rotatedAt: row.createdAt,
           createdAt: expect.any(Date),
           lastUsedAt: row.createdAt,
+          authenticatedAt: row.createdAt,
           expiresAt: new Date(row.createdAt.getTime() + 30 * DAY_MS),
           revokedAt: null,
           revokedReason: null,

@@ -8,6 +8,7 @@ import {
   otpConfig,
   phoneConfig,
   sessionConfig,
+  accountConfig,
   smsConfig,
   throttleConfig,
 } from '.';
@@ -124,6 +125,27 @@ describe('config namespaces', () => {
       expect(sessionConfig().reuseGraceMs).toBe(0);
       process.env.SESSION_MAX_AGE = '0s';
       expectEnvError(() => sessionConfig(), 'SESSION_MAX_AGE');
+    });
+
+    it('account: recent authentication for 10m, other sessions end on a phone change, 3 changes a day', () => {
+      expect(accountConfig()).toEqual({
+        reauthMaxAgeMs: 600_000,
+        phoneChangeRevoke: 'others',
+        phoneChangeDailyLimit: 3,
+      });
+    });
+
+    it('account: PHONE_CHANGE_REVOKE takes others, all or none; REAUTH_MAX_AGE and the daily limit must be positive', () => {
+      process.env.PHONE_CHANGE_REVOKE = 'ALL';
+      expect(accountConfig().phoneChangeRevoke).toBe('all');
+      process.env.PHONE_CHANGE_REVOKE = 'everyone';
+      expectEnvError(() => accountConfig(), 'PHONE_CHANGE_REVOKE');
+      delete process.env.PHONE_CHANGE_REVOKE;
+      process.env.REAUTH_MAX_AGE = '0s';
+      expectEnvError(() => accountConfig(), 'REAUTH_MAX_AGE');
+      delete process.env.REAUTH_MAX_AGE;
+      process.env.PHONE_CHANGE_DAILY_LIMIT = '0';
+      expectEnvError(() => accountConfig(), 'PHONE_CHANGE_DAILY_LIMIT');
     });
   });
 
@@ -807,7 +829,7 @@ describe('config namespaces', () => {
       process.env.OTP_TTL = '2m';
       const config = loadConfig();
       expect(Object.keys(config).sort()).toEqual(
-        ['app', 'database', 'jwt', 'otp', 'phone', 'purge', 'redis', 'session', 'sms', 'throttle'].sort(),
+        ['account', 'app', 'database', 'jwt', 'otp', 'phone', 'purge', 'redis', 'session', 'sms', 'throttle'].sort(),
       );
       expect(config.app.port).toBe(8080);
       expect(config.otp.ttlMs).toBe(120_000);

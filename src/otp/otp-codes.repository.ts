@@ -63,8 +63,8 @@ export class OtpCodesRepository {
     this.statements = otpCodesStatements(sql, this.rows);
   }
 
-  async insert(code: NewOtpCode): Promise<number> {
-    const { rows } = await this.sql.run(this.statements.insert, {
+  *insert(code: NewOtpCode): Step<number> {
+    const { rows } = yield* query(this.statements.insert, {
       ...scopeParams(code),
       codeHash: code.codeHash,
       createdAt: code.createdAt.getTime(),
@@ -73,8 +73,8 @@ export class OtpCodesRepository {
     return Number(rows[0].id);
   }
 
-  async retireOlder(scope: CodeScope, id: number, at: Date): Promise<void> {
-    await this.sql.run(this.statements.retireOlder, { ...scopeParams(scope), id, at: at.getTime() });
+  *retireOlder(scope: CodeScope, id: number, at: Date): Step<void> {
+    yield* query(this.statements.retireOlder, { ...scopeParams(scope), id, at: at.getTime() });
   }
 
   async invalidate(id: number, at: Date): Promise<void> {

@@ -56,6 +56,7 @@ describe('OtpService', () => {
       new OtpDeliveryService(sender, SMS_CONFIG, config, metrics),
       new OtpLimitsService(new MemoryRateLimitStore(), config),
       metrics,
+      new Sql(database()),
     );
   }
 

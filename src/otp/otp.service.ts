@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../common/errors/problem.exception';
 import { otpConfig } from '../config';
-import type { Step } from '../database/sql';
+import { Sql, type Step } from '../database/sql';
 import { MetricsService, type VerificationResult } from '../metrics/metrics.service';
 import { resolveLocale, type SmsLocale } from '../sms/code-message';
 import type { OtpCode } from './otp-code.entity';
@@ -46,6 +46,7 @@ export class OtpService {
     private readonly delivery: OtpDeliveryService,
     private readonly limits: OtpLimitsService,
     private readonly metrics: MetricsService,
+    private readonly sql: Sql,
   ) {}
 
   /**
@@ -73,17 +74,24 @@ export class OtpService {
     return { ttlSeconds: Math.ceil(this.config.ttlMs / 1000) };
   }
 
-  /** Inserts the new code, then retires older ones (only older: parallel sends leave the newest live). */
-  private async store(scope: CodeScope, code: string): Promise<number> {
+  /**
+   * Inserts the new code and retires older ones of its scope, together (only older: parallel sends
+   * leave the newest live).
+   */
+  private store(scope: CodeScope, code: string): Promise<number> {
     const now = new Date();
-    const id = await this.codes.insert({
+    const row = {
       ...scope,
       codeHash: hashCode(this.config.secret, scope.phoneNumber, code),
       createdAt: now,
       expiresAt: new Date(now.getTime() + this.config.ttlMs),
+    };
+    const { codes } = this;
+    return this.sql.transaction(function* () {
+      const id = yield* codes.insert(row);
+      yield* codes.retireOlder(scope, id, now);
+      return id;
     });
-    await this.codes.retireOlder(scope, id, now);
-    return id;
   }
 
   private async text(id: number, phoneNumber: string, code: string, locale: SmsLocale): Promise<void> {
