@@ -9,7 +9,16 @@ const NUM_RUNS = 150;
 /** Set FUZZ_SEED to replay a failure; fast-check prints the seed and path of every counterexample. */
 const SEED = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {};
 
-const FIELDS = ['phone_number', 'otp_code', 'refresh', 'scope', 'first_name', 'last_name'];
+const FIELDS = [
+  'phone_number',
+  'new_phone_number',
+  'otp_code',
+  'locale',
+  'refresh',
+  'scope',
+  'first_name',
+  'last_name',
+];
 /** Zero to nine in scripts other than ASCII: Arabic-Indic, Devanagari, fullwidth, mathematical bold. */
 const DIGIT_SETS = ['٠١٢٣٤٥٦٧٨٩', '०१२३४५६७८९', '０１２３４５６７８９', '𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗'].map((set) => [...set]);
 
@@ -112,20 +121,29 @@ describe.each(dialects())('security: fuzzing every public endpoint on %s', (dial
     ['POST /api/auth/verify-otp/', (text) => post(ROUTES.verifyOtp, text)],
     ['POST /api/auth/token/refresh/', (text) => post(ROUTES.refresh, text)],
     ['POST /api/auth/logout/', (text) => post(ROUTES.logout, text)],
+    ['PATCH /api/auth/profile/ (signed in)', (text) => signedIn('patch', ROUTES.profile, text)],
+    ['POST /api/auth/reauthenticate/ (signed in)', (text) => signedIn('post', ROUTES.reauthenticate, text)],
     [
-      'PATCH /api/auth/profile/ (signed in)',
-      (text) =>
-        app()
-          .http()
-          .patch(ROUTES.profile)
-          .set('Authorization', `Bearer ${session.tokens.access}`)
-          .set('Content-Type', 'application/json')
-          .send(text),
+      'POST /api/auth/reauthenticate/verify/ (signed in)',
+      (text) => signedIn('post', ROUTES.reauthenticateVerify, text),
     ],
+    ['POST /api/auth/phone/change/ (signed in)', (text) => signedIn('post', ROUTES.phoneChange, text)],
+    ['POST /api/auth/phone/change/verify/ (signed in)', (text) => signedIn('post', ROUTES.phoneChangeVerify, text)],
+    ['POST /api/auth/account/deletion/ (signed in)', (text) => signedIn('post', ROUTES.accountDeletion, text)],
+    ['DELETE /api/auth/account/ (signed in)', (text) => signedIn('delete', ROUTES.account, text)],
   ];
 
   function post(path: string, text: string): Promise<Response> {
     return app().http().post(path).set('Content-Type', 'application/json').send(text);
+  }
+
+  function signedIn(method: 'post' | 'patch' | 'delete', path: string, text: string): Promise<Response> {
+    return app()
+      .http()
+      [method](path)
+      .set('Authorization', `Bearer ${session.tokens.access}`)
+      .set('Content-Type', 'application/json')
+      .send(text);
   }
 
   it.each(endpoints)('answers random JSON at %s with a 2xx or a 4xx problem, never a 5xx', async (_name, send) => {
