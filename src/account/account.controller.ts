@@ -15,7 +15,8 @@ import { ReauthenticationService } from './reauthentication.service';
 /** Problems every route here can answer, besides its own. */
 const COMMON = ['unauthorized', 'rate_limited', 'service_unavailable', 'internal_error'] as const;
 const BODY = ['validation_failed', 'payload_too_large', 'unsupported_media_type'] as const;
-const SENDING = ['otp_resend_too_soon', 'sms_delivery_failed'] as const;
+/** A provider may refuse the number too (the account's own, or the new one). */
+const SENDING = ['invalid_phone_number', 'phone_not_allowed', 'otp_resend_too_soon', 'sms_delivery_failed'] as const;
 const REDEEMING = ['otp_invalid', 'otp_expired', 'otp_attempts_exceeded'] as const;
 
 const ACCEPT_LANGUAGE = {
@@ -91,15 +92,7 @@ export class AccountController {
   })
   @ApiHeader(ACCEPT_LANGUAGE)
   @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way to the new number' })
-  @ApiProblems(
-    ...BODY,
-    'reauthentication_required',
-    'invalid_phone_number',
-    'phone_not_allowed',
-    'same_phone_number',
-    ...SENDING,
-    ...COMMON,
-  )
+  @ApiProblems(...BODY, 'reauthentication_required', 'same_phone_number', ...SENDING, ...COMMON)
   requestPhoneChange(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: PhoneChangeDto,

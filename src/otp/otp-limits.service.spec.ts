@@ -194,11 +194,12 @@ describe('OtpLimitsService', () => {
   });
 
   describe('admitGuess', () => {
+    const LIVE = { liveCode: true };
     it('admits guesses until the phone has OTP_PHONE_FAILURE_LIMIT wrong ones, then answers rate_limited', async () => {
       const limits = createLimits({ phoneFailureLimit: 3, phoneFailureWindowMs: HOUR });
       for (let i = 0; i < 3; i++) {
         await expect(limits.admitGuess(PHONE, CLIENT)).resolves.toBeUndefined();
-        await limits.recordWrongGuess(PHONE, CLIENT);
+        await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
       }
       now += 20 * MINUTE;
 
@@ -220,16 +221,24 @@ describe('OtpLimitsService', () => {
 
     it('keeps the hourly failure count through a success: a success does not forgive wrong guesses', async () => {
       const limits = createLimits({ phoneFailureLimit: 2 });
-      await limits.recordWrongGuess(PHONE, CLIENT);
+      await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
       await limits.recordSuccess(PHONE);
-      await limits.recordWrongGuess(PHONE, CLIENT);
+      await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
 
       await expect(refusal(limits.admitGuess(PHONE, CLIENT))).resolves.toMatchObject({ code: 'rate_limited' });
     });
 
+    it('counts a guess that met no live code against the client only, never towards the streak', async () => {
+      const limits = createLimits({ phoneFailureLimit: 3, maxConsecutiveFailures: 3 });
+      for (let i = 0; i < 3; i++) await limits.recordWrongGuess(PHONE, CLIENT, { liveCode: false });
+
+      await expect(refusal(limits.admitGuess(PHONE, CLIENT))).resolves.toMatchObject({ code: 'rate_limited' });
+      await expect(limits.admitGuess(PHONE, 'another client')).resolves.toBeUndefined();
+    });
+
     it('refuses after OTP_MAX_CONSECUTIVE_FAILURES wrong guesses in a row, for a day', async () => {
       const limits = createLimits({ maxConsecutiveFailures: 3 });
-      for (let i = 0; i < 3; i++) await limits.recordWrongGuess(PHONE, CLIENT);
+      for (let i = 0; i < 3; i++) await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
 
       await expect(refusal(limits.admitGuess(PHONE, CLIENT))).resolves.toEqual({
         code: 'rate_limited',
@@ -239,21 +248,21 @@ describe('OtpLimitsService', () => {
 
     it('ends the streak on a success: 2 wrong, a success, 2 wrong is still admitted', async () => {
       const limits = createLimits({ maxConsecutiveFailures: 3 });
-      await limits.recordWrongGuess(PHONE, CLIENT);
-      await limits.recordWrongGuess(PHONE, CLIENT);
+      await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
+      await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
       await limits.recordSuccess(PHONE);
-      await limits.recordWrongGuess(PHONE, CLIENT);
-      await limits.recordWrongGuess(PHONE, CLIENT);
+      await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
+      await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
 
       await expect(limits.admitGuess(PHONE, CLIENT)).resolves.toBeUndefined();
-      await limits.recordWrongGuess(PHONE, CLIENT);
+      await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
       await expect(refusal(limits.admitGuess(PHONE, CLIENT))).resolves.toMatchObject({ code: 'rate_limited' });
     });
 
     it('keys the hourly failure cap on the client too: a stranger who trips it does not lock the owner out', async () => {
       const limits = createLimits({ phoneFailureLimit: 2 });
-      await limits.recordWrongGuess(PHONE, CLIENT);
-      await limits.recordWrongGuess(PHONE, CLIENT);
+      await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
+      await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
 
       await expect(refusal(limits.admitGuess(PHONE, CLIENT))).resolves.toMatchObject({ code: 'rate_limited' });
       await expect(limits.admitGuess(PHONE, OWNER)).resolves.toBeUndefined();
@@ -261,8 +270,8 @@ describe('OtpLimitsService', () => {
 
     it('counts the consecutive-failure streak per phone, whichever clients the guesses came from', async () => {
       const limits = createLimits({ maxConsecutiveFailures: 2 });
-      await limits.recordWrongGuess(PHONE, CLIENT);
-      await limits.recordWrongGuess(PHONE, OWNER);
+      await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
+      await limits.recordWrongGuess(PHONE, OWNER, LIVE);
 
       await expect(refusal(limits.admitGuess(PHONE, 'a third client'))).resolves.toMatchObject({
         code: 'rate_limited',
@@ -271,7 +280,7 @@ describe('OtpLimitsService', () => {
 
     it('keeps one phone’s failures away from another', async () => {
       const limits = createLimits({ phoneFailureLimit: 1, maxConsecutiveFailures: 1 });
-      await limits.recordWrongGuess(PHONE, CLIENT);
+      await limits.recordWrongGuess(PHONE, CLIENT, LIVE);
 
       await expect(limits.admitGuess(OTHER, CLIENT)).resolves.toBeUndefined();
     });

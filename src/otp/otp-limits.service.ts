@@ -72,10 +72,18 @@ export class OtpLimitsService {
     }
   }
 
-  /** Only for a guess compared with a live code: one that met no code could never have succeeded. */
-  async recordWrongGuess(phoneNumber: string, client: string): Promise<void> {
+  /**
+   * A wrong guess at a live code counts against the client and the number's streak; one that met
+   * no live code (none sent, used, replaced, burned or expired) only against the client: it could
+   * never have succeeded, so it must not bring the number nearer a lockout, but a client that
+   * keeps sending them is refused like any other guesser, and then cheaply (RefusedEarlyPer).
+   */
+  async recordWrongGuess(phoneNumber: string, client: string, { liveCode }: { liveCode: boolean }): Promise<void> {
+    const [perClient, streak] = this.failureRules(phoneNumber, client);
     await Promise.all(
-      this.failureRules(phoneNumber, client).map((rule) => this.store.increment(rule.key, rule.windowMs, rule.limit)),
+      (liveCode ? [perClient, streak] : [perClient]).map((rule) =>
+        this.store.increment(rule.key, rule.windowMs, rule.limit),
+      ),
     );
   }
 

@@ -158,9 +158,12 @@ export class OtpService {
     await this.limits.admitGuess(phoneNumber, client);
     const now = new Date();
     const counted = await this.codes.countAttempt(scope, now, this.config.maxAttempts);
-    if (!counted) throw this.rejection(await this.codes.latest(scope), now.getTime());
+    if (!counted) {
+      await this.limits.recordWrongGuess(phoneNumber, client, { liveCode: false });
+      throw this.rejection(await this.codes.latest(scope), now.getTime());
+    }
     if (!(await this.matches(phoneNumber, counted.codeHash, code))) {
-      await this.limits.recordWrongGuess(phoneNumber, client);
+      await this.limits.recordWrongGuess(phoneNumber, client, { liveCode: true });
       throw new ProblemException('otp_invalid');
     }
     return { id: counted.id, phoneNumber };
@@ -176,8 +179,9 @@ export class OtpService {
 
   /**
    * Used, replaced and never-requested codes answer alike, so a guesser learns nothing from which
-   * one it was. None of them counts against the number: a guess that met no live code could
-   * never succeed, and counting it would let anyone lock a number they merely know.
+   * one it was. None of them counts against the number (only against the guessing client): a
+   * guess that met no live code could never succeed, and counting it would let anyone lock a
+   * number they merely know.
    */
   private rejection(row: OtpCode | undefined, now: number): ProblemException {
     if (row && !row.consumedAt && !row.invalidatedAt) {
