@@ -24,7 +24,7 @@ export class PurposeBoundCodes1764200000000 implements MigrationInterface {
     );
     await queryRunner.dropIndex('otp_codes', 'IDX_otp_codes_phone_number_id');
     await queryRunner.createIndices('otp_codes', [
-      new TableIndex({ name: 'IDX_otp_codes_scope', columnNames: ['phone_number', 'purpose', 'id'] }),
+      new TableIndex({ name: 'IDX_otp_codes_scope', columnNames: ['phone_number', 'purpose', 'user_id', 'id'] }),
       new TableIndex({ name: 'IDX_otp_codes_user_id', columnNames: ['user_id'] }),
     ]);
 

@@ -11,7 +11,7 @@ export type CodePurpose = (typeof CODE_PURPOSES)[number];
  * purpose and user) can be redeemed; older rows stay for auditing until purged.
  */
 @Entity('otp_codes')
-@Index('IDX_otp_codes_scope', ['phoneNumber', 'purpose', 'id'])
+@Index('IDX_otp_codes_scope', ['phoneNumber', 'purpose', 'userId', 'id'])
 @Index('IDX_otp_codes_user_id', ['userId'])
 export class OtpCode {
   @PrimaryGeneratedColumn('increment')
