@@ -19,7 +19,7 @@ const UNAVAILABLE_NODE_CODES = new Set([
   'SQLITE_BUSY',
 ]);
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|connection error|timeout exceeded when trying to connect|not queryable/i;
+  /Connection terminated|connection error|timeout exceeded when trying to connect|not queryable|connection is not open/i;
 
 /**
  * The database could not be reached or gave up, as opposed to refusing a statement: the request
