@@ -194,6 +194,8 @@ export interface BenchConfig {
   startupRuns: number;
   b3SessionCheck: boolean;
   appNodeArgs: string[];
+  /** The app build to measure: this tree's, or another's for an A/B of two builds. */
+  appMain: string;
   pgUrl: string;
   redisUrl: string;
   pgRedis: boolean;
@@ -235,6 +237,9 @@ export function readConfig(env: Env = process.env, cores = availableParallelism(
       .split(/\s+/)
       .filter(Boolean)
       .map((arg) => (/^\.\.?\//.test(arg) ? resolve(arg) : arg)),
+    // Another build's main.js (e.g. a worktree of an older commit, built): an A/B of two builds
+    // under the same harness, baselines and peer.
+    appMain: env.BENCH_APP_MAIN ? resolve(env.BENCH_APP_MAIN) : APP_MAIN,
     pgUrl: (env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, ''),
     redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     // BENCH_PG_REDIS=0 runs the app on PostgreSQL with in-process counters: what Redis costs.

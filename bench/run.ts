@@ -29,7 +29,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_API, PEER_API, type AuthApi } from './apis';
 import type { BodyCheck } from './checks';
 import {
-  APP_MAIN,
   B1_PHONE,
   NODE_FLAGS,
   ROOT,
@@ -615,7 +614,9 @@ function plural(n: number, word: string): string {
 }
 
 async function main(): Promise<number> {
-  if (!existsSync(APP_MAIN)) throw new Error(`${APP_MAIN} is missing: run npm run build first (npm run bench does)`);
+  if (!existsSync(config.appMain)) {
+    throw new Error(`${config.appMain} is missing: run npm run build first (npm run bench does)`);
+  }
   const machine = describeMachine();
   log(
     `${machine.cpuModel}, ${plural(machine.cores, 'core')}, Node ${machine.node} ${NODE_FLAGS.join(' ')}, ` +

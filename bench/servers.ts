@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BaselineKind } from './baselines';
 import {
-  APP_MAIN,
   NODE_FLAGS,
   appEnvironment,
   baseEnvironment,
@@ -83,7 +82,7 @@ export class Servers {
       ...NODE_FLAGS,
       ...config.appNodeArgs,
       ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
-      APP_MAIN,
+      config.appMain,
     ];
     return { name, backend, port, args, env, readyPath: '/health/ready', databaseUrl };
   }
