@@ -28,15 +28,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_API, PEER_API, type AuthApi } from './apis';
 import type { BodyCheck } from './checks';
-import {
-  B1_PHONE,
-  NODE_FLAGS,
-  ROOT,
-  readConfig,
-  type Backend,
-  type ProfileTarget,
-  type Scenario,
-} from './config';
+import { B1_PHONE, NODE_FLAGS, ROOT, readConfig, type Backend, type ProfileTarget, type Scenario } from './config';
 import { formatProfile, summariseProfile, type ProfileSummary } from './cpuprofile';
 import { BenchDatabases, checkPostgres, checkRedis } from './databases';
 import { LoadGenerator } from './drive';

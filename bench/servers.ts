@@ -5,14 +5,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BaselineKind } from './baselines';
-import {
-  NODE_FLAGS,
-  appEnvironment,
-  baseEnvironment,
-  type Backend,
-  type BenchConfig,
-  type Limits,
-} from './config';
+import { NODE_FLAGS, appEnvironment, baseEnvironment, type Backend, type BenchConfig, type Limits } from './config';
 import type { BenchDatabases } from './databases';
 import { PEER_MIGRATE, PEER_READY_PATH, PEER_SERVER, peerEnvironment } from './peer';
 import { freePort, memoryOf, pinProcess, startProcess, waitReady, type Proc } from './processes';

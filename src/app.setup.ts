@@ -9,6 +9,7 @@ import { clientIp, maskIp } from './common/client-ip';
 import { ERROR_CODES, type ErrorCode } from './common/errors/error-codes';
 import { ProblemDetailsFilter, type ProblemBody } from './common/errors/problem-details.filter';
 import { createJsonBodyParser } from './common/json-body.parser';
+import { lazySchemaCompilers } from './common/schema-compilers';
 import { discardUnreadBody } from './common/unread-body';
 import { createValidationPipe } from './common/validation.pipe';
 import { createLogger, requestId } from './common/logger';
@@ -42,6 +43,7 @@ export function createFastifyAdapter(config: ConfigType<typeof appConfig> = appC
     genReqId: requestId,
     // One line per request, written by the onResponse hook below with the route template.
     logController: new LogController({ disableRequestLogging: true }),
+    schemaController: lazySchemaCompilers,
   });
 }
 
@@ -146,10 +148,13 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
     if (!request.raw.complete && !(await discardUnreadBody(request.raw))) reply.header('Connection', 'close');
   });
   const metrics = app.get(MetricsService);
+  // Not even built when LOG_LEVEL filters it out: clientIp() and maskIp() are work on every request.
+  const logsRequests = ['trace', 'debug', 'info'].includes(fastify.log.level);
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.httpRequest(request.method, route, reply.statusCode, seconds);
+    if (!logsRequests) return;
     request.log.info(
       {
         method: request.method,
@@ -175,7 +180,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
  * CPU under load), although without nonces the headers depend on the options alone.
  */
 async function helmetHeaders(options: FastifyHelmetOptions): Promise<Record<string, string>> {
-  const probe = Fastify();
+  const probe = Fastify({ schemaController: lazySchemaCompilers });
   await probe.register(helmet, options);
   let headers: Record<string, string> = {};
   probe.get('/', (_request, reply) => {

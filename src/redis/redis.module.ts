@@ -1,13 +1,16 @@
 import { Global, Inject, Logger, Module, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { redisConfig } from '../config';
 
 /** The one Redis connection, or null when REDIS_URL is unset; rate limiting and health use it. */
 export const REDIS = Symbol('Redis');
 
 function connect(url: string): Redis {
-  const redis = new Redis(url, {
+  // Loaded on demand: a process without REDIS_URL never needs ioredis (docs/benchmarks.md, "Boot").
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { default: IORedis } = require('ioredis') as typeof import('ioredis');
+  const redis = new IORedis(url, {
     // Fail fast instead of queueing while disconnected: a limit check that waits is an outage too.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
