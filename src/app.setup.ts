@@ -6,8 +6,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { setUpApiDocs } from './api-docs';
 import { clientIp, maskIp } from './common/client-ip';
-import { ERROR_CODES, type ErrorCode } from './common/errors/error-codes';
-import { ProblemDetailsFilter, type ProblemBody } from './common/errors/problem-details.filter';
+import type { ErrorCode } from './common/errors/error-codes';
+import { ProblemDetailsFilter, problemBody } from './common/errors/problem-details.filter';
 import { createJsonBodyParser } from './common/json-body.parser';
 import { lazySchemaCompilers } from './common/schema-compilers';
 import { discardUnreadBody } from './common/unread-body';
@@ -84,15 +84,7 @@ function answerClientError(this: FastifyInstance, error: ConnectionError, socket
   if (socket.writable && !inFlight?.headersSent) {
     const raw: unknown = error.rawPacket;
     const target = Buffer.isBuffer(raw) ? REQUEST_LINE.exec(raw.toString('latin1', 0, 2100))?.[1] : undefined;
-    const body: ProblemBody = {
-      type: `/problems/${code}`,
-      title: ERROR_CODES[code].title,
-      status,
-      detail,
-      code,
-      instance: target?.split('?')[0] ?? '/',
-    };
-    const payload = JSON.stringify(body);
+    const payload = JSON.stringify(problemBody({ code, status, detail }, target ?? '/'));
     const headers: Record<string, string | number> = {
       ...SECURITY_HEADERS.get(this),
       'Cache-Control': 'no-store',

@@ -50,18 +50,13 @@ const API_ROUTES = [
   'POST /api/auth/account/deletion',
   'DELETE /api/auth/account',
 ];
-const PROTECTED = [
-  'GET /api/auth/profile',
-  'PATCH /api/auth/profile',
-  'GET /api/auth/sessions',
-  'DELETE /api/auth/sessions/{id}',
-  'POST /api/auth/reauthenticate',
-  'POST /api/auth/reauthenticate/verify',
-  'POST /api/auth/phone/change',
-  'POST /api/auth/phone/change/verify',
-  'POST /api/auth/account/deletion',
-  'DELETE /api/auth/account',
+const PUBLIC = [
+  'POST /api/auth/send-otp',
+  'POST /api/auth/verify-otp',
+  'POST /api/auth/token/refresh',
+  'POST /api/auth/logout',
 ];
+const PROTECTED = API_ROUTES.filter((route) => !PUBLIC.includes(route));
 const UNKNOWN_SESSION = '00000000-0000-4000-8000-000000000000';
 
 const packageVersion = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })

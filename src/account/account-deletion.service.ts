@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql';
-import { codeSent, type SendOtpResponseDto } from '../otp/dto/code.dto';
+import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
 import { SessionsService } from '../sessions/sessions.service';
 import type { AuthenticatedUser } from '../users/authenticated-user';
@@ -20,10 +20,8 @@ export class AccountDeletionService {
     private readonly sql: Sql,
   ) {}
 
-  async sendCode(caller: AuthenticatedUser, language: LanguageHints): Promise<SendOtpResponseDto> {
-    const scope = deletionScope(caller);
-    const { ttlSeconds } = await this.otp.issue(scope, language);
-    return codeSent(scope.phoneNumber, ttlSeconds);
+  sendCode(caller: AuthenticatedUser, language: LanguageHints): Promise<SendOtpResponseDto> {
+    return this.otp.issue(deletionScope(caller), language);
   }
 
   async delete(caller: AuthenticatedUser, code: string, client: string): Promise<void> {

@@ -5,7 +5,7 @@ import { PhoneNumberService } from '../common/phone-number.service';
 import { accountConfig } from '../config';
 import { isUniqueViolation } from '../database/database-errors';
 import { Sql } from '../database/sql';
-import { codeSent, type SendOtpResponseDto } from '../otp/dto/code.dto';
+import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
 import { RateLimitStore, type LimitRule, type LimitVerdict } from '../rate-limit/rate-limit.store';
 import { resolveLocale } from '../sms/code-message';
@@ -46,8 +46,7 @@ export class PhoneChangeService {
   ): Promise<SendOtpResponseDto> {
     const scope = changeScope(caller, this.phones.normalizeForSending(newPhoneNumber));
     refuseLimit(await this.limits.check([this.dailyLimit(caller)]));
-    const { ttlSeconds } = await this.otp.issue(scope, language);
-    return codeSent(scope.phoneNumber, ttlSeconds);
+    return this.otp.issue(scope, language);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql';
-import { codeSent, type SendOtpResponseDto } from '../otp/dto/code.dto';
+import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
 import { SessionsService } from '../sessions/sessions.service';
 import type { AuthenticatedUser } from '../users/authenticated-user';
@@ -15,10 +15,8 @@ export class ReauthenticationService {
     private readonly sql: Sql,
   ) {}
 
-  async sendCode(caller: AuthenticatedUser, language: LanguageHints): Promise<SendOtpResponseDto> {
-    const scope = reauthenticationScope(caller);
-    const { ttlSeconds } = await this.otp.issue(scope, language);
-    return codeSent(scope.phoneNumber, ttlSeconds);
+  sendCode(caller: AuthenticatedUser, language: LanguageHints): Promise<SendOtpResponseDto> {
+    return this.otp.issue(reauthenticationScope(caller), language);
   }
 
   /** Spends the code and marks the caller's session as just authenticated, together. */

@@ -6,7 +6,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { OtpService, signInScope, type LanguageHints } from '../otp/otp.service';
 import { toUserResponse } from '../users/dto/user-response.dto';
 import { UsersService } from '../users/users.service';
-import { codeSent, type SendOtpResponseDto } from '../otp/dto/code.dto';
+import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import type { VerifyOtpResponseDto } from './dto/verify-otp.dto';
 import { SessionsService, type ClientInfo } from '../sessions/sessions.service';
 
@@ -24,8 +24,7 @@ export class AuthService {
   /** Answers alike whether or not the number has an account, so the reply reveals nothing. */
   async sendOtp(rawPhoneNumber: string, language: LanguageHints): Promise<SendOtpResponseDto> {
     const phoneNumber = this.phones.normalizeForSending(rawPhoneNumber);
-    const { ttlSeconds } = await this.otp.issue(signInScope(phoneNumber), language);
-    return codeSent(phoneNumber, ttlSeconds);
+    return this.otp.issue(signInScope(phoneNumber), language);
   }
 
   /**

@@ -108,7 +108,12 @@ describe('OtpService', () => {
 
   describe('issue', () => {
     it('texts the phone a message with the app name, the code and its lifetime', async () => {
-      await expect(createService().issue(signInScope(PHONE), { locale: 'en' })).resolves.toEqual({ ttlSeconds: 300 });
+      await expect(createService().issue(signInScope(PHONE), { locale: 'en' })).resolves.toEqual({
+        message: 'OTP sent successfully',
+        phone_number: PHONE,
+        expires_in_minutes: 5,
+        expires_in_seconds: 300,
+      });
 
       expect(sender.send).toHaveBeenCalledTimes(1);
       const [{ to, body }] = sender.send.mock.calls[0];

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../common/errors/problem.exception';
 import { otpConfig } from '../config';
 import { Sql, type Step } from '../database/sql';
+import { codeSent, type SendOtpResponseDto } from './dto/code.dto';
 import { MetricsService, type VerificationResult } from '../metrics/metrics.service';
 import { resolveLocale, type SmsLocale } from '../sms/code-message';
 import type { OtpCode } from './otp-code.entity';
@@ -11,17 +12,10 @@ import { OtpCodesRepository, type CodeScope } from './otp-codes.repository';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 
-/** The languages a code can be texted in, for the API's clients (they may not reach into sms/). */
-export { SMS_LOCALES as CODE_LOCALES } from '../sms/code-message';
-
 /** What the client said about its language: an explicit `locale`, else its Accept-Language. */
 export interface LanguageHints {
   locale?: string;
   acceptLanguage?: string;
-}
-
-export interface IssuedOtp {
-  ttlSeconds: number;
 }
 
 export type { CodeScope } from './otp-codes.repository';
@@ -54,7 +48,7 @@ export class OtpService {
    * whatever the purpose. A configured test number gets its fixed code and no SMS, under the same
    * limits as everyone else.
    */
-  async issue(scope: CodeScope, language: LanguageHints): Promise<IssuedOtp> {
+  async issue(scope: CodeScope, language: LanguageHints): Promise<SendOtpResponseDto> {
     const { phoneNumber } = scope;
     const locale = resolveLocale(language.locale, language.acceptLanguage);
     const testCode = this.config.testNumbers.get(phoneNumber);
@@ -71,7 +65,7 @@ export class OtpService {
       throw error;
     }
     this.metrics.codeSent();
-    return { ttlSeconds: Math.ceil(this.config.ttlMs / 1000) };
+    return codeSent(phoneNumber, Math.ceil(this.config.ttlMs / 1000));
   }
 
   /**

@@ -88,6 +88,22 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
+/** The RFC 9457 document of a problem answered to a request for `url` (its path is the `instance`). */
+export function problemBody(
+  { code, status, detail, errors }: Pick<Problem, 'code' | 'status' | 'detail' | 'errors'>,
+  url: string,
+): ProblemBody {
+  return {
+    type: `/problems/${code}`,
+    title: ERROR_CODES[code].title,
+    status,
+    detail,
+    code,
+    instance: url.split('?')[0],
+    ...(errors && { errors }),
+  };
+}
+
 /**
  * Answers with the problem document of `problem`; the code's own status and detail unless given.
  * The filter's one way of writing an answer, also used by hooks that refuse a request early.
@@ -98,15 +114,7 @@ export function sendProblem(
   problem: Pick<Problem, 'code'> & Partial<Problem>,
 ): void {
   const { code, status = ERROR_CODES[code].status, detail = ERROR_CODES[code].detail, errors, retryAfter } = problem;
-  const body: ProblemBody = {
-    type: `/problems/${code}`,
-    title: ERROR_CODES[code].title,
-    status,
-    detail,
-    code,
-    instance: request.url.split('?')[0],
-    ...(errors && { errors }),
-  };
+  const body = problemBody({ code, status, detail, errors }, request.url);
   if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
   void reply.status(status).header('Content-Type', 'application/problem+json').send(body);
 }

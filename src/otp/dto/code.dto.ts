@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { CODE_LOCALES } from '../otp.service';
+import { SMS_LOCALES } from '../../sms/code-message';
 
 /** The language a code (or notice) is texted in. */
 export class LocaleDto {
@@ -8,7 +8,7 @@ export class LocaleDto {
     example: 'es',
     pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$',
     maxLength: 35,
-    description: `Language of the SMS (${CODE_LOCALES.join(', ')}); otherwise Accept-Language decides, then English`,
+    description: `Language of the SMS (${SMS_LOCALES.join(', ')}); otherwise Accept-Language decides, then English`,
   })
   @IsOptional()
   @IsString()
