@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql';
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
+import { OtpSender } from '../otp/otp-sender.service';
 import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
 import { SessionsService } from '../sessions/sessions.service';
 import type { AuthenticatedUser } from '../users/authenticated-user';
@@ -14,6 +15,7 @@ import { UsersService } from '../users/users.service';
 @Injectable()
 export class AccountDeletionService {
   constructor(
+    private readonly sender: OtpSender,
     private readonly otp: OtpService,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
@@ -21,7 +23,7 @@ export class AccountDeletionService {
   ) {}
 
   sendCode(caller: AuthenticatedUser, language: LanguageHints): Promise<SendOtpResponseDto> {
-    return this.otp.issue(deletionScope(caller), language);
+    return this.sender.issue(deletionScope(caller), language);
   }
 
   async delete(caller: AuthenticatedUser, code: string, client: string): Promise<void> {

@@ -6,6 +6,7 @@ import { accountConfig } from '../config';
 import { isUniqueViolation } from '../database/database-errors';
 import { Sql } from '../database/sql';
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
+import { OtpSender } from '../otp/otp-sender.service';
 import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
 import { RateLimitStore, type LimitRule, type LimitVerdict } from '../rate-limit/rate-limit.store';
 import { resolveLocale } from '../sms/code-message';
@@ -29,6 +30,7 @@ const DAY = 86_400_000;
 export class PhoneChangeService {
   constructor(
     private readonly phones: PhoneNumberService,
+    private readonly sender: OtpSender,
     private readonly otp: OtpService,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
@@ -46,7 +48,7 @@ export class PhoneChangeService {
   ): Promise<SendOtpResponseDto> {
     const scope = changeScope(caller, this.phones.normalizeForSending(newPhoneNumber));
     refuseLimit(await this.limits.check([this.dailyLimit(caller)]));
-    return this.otp.issue(scope, language);
+    return this.sender.issue(scope, language);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql';
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
+import { OtpSender } from '../otp/otp-sender.service';
 import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
 import { SessionsService } from '../sessions/sessions.service';
 import type { AuthenticatedUser } from '../users/authenticated-user';
@@ -10,13 +11,14 @@ import type { ReauthenticatedDto } from './dto/account.dto';
 @Injectable()
 export class ReauthenticationService {
   constructor(
+    private readonly sender: OtpSender,
     private readonly otp: OtpService,
     private readonly sessions: SessionsService,
     private readonly sql: Sql,
   ) {}
 
   sendCode(caller: AuthenticatedUser, language: LanguageHints): Promise<SendOtpResponseDto> {
-    return this.otp.issue(reauthenticationScope(caller), language);
+    return this.sender.issue(reauthenticationScope(caller), language);
   }
 
   /** Spends the code and marks the caller's session as just authenticated, together. */

@@ -3,6 +3,7 @@ import { ProblemException } from '../common/errors/problem.exception';
 import { PhoneNumberService } from '../common/phone-number.service';
 import { Sql } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
+import { OtpSender } from '../otp/otp-sender.service';
 import { OtpService, signInScope, type LanguageHints } from '../otp/otp.service';
 import { toUserResponse } from '../users/dto/user-response.dto';
 import { UsersService } from '../users/users.service';
@@ -14,6 +15,7 @@ import { SessionsService, type ClientInfo } from '../sessions/sessions.service';
 export class AuthService {
   constructor(
     private readonly phones: PhoneNumberService,
+    private readonly sender: OtpSender,
     private readonly otp: OtpService,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
@@ -24,7 +26,7 @@ export class AuthService {
   /** Answers alike whether or not the number has an account, so the reply reveals nothing. */
   async sendOtp(rawPhoneNumber: string, language: LanguageHints): Promise<SendOtpResponseDto> {
     const phoneNumber = this.phones.normalizeForSending(rawPhoneNumber);
-    return this.otp.issue(signInScope(phoneNumber), language);
+    return this.sender.issue(signInScope(phoneNumber), language);
   }
 
   /**

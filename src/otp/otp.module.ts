@@ -8,12 +8,13 @@ import { OtpCodesPurgeJob } from './otp-codes-purge.job';
 import { OtpCodesRepository } from './otp-codes.repository';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
+import { OtpSender } from './otp-sender.service';
 import { OtpService } from './otp.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([OtpCode]), SmsModule],
-  providers: [OtpCodesRepository, OtpService, OtpLimitsService, OtpDeliveryService, OtpCodesPurgeJob],
-  exports: [OtpService],
+  providers: [OtpCodesRepository, OtpSender, OtpService, OtpLimitsService, OtpDeliveryService, OtpCodesPurgeJob],
+  exports: [OtpSender, OtpService],
 })
 export class OtpModule implements OnApplicationBootstrap {
   constructor(

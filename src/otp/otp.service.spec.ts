@@ -11,6 +11,7 @@ import { hashCode } from './otp-code';
 import { MetricsService } from '../metrics/metrics.service';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
+import { OtpSender } from './otp-sender.service';
 import { OtpService, signInScope } from './otp.service';
 import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
 import { Sql } from '../database/sql';
@@ -47,21 +48,27 @@ describe('OtpService', () => {
   let sender: { send: jest.Mock<Promise<void>, [CodeMessage]> };
   let warn: jest.SpyInstance;
 
-  function createService(overrides: Partial<ConfigType<typeof otpConfig>> = {}): OtpService {
+  /** The sending and the checking side over one repository, one set of limits and one SMS sender. */
+  type Codes = Pick<OtpSender, 'issue'> & Pick<OtpService, 'check' | 'redeem' | 'redeemed'>;
+
+  function createService(overrides: Partial<ConfigType<typeof otpConfig>> = {}): Codes {
     const config = { ...OTP_CONFIG, ...overrides };
     const metrics = new MetricsService();
-    return new OtpService(
-      new OtpCodesRepository(new Sql(database())),
-      config,
-      new OtpDeliveryService(sender, SMS_CONFIG, config, metrics),
-      new OtpLimitsService(new MemoryRateLimitStore(), config),
-      metrics,
-      new Sql(database()),
-    );
+    const repository = new OtpCodesRepository(new Sql(database()));
+    const delivery = new OtpDeliveryService(sender, SMS_CONFIG, config, metrics);
+    const limits = new OtpLimitsService(new MemoryRateLimitStore(), config);
+    const sending = new OtpSender(repository, config, delivery, limits, metrics, new Sql(database()));
+    const checking = new OtpService(repository, config, delivery, limits, metrics);
+    return {
+      issue: (scope, language) => sending.issue(scope, language),
+      check: (scope, code, client) => checking.check(scope, code, client),
+      redeem: (matched) => checking.redeem(matched),
+      redeemed: (matched, outcome) => checking.redeemed(matched, outcome),
+    };
   }
 
   /** What verify-otp does with a code: check it, then spend it in a transaction. */
-  async function redeem(service: OtpService, phone: string, code: string): Promise<void> {
+  async function redeem(service: Codes, phone: string, code: string): Promise<void> {
     const matched = await service.check(signInScope(phone), code, CLIENT);
     const spent = await new Sql(database()).transaction(() => service.redeem(matched));
     await service.redeemed(matched, spent || undefined);
@@ -222,7 +229,7 @@ describe('OtpService', () => {
   });
 
   describe('verify', () => {
-    let service: OtpService;
+    let service: Codes;
     let code: string;
 
     beforeEach(async () => {

@@ -2,24 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../common/errors/problem.exception';
 import { otpConfig } from '../config';
-import { Sql, type Step } from '../database/sql';
-import { codeSent, type SendOtpResponseDto } from './dto/code.dto';
+import type { Step } from '../database/sql';
 import { MetricsService, type VerificationResult } from '../metrics/metrics.service';
-import { resolveLocale, type SmsLocale } from '../sms/code-message';
 import type { OtpCode } from './otp-code.entity';
-import { generateCode, hashCode, hashesMatch } from './otp-code';
+import { hashCode, hashesMatch } from './otp-code';
 import { OtpCodesRepository, type CodeScope } from './otp-codes.repository';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 
-/** What the client said about its language: an explicit `locale`, else its Accept-Language. */
-export interface LanguageHints {
-  locale?: string;
-  acceptLanguage?: string;
-}
-
 export type { CodeScope } from './otp-codes.repository';
 export type { CodePurpose } from './otp-code.entity';
+export type { LanguageHints } from './otp-sender.service';
 
 /** The scope of a code that signs in: anyone who holds the number may redeem it. */
 export function signInScope(phoneNumber: string): CodeScope {
@@ -32,6 +25,7 @@ export interface MatchedCode {
   phoneNumber: string;
 }
 
+/** Checks and redeems codes; OtpSender issues and texts them. */
 @Injectable()
 export class OtpService {
   constructor(
@@ -40,63 +34,7 @@ export class OtpService {
     private readonly delivery: OtpDeliveryService,
     private readonly limits: OtpLimitsService,
     private readonly metrics: MetricsService,
-    private readonly sql: Sql,
   ) {}
-
-  /**
-   * Replaces any live code of the scope with a new one and texts it. The limits are the number's,
-   * whatever the purpose. A configured test number gets its fixed code and no SMS, under the same
-   * limits as everyone else.
-   */
-  async issue(scope: CodeScope, language: LanguageHints): Promise<SendOtpResponseDto> {
-    const { phoneNumber } = scope;
-    const locale = resolveLocale(language.locale, language.acceptLanguage);
-    const testCode = this.config.testNumbers.get(phoneNumber);
-    await this.limits.admitSend(phoneNumber, { sendsSms: testCode === undefined });
-    // With a provider that makes its own codes (Twilio Verify) this one is never sent, and its
-    // hash is a placeholder nobody can match: matches() asks the provider instead.
-    const code = testCode ?? generateCode(this.config.codeLength);
-    try {
-      const id = await this.store(scope, code);
-      if (testCode === undefined) await this.text(id, phoneNumber, code, locale);
-    } catch (error) {
-      // Nothing reached the phone, so the next try must not wait out the resend cooldown.
-      await this.limits.releaseCooldown(phoneNumber).catch(() => undefined);
-      throw error;
-    }
-    this.metrics.codeSent();
-    return codeSent(phoneNumber, Math.ceil(this.config.ttlMs / 1000));
-  }
-
-  /**
-   * Inserts the new code and retires older ones of its scope, together (only older: parallel sends
-   * leave the newest live).
-   */
-  private store(scope: CodeScope, code: string): Promise<number> {
-    const now = new Date();
-    const row = {
-      ...scope,
-      codeHash: hashCode(this.config.secret, scope.phoneNumber, code),
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + this.config.ttlMs),
-    };
-    const { codes } = this;
-    return this.sql.transaction(function* () {
-      const id = yield* codes.insert(row);
-      yield* codes.retireOlder(scope, id, now);
-      return id;
-    });
-  }
-
-  private async text(id: number, phoneNumber: string, code: string, locale: SmsLocale): Promise<void> {
-    try {
-      await this.delivery.text(phoneNumber, code, locale);
-    } catch (error) {
-      // The code may never have reached the phone, so it must never be redeemable.
-      await this.codes.invalidate(id, new Date());
-      throw error;
-    }
-  }
 
   /**
    * Checks a code against the newest one of its scope without spending it: the caller spends it

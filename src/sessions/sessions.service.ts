@@ -5,7 +5,7 @@ import { ProblemException } from '../common/errors/problem.exception';
 import { sessionConfig, type PhoneChangeRevocation } from '../config';
 import type { Step } from '../database/sql';
 import type { AuthenticatedUser } from '../users/authenticated-user';
-import type { SessionListDto } from './dto/session.dto';
+import { toSessionDto, type SessionListDto } from './dto/session.dto';
 import type { LogoutScope, TokensDto } from './dto/tokens.dto';
 import type { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
@@ -124,17 +124,7 @@ export class SessionsService {
 
   async list({ user, sessionId }: AuthenticatedUser): Promise<SessionListDto> {
     const sessions = await this.sessions.listLive(user.id, new Date());
-    return {
-      sessions: sessions.map((s) => ({
-        id: s.id,
-        current: s.id === sessionId,
-        created_at: s.createdAt.toISOString(),
-        last_used_at: s.lastUsedAt.toISOString(),
-        expires_at: s.expiresAt.toISOString(),
-        user_agent: s.userAgent,
-        ip: s.ip,
-      })),
-    };
+    return { sessions: sessions.map((session) => toSessionDto(session, sessionId)) };
   }
 
   /** Only the caller's own live sessions can be revoked; anything else is indistinguishable from absent. */

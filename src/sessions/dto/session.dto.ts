@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { Session } from '../session.entity';
 
 export class SessionDto {
   @ApiProperty({ example: '6f1c2b9e-8d4a-4c3e-9b1a-2f5e7d9c0a11', format: 'uuid' })
@@ -32,4 +33,17 @@ export class SessionDto {
 export class SessionListDto {
   @ApiProperty({ type: [SessionDto] })
   readonly sessions: SessionDto[];
+}
+
+/** A session as the list shows it; `current` marks the caller's own. */
+export function toSessionDto(session: Session, currentId: string): SessionDto {
+  return {
+    id: session.id,
+    current: session.id === currentId,
+    created_at: session.createdAt.toISOString(),
+    last_used_at: session.lastUsedAt.toISOString(),
+    expires_at: session.expiresAt.toISOString(),
+    user_agent: session.userAgent,
+    ip: session.ip,
+  };
 }
