@@ -157,6 +157,18 @@ describe.each(dialects())('Sql on %s', (dialect) => {
       expect(await names()).toEqual(['b']);
     });
 
+    it('performs a step without a transaction, resuming it with each result', async () => {
+      const id = await sql.perform(
+        (function* (): Step<number> {
+          const { rows } = yield* add('a');
+          return Number(rows[0].id);
+        })(),
+      );
+
+      expect(id).toBeGreaterThan(0);
+      expect(await names()).toEqual(['a']);
+    });
+
     if (dialect === 'sqlite') {
       it("lets no other work run between its statements on SQLite's one connection", async () => {
         let otherWorkRan = false;

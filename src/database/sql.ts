@@ -117,12 +117,26 @@ export class Sql {
    * runner adds nothing to a constant statement there but its event broadcasting and result
    * wrapping, which cost 8 % of verify-otp's CPU (docs/benchmarks.md).
    */
-  async run<P extends SqlParams>(statement: Statement<P>, params: P): Promise<SqlResult> {
+  run<P extends SqlParams>(statement: Statement<P>, params: P): Promise<SqlResult> {
+    return this.runBound({ text: statement.text, values: statement.bind(params) });
+  }
+
+  /**
+   * Runs a step's statements each on its own, without a transaction: for a step that is a single
+   * statement, where BEGIN and COMMIT would only add two round trips on PostgreSQL.
+   */
+  async perform<T>(step: Step<T>): Promise<T> {
+    let next = step.next();
+    while (!next.done) next = step.next(await this.runBound(next.value));
+    return next.value;
+  }
+
+  private async runBound(statement: BoundStatement): Promise<SqlResult> {
     const sqlite = this.sqlite();
-    if (sqlite) return this.runNow(sqlite, { text: statement.text, values: statement.bind(params) });
+    if (sqlite) return this.runNow(sqlite, statement);
     const runner = this.dataSource.createQueryRunner();
     try {
-      return this.resultOf(await runner.query(statement.text, statement.bind(params), true));
+      return this.resultOf(await runner.query(statement.text, statement.values, true));
     } finally {
       await runner.release();
     }

@@ -164,7 +164,7 @@ export class SessionsRepository {
 
   /** Ends the sessions `which` names that are not ended yet; whether any was. */
   async revoke(which: Revocation, reason: RevocationReason, at: Date): Promise<boolean> {
-    return this.sql.transaction(() => this.revoking(which, reason, at));
+    return this.sql.perform(this.revoking(which, reason, at));
   }
 
   /** {@link revoke}, as a step of a larger transaction. */
