@@ -16,8 +16,9 @@ const FEATURE_USES = {
   health: [],
   otp: ['sms', 'users'],
   sessions: ['users'],
-  auth: ['sessions', 'users', 'otp'],
-  account: ['otp', 'users', 'sessions', 'sms'],
+  mfa: ['otp', 'users', 'sessions'],
+  auth: ['sessions', 'users', 'otp', 'mfa'],
+  account: ['otp', 'users', 'sessions', 'sms', 'mfa'],
 };
 const SHARED_FEATURES = ['metrics'];
 const folders = readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })

@@ -157,10 +157,11 @@ function b4(app: App, db: RawDb, { users, otpCodes, sessions }: AppStatements): 
           refreshJti,
           now,
           expiresAt,
+          scope: 'full',
           userAgent,
           ip: request.ip,
         });
-        yield* query(users.recordSignIn, { id: signedIn.id, at: now });
+        yield* query(users.recordSignIn, { id: signedIn.id, phoneNumber: phone, at: now });
         return signedIn;
       });
       if (!user) return problem(reply, 400, 'otp_invalid');

@@ -40,7 +40,8 @@ original Django service spelled them.
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
   auth: 'Sign in with a one-time code; refresh and end sessions',
-  account: 'Re-authenticate, move the account to another number, delete it',
+  account: 'Re-authenticate, move the account to another number, delete it, recover it after losing the phone',
+  mfa: 'A second factor: an authenticator app (TOTP) and recovery codes',
   sessions: "The signed-in user's sessions, one per sign-in",
   profile: 'The signed-in user',
   health: 'Liveness and readiness probes',

@@ -8,6 +8,7 @@ import { configNamespaces } from './config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MfaModule } from './mfa/mfa.module';
 import { ProblemThrottlerGuard } from './rate-limit/problem-throttler.guard';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
@@ -26,6 +27,7 @@ import { UsersModule } from './users/users.module';
     SessionsModule,
     AuthModule,
     AccountModule,
+    MfaModule,
     HealthModule,
   ],
   providers: [

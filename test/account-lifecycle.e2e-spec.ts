@@ -1,6 +1,7 @@
 import { OtpCode } from '../src/otp/otp-code.entity';
 import { Session } from '../src/sessions/session.entity';
 import { User } from '../src/users/user.entity';
+import { useClock } from './helpers/clock';
 import { dialects } from './helpers/databases';
 import { otpRows, userRows } from './helpers/db-rows';
 import { expectProblem } from './helpers/problems';
@@ -9,29 +10,6 @@ import { requestCode, signIn, wrongCode, type SignedIn } from './helpers/sign-in
 import { useTestApp, type TestApp } from './helpers/test-app';
 
 const MINUTE = 60_000;
-
-/** Fakes only `Date`, so the app's clock can jump while its sockets and timers run as usual. */
-function useClock(): { advance: (ms: number) => void } {
-  beforeEach(() => {
-    jest.useFakeTimers({
-      now: Date.now(),
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
-  });
-  afterEach(() => jest.useRealTimers());
-  return { advance: (ms) => jest.setSystemTime(Date.now() + ms) };
-}
 
 /** Re-authenticates the session of `access` with the code texted to `phoneNumber`. */
 async function reauthenticate(t: TestApp, access: string, phoneNumber: string): Promise<void> {

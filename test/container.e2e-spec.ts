@@ -240,6 +240,7 @@ suite('the Dockerfile, built and run without Docker', () => {
       DATABASE_MIGRATIONS_RUN: 'false',
       JWT_SECRET: secret(),
       OTP_SECRET: secret(),
+      MFA_ENCRYPTION_KEY: secret(),
       METRICS_TOKEN: randomBytes(32).toString('hex'),
       SMS_PROVIDER: 'webhook',
       SMS_WEBHOOK_URL: receiver.url,

@@ -49,12 +49,23 @@ const API_ROUTES = [
   'POST /api/auth/phone/change/verify',
   'POST /api/auth/account/deletion',
   'DELETE /api/auth/account',
+  'POST /api/auth/recovery',
+  'POST /api/auth/recovery/verify',
+  'POST /api/auth/mfa/challenge',
+  'GET /api/auth/mfa',
+  'POST /api/auth/mfa/totp',
+  'POST /api/auth/mfa/totp/verify',
+  'DELETE /api/auth/mfa/totp',
+  'POST /api/auth/mfa/recovery-codes',
 ];
 const PUBLIC = [
   'POST /api/auth/send-otp',
   'POST /api/auth/verify-otp',
   'POST /api/auth/token/refresh',
   'POST /api/auth/logout',
+  'POST /api/auth/mfa/challenge',
+  'POST /api/auth/recovery',
+  'POST /api/auth/recovery/verify',
 ];
 const PROTECTED = API_ROUTES.filter((route) => !PUBLIC.includes(route));
 const UNKNOWN_SESSION = '00000000-0000-4000-8000-000000000000';
@@ -163,7 +174,10 @@ describe('OpenAPI document (/api/docs-json)', () => {
       expect(codes(429)).toEqual(including(429, 'rate_limited'));
       expect(codes(500)).toEqual(including(500, 'internal_error'));
       expect(codes(503)).toEqual(including(503, 'service_unavailable'));
-      if (PROTECTED.includes(key)) expect(codes(401)).toEqual(including(401, 'unauthorized'));
+      if (PROTECTED.includes(key)) {
+        expect(codes(401)).toEqual(including(401, 'unauthorized'));
+        expect(codes(403)).toEqual(including(403, 'mfa_enrolment_required'));
+      }
       if (operation.requestBody) {
         expect(codes(400)).toEqual(including(400, 'validation_failed'));
         expect(codes(413)).toEqual(including(413, 'payload_too_large'));
@@ -184,7 +198,13 @@ describe('OpenAPI document (/api/docs-json)', () => {
       expect.arrayContaining(['unauthorized', 'refresh_token_reused']),
     );
     expect(document.paths['/api/auth/profile'].get.responses[429].headers?.['Retry-After']?.required).toBe(true);
-    const sensitive = [document.paths['/api/auth/phone/change'].post, document.paths['/api/auth/account'].delete];
+    const sensitive = [
+      document.paths['/api/auth/phone/change'].post,
+      document.paths['/api/auth/account'].delete,
+      document.paths['/api/auth/mfa/totp'].post,
+      document.paths['/api/auth/mfa/totp'].delete,
+      document.paths['/api/auth/mfa/recovery-codes'].post,
+    ];
     for (const operation of sensitive) expect(documentedCodes(operation, 401)).toContain('reauthentication_required');
     expect(documentedCodes(document.paths['/api/auth/phone/change/verify'].post, 409)).toEqual(['phone_number_in_use']);
   });

@@ -37,8 +37,11 @@ describe.each(dialects())('schema drift on %s', (dialect) => {
 
   it('finds every entity of the app', () => {
     expect(dataSource.entityMetadatas.map((entity) => entity.tableName).sort()).toEqual([
+      'mfa_challenges',
       'otp_codes',
+      'recovery_codes',
       'sessions',
+      'totp_factors',
       'users',
     ]);
   });
@@ -83,7 +86,7 @@ describe.each(dialects())('upgrading a database of the previous release on %s', 
     return new DataSource({ ...options, migrations: migrations.slice(0, count) }).initialize();
   };
 
-  it('keeps every code as a sign-in code and counts every session as authenticated when it was created', async () => {
+  it('keeps every code as a sign-in code, every session authenticated when created and fully scoped; and reverts', async () => {
     const before = await connect(2);
     await before.runMigrations({ transaction: 'each' });
     await before.query(
@@ -107,9 +110,14 @@ describe.each(dialects())('upgrading a database of the previous release on %s', 
       type Row = Record<string, unknown>;
       const [code] = await after.query<Row[]>('SELECT purpose, user_id, attempts FROM otp_codes');
       expect({ ...code, attempts: Number(code.attempts) }).toEqual({ purpose: 'sign_in', user_id: null, attempts: 1 });
-      const [session] = await after.query<Row[]>('SELECT authenticated_at FROM sessions');
-      expect(Number(session.authenticated_at)).toBe(4000);
+      const [session] = await after.query<Row[]>('SELECT authenticated_at, scope FROM sessions');
+      expect({ ...session, authenticated_at: Number(session.authenticated_at) }).toEqual({
+        authenticated_at: 4000,
+        scope: 'full',
+      });
 
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(Object.keys((await after.query<Row[]>('SELECT * FROM sessions'))[0])).not.toContain('scope');
       await after.undoLastMigration({ transaction: 'each' });
       const columns = await after.query<Row[]>('SELECT * FROM otp_codes');
       expect(Object.keys(columns[0])).not.toContain('purpose');

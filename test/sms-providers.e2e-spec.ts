@@ -17,6 +17,7 @@ const WEBHOOK_SECRET = 'whsec-test-secret-of-reasonable-length';
 /** Production refuses low-entropy and shared secrets: two random keys of their own. */
 const STRONG = randomBytes(32).toString('base64');
 const STRONG_OTHER = randomBytes(32).toString('base64');
+const STRONG_THIRD = randomBytes(32).toString('base64');
 
 const english = (code: string) => `Your ${APP_NAME} code is ${code}. It expires in 5 minutes.`;
 
@@ -691,6 +692,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       NODE_ENV: 'production',
       JWT_SECRET: STRONG,
       OTP_SECRET: STRONG_OTHER,
+      MFA_ENCRYPTION_KEY: STRONG_THIRD,
       ...twilioEnv(),
     });
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Headers, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/api-problems.decorator';
-import { CurrentUser, RequiresRecentAuth } from '../common/auth.decorators';
+import { AllowedBeforeMfa, CurrentUser, RequiresRecentAuth } from '../common/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { LocaleDto, OtpCodeDto, SendOtpResponseDto } from '../otp/dto/code.dto';
 import { RateLimit } from '../rate-limit/problem-throttler.guard';
@@ -13,7 +13,13 @@ import { PhoneChangeService } from './phone-change.service';
 import { ReauthenticationService } from './reauthentication.service';
 
 /** Problems every route here can answer, besides its own. */
-const COMMON = ['unauthorized', 'rate_limited', 'service_unavailable', 'internal_error'] as const;
+const COMMON = [
+  'unauthorized',
+  'mfa_enrolment_required',
+  'rate_limited',
+  'service_unavailable',
+  'internal_error',
+] as const;
 const BODY = ['validation_failed', 'payload_too_large', 'unsupported_media_type'] as const;
 /** A provider may refuse the number too (the account's own, or the new one). */
 const SENDING = ['invalid_phone_number', 'phone_not_allowed', 'otp_resend_too_soon', 'sms_delivery_failed'] as const;
@@ -45,6 +51,7 @@ export class AccountController {
 
   @Post('reauthenticate')
   @HttpCode(HttpStatus.OK)
+  @AllowedBeforeMfa()
   @RateLimit('otp-send')
   @ApiOperation({
     summary: "Text a re-authentication code to the caller's number",
@@ -65,6 +72,7 @@ export class AccountController {
 
   @Post('reauthenticate/verify')
   @HttpCode(HttpStatus.OK)
+  @AllowedBeforeMfa()
   @RateLimit('otp-verify')
   @ApiOperation({
     summary: 'Redeem a re-authentication code: the session counts as just authenticated',

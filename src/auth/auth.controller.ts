@@ -1,10 +1,19 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { RateLimit } from '../rate-limit/problem-throttler.guard';
 import { RefusedEarlyPer } from '../rate-limit/refused-early';
+import { MfaChallengeDto, MfaRequiredDto, proofOf } from '../mfa/dto/mfa.dto';
 import { AuthService } from './auth.service';
 import { LogoutDto, RefreshDto } from './dto/refresh.dto';
 import { SendOtpResponseDto } from '../otp/dto/code.dto';
@@ -65,7 +74,8 @@ export class AuthController {
       'Step 2 of signing in. A code works once and only the newest one per number does; OTP_MAX_ATTEMPTS wrong ' +
       'guesses burn it (`otp_attempts_exceeded`), and `otp_invalid` does not say whether the code was wrong, used ' +
       'or never requested. Send `tokens.access` as `Authorization: Bearer …` and keep `tokens.refresh` for ' +
-      '`POST /api/auth/token/refresh/`.',
+      '`POST /api/auth/token/refresh/`. For a user with a second factor the answer is `mfa_required` with an ' +
+      '`mfa_token` for `POST /api/auth/mfa/challenge/` instead of tokens.',
   })
   @ApiHeader({
     name: 'user-agent',
@@ -73,7 +83,11 @@ export class AuthController {
     description: 'Stored with the session and shown in the session list',
     example: 'MyApp/2.1 (iPhone; iOS 18.0)',
   })
-  @ApiOkResponse({ type: VerifyOtpResponseDto, description: 'Signed in' })
+  @ApiExtraModels(VerifyOtpResponseDto, MfaRequiredDto)
+  @ApiOkResponse({
+    description: 'Signed in, or (the user has a second factor) asked for it',
+    schema: { oneOf: [{ $ref: getSchemaPath(VerifyOtpResponseDto) }, { $ref: getSchemaPath(MfaRequiredDto) }] },
+  })
   @ApiProblems(
     'validation_failed',
     'invalid_phone_number',
@@ -91,8 +105,43 @@ export class AuthController {
     @Body() body: VerifyOtpDto,
     @ClientIp() ip: string,
     @Headers('user-agent') userAgent?: string,
-  ): Promise<VerifyOtpResponseDto> {
+  ): Promise<VerifyOtpResponseDto | MfaRequiredDto> {
     return this.auth.verifyOtp(body.phone_number, body.otp_code, { ip, userAgent });
+  }
+
+  @Post('mfa/challenge')
+  @HttpCode(HttpStatus.OK)
+  @RateLimit('otp-verify')
+  @ApiOperation({
+    summary: 'Finish signing in with the second factor',
+    description:
+      'Send the `mfa_token` from verify-otp with a code from the authenticator app (`totp_code`, each accepted ' +
+      'once) or a recovery code (`recovery_code`, each works once). The token works once, for MFA_CHALLENGE_TTL, ' +
+      'and takes OTP_MAX_ATTEMPTS wrong codes before `mfa_token_invalid` asks for a new sign-in.',
+  })
+  @ApiHeader({
+    name: 'user-agent',
+    required: false,
+    description: 'Stored with the session and shown in the session list',
+    example: 'MyApp/2.1 (iPhone; iOS 18.0)',
+  })
+  @ApiOkResponse({ type: VerifyOtpResponseDto, description: 'Signed in' })
+  @ApiProblems(
+    'validation_failed',
+    'mfa_token_invalid',
+    'otp_invalid',
+    'rate_limited',
+    'payload_too_large',
+    'unsupported_media_type',
+    'service_unavailable',
+    'internal_error',
+  )
+  completeChallenge(
+    @Body() body: MfaChallengeDto,
+    @ClientIp() ip: string,
+    @Headers('user-agent') userAgent?: string,
+  ): Promise<VerifyOtpResponseDto> {
+    return this.auth.completeChallenge(body.mfa_token, proofOf(body), { ip, userAgent });
   }
 
   @Post('token/refresh')

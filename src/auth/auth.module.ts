@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { PhoneNumberService } from '../common/phone-number.service';
+import { MfaModule } from '../mfa/mfa.module';
 import { OtpModule } from '../otp/otp.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -10,7 +11,7 @@ import { JwtStrategy } from './jwt.strategy';
 
 /** Sign-in by phone (send, verify, refresh, logout) and the JWT strategy behind the global guard. */
 @Module({
-  imports: [PassportModule, OtpModule, UsersModule, SessionsModule],
+  imports: [PassportModule, OtpModule, UsersModule, SessionsModule, MfaModule],
   controllers: [AuthController],
   providers: [AuthService, JwtStrategy, PhoneNumberService],
 })

@@ -1,11 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../common/errors/problem.exception';
 import { PhoneNumberService } from '../common/phone-number.service';
+import { mfaConfig } from '../config';
 import { Sql } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
+import type { MfaRequiredDto } from '../mfa/dto/mfa.dto';
+import { MfaChallenges } from '../mfa/mfa-challenges.service';
+import { SecondFactors, type Proof } from '../mfa/second-factors.service';
 import { OtpSender } from '../otp/otp-sender.service';
 import { OtpService, signInScope, type LanguageHints } from '../otp/otp.service';
+import type { Generation } from '../sessions/token.service';
 import { toUserResponse } from '../users/dto/user-response.dto';
+import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import type { VerifyOtpResponseDto } from './dto/verify-otp.dto';
@@ -19,8 +26,11 @@ export class AuthService {
     private readonly otp: OtpService,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    private readonly challenges: MfaChallenges,
+    private readonly factors: SecondFactors,
     private readonly metrics: MetricsService,
     private readonly sql: Sql,
+    @Inject(mfaConfig.KEY) private readonly mfa: ConfigType<typeof mfaConfig>,
   ) {}
 
   /** Answers alike whether or not the number has an account, so the reply reveals nothing. */
@@ -33,30 +43,61 @@ export class AuthService {
    * Signs in with the code. Spending it, finding or creating the user, opening the session and
    * recording the sign-in commit together, so a failure half-way leaves the code usable for the
    * retry and nothing else behind; of parallel requests with one code, one spends it and the
-   * others write nothing.
+   * others write nothing. A user with a second factor gets a challenge instead of a session.
    */
-  async verifyOtp(rawPhoneNumber: string, code: string, client: ClientInfo): Promise<VerifyOtpResponseDto> {
+  async verifyOtp(
+    rawPhoneNumber: string,
+    code: string,
+    client: ClientInfo,
+  ): Promise<VerifyOtpResponseDto | MfaRequiredDto> {
     const phoneNumber = this.phones.normalize(rawPhoneNumber);
     const matched = await this.otp.check(signInScope(phoneNumber), code, client.ip ?? 'unknown');
-    const { otp, users, sessions } = this;
+    const { otp, users, sessions, challenges } = this;
+    // Without a factor yet, MFA_POLICY=required lets the session do nothing but enrol one.
+    const scope = this.mfa.policy === 'required' ? 'mfa_enrolment' : 'full';
     const outcome = await this.sql.transaction(function* () {
       if (!(yield* otp.redeem(matched))) return undefined;
-      const account = yield* users.findOrCreate(phoneNumber);
+      const { user, isNewUser } = yield* users.findOrCreate(phoneNumber);
       // The code proved possession of the number, so it stays spent; a deactivated account gets no session.
-      if (!account.user.isActive) return { ...account, session: undefined };
-      const session = yield* sessions.open(account.user.id, client);
-      yield* users.recordSignIn(account.user.id);
-      return { ...account, session };
+      if (!user.isActive) return { user, isNewUser };
+      const mfaToken = yield* challenges.open(user);
+      if (mfaToken) return { user, isNewUser, mfaToken };
+      const session = yield* sessions.open(user.id, client, scope);
+      yield* users.recordSignIn(user);
+      return { user, isNewUser, session };
     });
     const signIn = await this.otp.redeemed(matched, outcome);
+    if (signIn.mfaToken) return this.challenges.required(signIn.mfaToken, signIn.user.id);
     if (!signIn.session) throw new ProblemException('account_disabled');
-    const tokens = await this.sessions.tokensFor(signIn.session);
-    this.metrics.signIn(signIn.isNewUser);
-    return {
-      message: 'Authentication successful',
-      user: toUserResponse(signIn.user),
-      tokens,
-      is_new_user: signIn.isNewUser,
-    };
+    return this.signedIn(signIn.user, signIn.session, signIn.isNewUser);
+  }
+
+  /**
+   * Completes a sign-in that met a second-factor challenge. The token's attempt is counted
+   * first; the proof is checked, then spending the token, spending the proof, recording the
+   * sign-in and opening the session commit together: a replayed TOTP code or a recovery code
+   * spent by a parallel request rolls it all back.
+   */
+  async completeChallenge(token: string, proof: Proof, client: ClientInfo): Promise<VerifyOtpResponseDto> {
+    const challenge = await this.challenges.admit(token);
+    const account = { id: challenge.userId, phoneNumber: challenge.phoneNumber };
+    const checked = await this.factors.check(account, proof, client.ip ?? 'unknown', { provenNumber: true });
+    const { challenges, factors, users, sessions } = this;
+    const outcome = await this.sql.transaction(function* () {
+      if (!(yield* challenges.consume(challenge))) return undefined;
+      yield* factors.spend(checked);
+      const user = yield* users.recordSignIn(account);
+      // Deactivated, or moved to another number, since the SMS code was verified: spend nothing.
+      if (!user) throw new ProblemException('mfa_token_invalid');
+      return { user, session: yield* sessions.open(user.id, client) };
+    });
+    if (!outcome) throw new ProblemException('mfa_token_invalid');
+    return this.signedIn(outcome.user, outcome.session, false);
+  }
+
+  private async signedIn(user: User, session: Generation, isNewUser: boolean): Promise<VerifyOtpResponseDto> {
+    const tokens = await this.sessions.tokensFor(session);
+    this.metrics.signIn(isNewUser);
+    return { message: 'Authentication successful', user: toUserResponse(user), tokens, is_new_user: isNewUser };
   }
 }

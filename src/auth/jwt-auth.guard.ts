@@ -2,7 +2,7 @@ import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { IS_PUBLIC, REQUIRES_RECENT_AUTH } from '../common/auth.decorators';
+import { ALLOWED_BEFORE_MFA, IS_PUBLIC, REQUIRES_RECENT_AUTH } from '../common/auth.decorators';
 import { ProblemException } from '../common/errors/problem.exception';
 import { accountConfig } from '../config';
 import type { AuthenticatedUser } from '../users/authenticated-user';
@@ -31,12 +31,14 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       const expired = info instanceof Error && info.name === 'TokenExpiredError';
       throw new ProblemException('unauthorized', expired ? { detail: 'The access token has expired.' } : {});
     }
-    const needsRecent = this.reflector.getAllAndOverride<boolean>(REQUIRES_RECENT_AUTH, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (needsRecent && !this.isRecent(user as unknown as AuthenticatedUser))
+    const caller = user as unknown as AuthenticatedUser;
+    const targets = [context.getHandler(), context.getClass()];
+    if (caller.scope !== 'full' && !this.reflector.getAllAndOverride<boolean>(ALLOWED_BEFORE_MFA, targets)) {
+      throw new ProblemException('mfa_enrolment_required');
+    }
+    if (this.reflector.getAllAndOverride<boolean>(REQUIRES_RECENT_AUTH, targets) && !this.isRecent(caller)) {
       throw new ProblemException('reauthentication_required');
+    }
     return user;
   }
 

@@ -13,6 +13,14 @@ export const REQUIRES_RECENT_AUTH = 'requiresRecentAuth';
  */
 export const RequiresRecentAuth = () => SetMetadata(REQUIRES_RECENT_AUTH, true);
 
+export const ALLOWED_BEFORE_MFA = 'allowedBeforeMfa';
+
+/**
+ * Under MFA_POLICY=required a user without a second factor gets a session that can only enrol
+ * one; routes marked with this (enrolment, re-authentication) are the ones it may call.
+ */
+export const AllowedBeforeMfa = () => SetMetadata(ALLOWED_BEFORE_MFA, true);
+
 /** The principal the global guard put on the request (the auth feature decides its type). */
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): unknown => context.switchToHttp().getRequest<{ user: unknown }>().user,

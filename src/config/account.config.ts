@@ -11,4 +11,9 @@ export const accountConfig = registerAs('account', () => ({
   phoneChangeRevoke: envOneOf<PhoneChangeRevocation>('PHONE_CHANGE_REVOKE', 'others', PHONE_CHANGE_REVOCATIONS),
   /** Completed or attempted phone-number changes per user per 24 hours. */
   phoneChangeDailyLimit: envInt('PHONE_CHANGE_DAILY_LIMIT', 3, { min: 1 }),
+  /**
+   * Wrong second-factor proofs per number per 24 hours on the lost-phone route, from all clients
+   * together; past it that route refuses the number, and signing in is not affected.
+   */
+  recoveryFailureLimit: envInt('ACCOUNT_RECOVERY_FAILURE_LIMIT', 10, { min: 1 }),
 }));

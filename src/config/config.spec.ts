@@ -5,6 +5,7 @@ import {
   databaseConfig,
   jwtConfig,
   loadConfig,
+  mfaConfig,
   otpConfig,
   phoneConfig,
   sessionConfig,
@@ -132,7 +133,22 @@ describe('config namespaces', () => {
         reauthMaxAgeMs: 600_000,
         phoneChangeRevoke: 'others',
         phoneChangeDailyLimit: 3,
+        recoveryFailureLimit: 10,
       });
+    });
+
+    it('mfa: optional, secrets sealed under the development key, challenges live 5m', () => {
+      expect(mfaConfig()).toEqual({
+        policy: 'optional',
+        encryptionKey: DEVELOPMENT_SECRETS.MFA_ENCRYPTION_KEY,
+        previousEncryptionKey: undefined,
+        challengeTtlMs: 300_000,
+        totpIssuer: 'Phone OTP Auth',
+      });
+      process.env.MFA_POLICY = 'Required';
+      expect(mfaConfig().policy).toBe('required');
+      process.env.MFA_POLICY = 'always';
+      expectEnvError(() => mfaConfig(), 'MFA_POLICY');
     });
 
     it('account: PHONE_CHANGE_REVOKE takes others, all or none; REAUTH_MAX_AGE and the daily limit must be positive', () => {
@@ -434,6 +450,7 @@ describe('config namespaces', () => {
           NODE_ENV: 'production',
           JWT_SECRET: randomSecret(),
           OTP_SECRET: randomSecret(),
+          MFA_ENCRYPTION_KEY: randomSecret(),
         });
       });
 
@@ -565,6 +582,8 @@ describe('config namespaces', () => {
         JWT_SECRET: randomSecret(48),
         JWT_PREVIOUS_SECRET: randomSecret(48),
         OTP_SECRET: randomSecret(48),
+        MFA_ENCRYPTION_KEY: randomSecret(48),
+        MFA_PREVIOUS_ENCRYPTION_KEY: randomSecret(48),
         METRICS_TOKEN: randomBytes(32).toString('hex'),
         SMS_PROVIDER: 'webhook',
         SMS_WEBHOOK_URL: WEBHOOK_URL,
@@ -829,7 +848,7 @@ describe('config namespaces', () => {
       process.env.OTP_TTL = '2m';
       const config = loadConfig();
       expect(Object.keys(config).sort()).toEqual(
-        ['account', 'app', 'database', 'jwt', 'otp', 'phone', 'purge', 'redis', 'session', 'sms', 'throttle'].sort(),
+        ['account', 'app', 'database', 'jwt', 'mfa', 'otp', 'phone', 'purge', 'redis', 'session', 'sms', 'throttle'].sort(),
       );
       expect(config.app.port).toBe(8080);
       expect(config.otp.ttlMs).toBe(120_000);
@@ -871,6 +890,7 @@ describe('config namespaces', () => {
           'BODY_LIMIT',
           'DATABASE_URL',
           'JWT_SECRET',
+          'MFA_ENCRYPTION_KEY',
           'OTP_CODE_LENGTH',
           'OTP_SECRET',
           'PHONE_ALLOWED_COUNTRIES',

@@ -4,6 +4,7 @@ import { appConfig, LOG_LEVELS } from './app.config';
 import { databaseConfig } from './database.config';
 import { collectEnvErrors, ConfigError, EnvError } from './env';
 import { jwtConfig } from './jwt.config';
+import { mfaConfig } from './mfa.config';
 import { otpConfig } from './otp.config';
 import { phoneConfig } from './phone.config';
 import { purgeConfig } from './purge.config';
@@ -20,6 +21,7 @@ export {
   appConfig,
   databaseConfig,
   jwtConfig,
+  mfaConfig,
   otpConfig,
   phoneConfig,
   purgeConfig,
@@ -30,6 +32,7 @@ export {
 };
 
 export { PHONE_CHANGE_REVOCATIONS, type PhoneChangeRevocation } from './account.config';
+export { MFA_POLICIES, type MfaPolicy } from './mfa.config';
 export type { SmsProvider, SmsProviderConfig, TwilioAccountConfig, TwilioSenderConfig } from './sms.config';
 
 const namespaces = {
@@ -37,6 +40,7 @@ const namespaces = {
   app: appConfig,
   database: databaseConfig,
   jwt: jwtConfig,
+  mfa: mfaConfig,
   otp: otpConfig,
   phone: phoneConfig,
   purge: purgeConfig,

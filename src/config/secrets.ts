@@ -1,9 +1,10 @@
 import { envOptional, envString, isProduction, reject } from './env';
 
-/** What the service runs with when JWT_SECRET / OTP_SECRET are unset: development only, public. */
+/** What the service runs with when its keys are unset: development only, public. */
 export const DEVELOPMENT_SECRETS = {
   JWT_SECRET: 'dev-only-jwt-secret-change-me-in-production',
   OTP_SECRET: 'dev-only-otp-secret-change-me-in-production',
+  MFA_ENCRYPTION_KEY: 'dev-only-mfa-encryption-key-change-me-in-production',
 } as const;
 
 /** The keys that must each be a random value of their own in production. */
@@ -11,6 +12,8 @@ export const SECRET_VARIABLES = [
   'JWT_SECRET',
   'JWT_PREVIOUS_SECRET',
   'OTP_SECRET',
+  'MFA_ENCRYPTION_KEY',
+  'MFA_PREVIOUS_ENCRYPTION_KEY',
   'METRICS_TOKEN',
   'SMS_WEBHOOK_SECRET',
 ] as const;

@@ -3,7 +3,13 @@ import { epochMs } from '../database/epoch-ms.transformer';
 import { User } from '../users/user.entity';
 
 /** What a code may complete; a code of one purpose never completes another. */
-export const CODE_PURPOSES = ['sign_in', 'reauthenticate', 'phone_change', 'account_deletion'] as const;
+export const CODE_PURPOSES = [
+  'sign_in',
+  'reauthenticate',
+  'phone_change',
+  'account_deletion',
+  'account_recovery',
+] as const;
 export type CodePurpose = (typeof CODE_PURPOSES)[number];
 
 /**

@@ -14,7 +14,7 @@ import { OtpService } from './otp.service';
 @Module({
   imports: [TypeOrmModule.forFeature([OtpCode]), SmsModule],
   providers: [OtpCodesRepository, OtpSender, OtpService, OtpLimitsService, OtpDeliveryService, OtpCodesPurgeJob],
-  exports: [OtpSender, OtpService],
+  exports: [OtpSender, OtpService, OtpLimitsService],
 })
 export class OtpModule implements OnApplicationBootstrap {
   constructor(

@@ -1,9 +1,10 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { epochMs } from '../database/epoch-ms.transformer';
+import type { AccessScope } from '../users/authenticated-user';
 import { User } from '../users/user.entity';
 
 export type RevocationReason =
-  'logout' | 'revoked' | 'signed_out_elsewhere' | 'refresh_token_reused' | 'phone_number_changed';
+  'logout' | 'revoked' | 'signed_out_elsewhere' | 'refresh_token_reused' | 'phone_number_changed' | 'account_recovered';
 
 /**
  * One signed-in device. Only the `jti` of its current refresh token (and of the one before it,
@@ -52,6 +53,9 @@ export class Session {
 
   @Column({ name: 'revoked_reason', type: 'varchar', length: 32, nullable: true })
   revokedReason: RevocationReason | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'full' })
+  scope: AccessScope;
 
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
   userAgent: string | null;

@@ -15,7 +15,7 @@ export class SessionsController {
   @Get()
   @ApiOperation({ summary: "The caller's active sessions, newest use first" })
   @ApiOkResponse({ type: SessionListDto, description: 'Live sessions; `current` marks the one making this request' })
-  @ApiProblems('unauthorized', 'rate_limited', 'service_unavailable', 'internal_error')
+  @ApiProblems('unauthorized', 'mfa_enrolment_required', 'rate_limited', 'service_unavailable', 'internal_error')
   list(@CurrentUser() caller: AuthenticatedUser): Promise<SessionListDto> {
     return this.sessions.list(caller);
   }
@@ -29,7 +29,14 @@ export class SessionsController {
     schema: { type: 'string', format: 'uuid', example: '6f1c2b9e-8d4a-4c3e-9b1a-2f5e7d9c0a11' },
   })
   @ApiNoContentResponse({ description: 'Revoked' })
-  @ApiProblems('unauthorized', 'not_found', 'rate_limited', 'service_unavailable', 'internal_error')
+  @ApiProblems(
+    'unauthorized',
+    'mfa_enrolment_required',
+    'not_found',
+    'rate_limited',
+    'service_unavailable',
+    'internal_error',
+  )
   revoke(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string): Promise<void> {
     return this.sessions.revokeOwn(caller, id);
   }

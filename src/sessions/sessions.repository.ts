@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql, query, type EntityRows, type SqlResult, type Step } from '../database/sql';
+import type { AccessScope } from '../users/authenticated-user';
 import { User } from '../users/user.entity';
 import { Session, type RevocationReason } from './session.entity';
 
@@ -10,20 +11,21 @@ const sessionsStatements = (sql: Sql, rows: EntityRows<Session>, users: EntityRo
     refreshJti: string;
     now: number;
     expiresAt: number;
+    scope: AccessScope;
     userAgent: string | null;
     ip: string | null;
   }>(
     (p) => `
       INSERT INTO sessions (
-        id, user_id, refresh_jti, rotated_at, created_at, last_used_at, authenticated_at, expires_at, user_agent, ip
+        id, user_id, refresh_jti, rotated_at, created_at, last_used_at, authenticated_at, expires_at, scope, user_agent, ip
       )
       VALUES (${p('id')}, ${p('userId')}, ${p('refreshJti')}, ${p('now')}, ${p('now')}, ${p('now')}, ${p('now')},
-        ${p('expiresAt')}, ${p('userAgent')}, ${p('ip')})`,
+        ${p('expiresAt')}, ${p('scope')}, ${p('userAgent')}, ${p('ip')})`,
   ),
   /** The guard's one statement: the session is live and its user active, and the user's profile. */
   authenticate: sql.statement<{ id: string; userId: number; now: number }>(
     (p) => `
-      SELECT ${users.selectList('u')}, s.authenticated_at FROM sessions s JOIN users u ON u.id = s.user_id
+      SELECT ${users.selectList('u')}, s.authenticated_at, s.scope FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.id = ${p('id')} AND s.user_id = ${p('userId')} AND s.revoked_at IS NULL AND s.expires_at > ${p('now')}
         AND u.is_active = TRUE`,
   ),
@@ -44,6 +46,10 @@ const sessionsStatements = (sql: Sql, rows: EntityRows<Session>, users: EntityRo
   /** The session's user proved who they are again. */
   reauthenticated: sql.statement<{ id: string; at: number }>(
     (p) => `UPDATE sessions SET authenticated_at = ${p('at')} WHERE id = ${p('id')} AND revoked_at IS NULL`,
+  ),
+  /** The session's user enrolled a second factor: its tokens may do everything now. */
+  widen: sql.statement<{ id: string }>(
+    (p) => `UPDATE sessions SET scope = 'full' WHERE id = ${p('id')} AND revoked_at IS NULL`,
   ),
   /** A new refresh token for a live session, whatever the current one is (the caller holds its access token). */
   renew: sql.statement<{ id: string; nextJti: string; now: number }>(
@@ -84,7 +90,7 @@ const sessionsStatements = (sql: Sql, rows: EntityRows<Session>, users: EntityRo
   ),
 });
 
-export type NewSession = Pick<Session, 'id' | 'userId' | 'refreshJti' | 'expiresAt' | 'userAgent' | 'ip'>;
+export type NewSession = Pick<Session, 'id' | 'userId' | 'refreshJti' | 'expiresAt' | 'scope' | 'userAgent' | 'ip'>;
 
 /** Which of a user's live sessions a revocation ends. */
 export type Revocation =
@@ -113,6 +119,7 @@ export class SessionsRepository {
       refreshJti: session.refreshJti,
       now: now.getTime(),
       expiresAt: session.expiresAt.getTime(),
+      scope: session.scope,
       userAgent: session.userAgent,
       ip: session.ip,
     });
@@ -123,16 +130,21 @@ export class SessionsRepository {
     id: string,
     userId: number,
     now: Date,
-  ): Promise<{ user: User; authenticatedAt: Date } | undefined> {
+  ): Promise<{ user: User; authenticatedAt: Date; scope: AccessScope } | undefined> {
     const row = await this.sql.first(this.statements.authenticate, { id, userId, now: now.getTime() });
     if (!row) return undefined;
-    const { authenticatedAt } = this.rows.hydrate({ authenticated_at: row.authenticated_at });
-    return { user: this.users.hydrate(row), authenticatedAt };
+    const { authenticatedAt, scope } = this.rows.hydrate({ authenticated_at: row.authenticated_at, scope: row.scope });
+    return { user: this.users.hydrate(row), authenticatedAt, scope };
   }
 
   /** Whether the session was live to be marked. */
   *reauthenticated(id: string, at: Date): Step<boolean> {
     return (yield* query(this.statements.reauthenticated, { id, at: at.getTime() })).affected > 0;
+  }
+
+  /** Whether the session was live to be widened. */
+  *widen(id: string): Step<boolean> {
+    return (yield* query(this.statements.widen, { id })).affected > 0;
   }
 
   /** The live session with `nextJti` as its refresh token; undefined when it has ended. */

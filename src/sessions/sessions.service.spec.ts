@@ -61,7 +61,7 @@ describe('SessionsService', () => {
     const user = [alice, bob].find(({ id }) => id === userId);
     const row = await rowOf(token);
     if (!user || !row) throw new Error(`no test user ${userId} or session`);
-    return { sessionId: row.id, user, authenticatedAt: row.authenticatedAt };
+    return { sessionId: row.id, user, authenticatedAt: row.authenticatedAt, scope: row.scope };
   };
   const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);
 
@@ -114,6 +114,7 @@ describe('SessionsService', () => {
         expiresAt: new Date(T0 + 30 * DAY),
         revokedAt: null,
         revokedReason: null,
+        scope: 'full',
         userAgent: 'UnitSpec/1.0',
         ip: '203.0.113.7',
       });
@@ -294,6 +295,7 @@ describe('SessionsService', () => {
         sessionId: claimsOf(pair.access).sid,
         user: alice,
         authenticatedAt: new Date(T0),
+        scope: 'full',
       });
     });
 

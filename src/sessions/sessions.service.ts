@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { ProblemException } from '../common/errors/problem.exception';
 import { sessionConfig, type PhoneChangeRevocation } from '../config';
 import type { Step } from '../database/sql';
-import type { AuthenticatedUser } from '../users/authenticated-user';
+import type { AccessScope, AuthenticatedUser } from '../users/authenticated-user';
 import { toSessionDto, type SessionListDto } from './dto/session.dto';
 import type { LogoutScope, TokensDto } from './dto/tokens.dto';
-import type { Session } from './session.entity';
+import type { RevocationReason, Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
 import { TokenService, UUID, type Generation, type TokenPayload } from './token.service';
 
@@ -25,13 +25,14 @@ export class SessionsService {
   ) {}
 
   /** Opens a session for the user, as a step of the sign-in's transaction; tokensFor() signs its pair. */
-  *open(userId: number, client: ClientInfo): Step<Generation> {
+  *open(userId: number, client: ClientInfo, scope: AccessScope = 'full'): Step<Generation> {
     const now = new Date();
     const session = { id: randomUUID(), userId, refreshJti: randomUUID(), rotatedAt: now };
     yield* this.sessions.insert(
       {
         ...session,
         expiresAt: new Date(now.getTime() + this.config.maxAgeMs),
+        scope,
         userAgent: client.userAgent?.slice(0, 512) ?? null,
         ip: client.ip ?? null,
       },
@@ -49,6 +50,17 @@ export class SessionsService {
     if (!(yield* this.sessions.reauthenticated(sessionId, at))) throw sessionEnded();
   }
 
+  /** The caller enrolled a second factor: a session limited to enrolment may do everything now. */
+  *widen({ sessionId, scope }: AuthenticatedUser): Step<void> {
+    if (scope !== 'full' && !(yield* this.sessions.widen(sessionId))) throw sessionEnded();
+  }
+
+  /** Ends every session of the user and opens one for the client (a step of an account's recovery). */
+  *replaceAll(userId: number, reason: RevocationReason, client: ClientInfo): Step<Generation> {
+    yield* this.sessions.revoking({ of: 'all', userId }, reason, new Date());
+    return yield* this.open(userId, client);
+  }
+
   /**
    * After the user's number changed: ends the sessions `revoke` names, and gives the caller a
    * fresh generation of their session, or a new session when their own was among those ended.
@@ -59,10 +71,7 @@ export class SessionsService {
     client: ClientInfo,
   ): Step<Generation> {
     const now = new Date();
-    if (revoke === 'all') {
-      yield* this.sessions.revoking({ of: 'all', userId: user.id }, 'phone_number_changed', now);
-      return yield* this.open(user.id, client);
-    }
+    if (revoke === 'all') return yield* this.replaceAll(user.id, 'phone_number_changed', client);
     if (revoke === 'others') {
       yield* this.sessions.revoking({ of: 'others', id: sessionId, userId: user.id }, 'phone_number_changed', now);
     }

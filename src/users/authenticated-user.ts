@@ -1,5 +1,11 @@
 import type { User } from './user.entity';
 
+/**
+ * What a session's tokens may do: everything, or (MFA_POLICY=required, no second factor yet)
+ * only enrol one.
+ */
+export type AccessScope = 'full' | 'mfa_enrolment';
+
 /** Who an access token speaks for; the JWT guard puts it on the request. */
 export interface AuthenticatedUser {
   sessionId: string;
@@ -7,4 +13,5 @@ export interface AuthenticatedUser {
   user: User;
   /** When the user last proved who they are on this session: its sign-in, or a re-authentication. */
   authenticatedAt: Date;
+  scope: AccessScope;
 }

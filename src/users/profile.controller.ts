@@ -16,7 +16,7 @@ export class ProfileController {
   @Get()
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiOkResponse({ type: ProfileResponseDto, description: 'The user the access token speaks for' })
-  @ApiProblems('unauthorized', 'rate_limited', 'service_unavailable', 'internal_error')
+  @ApiProblems('unauthorized', 'mfa_enrolment_required', 'rate_limited', 'service_unavailable', 'internal_error')
   get(@CurrentUser() { user }: AuthenticatedUser): ProfileResponseDto {
     return this.users.getProfile(user);
   }
@@ -27,6 +27,7 @@ export class ProfileController {
   @ApiProblems(
     'validation_failed',
     'unauthorized',
+    'mfa_enrolment_required',
     'rate_limited',
     'payload_too_large',
     'unsupported_media_type',

@@ -14,8 +14,15 @@ const usersStatements = (sql: Sql, rows: EntityRows<User>) => ({
       ON CONFLICT (phone_number) DO UPDATE SET is_phone_verified = TRUE
       RETURNING ${rows.selectList()}`,
   ),
-  recordSignIn: sql.statement<{ id: number; at: number }>(
-    (p) => `UPDATE users SET last_login = ${p('at')} WHERE id = ${p('id')}`,
+  /** A sign-in completes only while the user is active and still holds the number it proved. */
+  recordSignIn: sql.statement<{ id: number; phoneNumber: string; at: number }>(
+    (p) => `
+      UPDATE users SET last_login = ${p('at')}
+      WHERE id = ${p('id')} AND phone_number = ${p('phoneNumber')} AND is_active = TRUE
+      RETURNING ${rows.selectList()}`,
+  ),
+  findByPhoneNumber: sql.statement<{ phoneNumber: string }>(
+    (p) => `SELECT ${rows.selectList()} FROM users WHERE phone_number = ${p('phoneNumber')}`,
   ),
   /**
    * Moves the user to a new number, if they still hold `from`; the unique index refuses a number
@@ -55,8 +62,15 @@ export class UsersRepository {
     return this.rows.hydrate(rows[0]);
   }
 
-  *recordSignIn(id: number, at: Date): Step<void> {
-    yield* query(this.statements.recordSignIn, { id, at: at.getTime() });
+  /** The signed-in user; undefined when they are inactive or no longer hold `phoneNumber`. */
+  *recordSignIn(id: number, phoneNumber: string, at: Date): Step<User | undefined> {
+    const { rows } = yield* query(this.statements.recordSignIn, { id, phoneNumber, at: at.getTime() });
+    return rows[0] && this.rows.hydrate(rows[0]);
+  }
+
+  async findByPhoneNumber(phoneNumber: string): Promise<User | undefined> {
+    const row = await this.sql.first(this.statements.findByPhoneNumber, { phoneNumber });
+    return row && this.rows.hydrate(row);
   }
 
   /** The user on their new number; undefined when they no longer held `from` or are inactive. */

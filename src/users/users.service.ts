@@ -24,8 +24,18 @@ export class UsersService {
     return { user, isNewUser: user.lastLogin === null };
   }
 
-  *recordSignIn(id: number): Step<void> {
-    yield* this.users.recordSignIn(id, new Date());
+  /**
+   * Records the sign-in of a user who proved `phoneNumber` (a step of its transaction); undefined
+   * when the user has been deactivated or moved off that number since.
+   */
+  *recordSignIn({ id, phoneNumber }: Pick<User, 'id' | 'phoneNumber'>): Step<User | undefined> {
+    return yield* this.users.recordSignIn(id, phoneNumber, new Date());
+  }
+
+  /** The active user holding the number, if any. */
+  async findActiveByPhoneNumber(phoneNumber: string): Promise<User | undefined> {
+    const user = await this.users.findByPhoneNumber(phoneNumber);
+    return user?.isActive ? user : undefined;
   }
 
   /**

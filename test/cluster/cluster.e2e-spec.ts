@@ -102,6 +102,7 @@ suite('two instances on one PostgreSQL and one Redis', () => {
       REDIS_KEY_PREFIX: redisPrefix,
       JWT_SECRET: secret(),
       OTP_SECRET: secret(),
+      MFA_ENCRYPTION_KEY: secret(),
       SMS_PROVIDER: 'webhook',
       SMS_WEBHOOK_URL: gateway.url,
       SMS_WEBHOOK_SECRET: secret(),

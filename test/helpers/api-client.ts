@@ -16,6 +16,13 @@ export const ROUTES = {
   phoneChangeVerify: '/api/auth/phone/change/verify/',
   accountDeletion: '/api/auth/account/deletion/',
   account: '/api/auth/account/',
+  recovery: '/api/auth/recovery/',
+  recoveryVerify: '/api/auth/recovery/verify/',
+  mfa: '/api/auth/mfa/',
+  mfaTotp: '/api/auth/mfa/totp/',
+  mfaTotpVerify: '/api/auth/mfa/totp/verify/',
+  mfaRecoveryCodes: '/api/auth/mfa/recovery-codes/',
+  mfaChallenge: '/api/auth/mfa/challenge/',
   healthLive: '/health/live',
   healthReady: '/health/ready',
   docsJson: '/api/docs-json',
@@ -102,6 +109,46 @@ export class ApiClient {
 
   deleteAccount(access: string, otpCode: string): Test {
     return bearer(this.http().delete(ROUTES.account), access).send({ otp_code: otpCode });
+  }
+
+  mfaStatus(access: string): Test {
+    return bearer(this.http().get(ROUTES.mfa), access);
+  }
+
+  enrolTotp(access: string): Test {
+    return bearer(this.http().post(ROUTES.mfaTotp), access).send();
+  }
+
+  activateTotp(access: string, code: string): Test {
+    return bearer(this.http().post(ROUTES.mfaTotpVerify), access).send({ code });
+  }
+
+  /** `proof`: `{ totp_code }` or `{ recovery_code }` (or anything else, to see it refused). */
+  removeTotp(access: string, proof: object): Test {
+    return bearer(this.http().delete(ROUTES.mfaTotp), access).send(proof);
+  }
+
+  regenerateRecoveryCodes(access: string): Test {
+    return bearer(this.http().post(ROUTES.mfaRecoveryCodes), access).send();
+  }
+
+  completeChallenge(mfaToken: string, proof: object): Test {
+    return this.http()
+      .post(ROUTES.mfaChallenge)
+      .send({ mfa_token: mfaToken, ...proof });
+  }
+
+  /** Lost phone, step 1: `proof` is `{ totp_code }` or `{ recovery_code }`. */
+  requestRecovery(phoneNumber: string, newPhoneNumber: string, proof: object): Test {
+    return this.http()
+      .post(ROUTES.recovery)
+      .send({ phone_number: phoneNumber, new_phone_number: newPhoneNumber, ...proof });
+  }
+
+  verifyRecovery(phoneNumber: string, newPhoneNumber: string, otpCode: string): Test {
+    return this.http()
+      .post(ROUTES.recoveryVerify)
+      .send({ phone_number: phoneNumber, new_phone_number: newPhoneNumber, otp_code: otpCode });
   }
 }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, IntersectionType } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { LocaleDto, OtpCodeDto } from '../../otp/dto/code.dto';
+import { MfaProofDto } from '../../mfa/dto/mfa.dto';
+import { LocaleDto, OtpCodeDto, PhoneNumberDto } from '../../otp/dto/code.dto';
 import { TokensDto } from '../../sessions/dto/tokens.dto';
 import { UserResponseDto } from '../../users/dto/user-response.dto';
 
@@ -20,6 +21,16 @@ export class NewPhoneNumberDto {
 export class PhoneChangeDto extends IntersectionType(NewPhoneNumberDto, LocaleDto) {}
 
 export class PhoneChangeVerifyDto extends IntersectionType(NewPhoneNumberDto, OtpCodeDto, LocaleDto) {}
+
+/** The lost number (`phone_number`), the one to move to, and a second-factor proof. */
+export class AccountRecoveryDto extends IntersectionType(PhoneNumberDto, NewPhoneNumberDto, MfaProofDto, LocaleDto) {}
+
+export class AccountRecoveryVerifyDto extends IntersectionType(
+  PhoneNumberDto,
+  NewPhoneNumberDto,
+  OtpCodeDto,
+  LocaleDto,
+) {}
 
 export class ReauthenticatedDto {
   @ApiProperty({ example: 'Re-authenticated' })

@@ -1,8 +1,7 @@
 import { ApiProperty, IntersectionType } from '@nestjs/swagger';
-import { OtpCodeDto } from '../../otp/dto/code.dto';
+import { OtpCodeDto, PhoneNumberDto } from '../../otp/dto/code.dto';
 import { TokensDto } from '../../sessions/dto/tokens.dto';
 import { UserResponseDto } from '../../users/dto/user-response.dto';
-import { PhoneNumberDto } from './send-otp.dto';
 
 export class VerifyOtpDto extends IntersectionType(PhoneNumberDto, OtpCodeDto) {}
 

@@ -72,6 +72,27 @@ export const ERROR_CODES = {
     title: 'Phone number in use',
     detail: 'Another account has this phone number.',
   },
+  mfa_token_invalid: {
+    status: HttpStatus.UNAUTHORIZED,
+    title: 'Invalid MFA token',
+    detail: 'The mfa_token is wrong, expired, already used or took too many wrong codes. Sign in again.',
+  },
+  mfa_enrolment_required: {
+    status: HttpStatus.FORBIDDEN,
+    title: 'Second factor required',
+    detail:
+      'MFA_POLICY requires a second factor: until one is enrolled (POST /api/auth/mfa/totp/), this session can only enrol one.',
+  },
+  mfa_already_enrolled: {
+    status: HttpStatus.CONFLICT,
+    title: 'Authenticator already enrolled',
+    detail: 'The account already has an active authenticator. Remove it before enrolling another.',
+  },
+  mfa_not_enrolled: {
+    status: HttpStatus.CONFLICT,
+    title: 'No authenticator',
+    detail: 'The account has no authenticator in that state. Enrol one with POST /api/auth/mfa/totp/.',
+  },
   account_disabled: {
     status: HttpStatus.FORBIDDEN,
     title: 'Account disabled',

@@ -1,6 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { SMS_LOCALES } from '../../sms/code-message';
+
+/** The number a code goes to or proves, as the client typed it. */
+export class PhoneNumberDto {
+  @ApiProperty({
+    example: '+12015550123',
+    minLength: 1,
+    maxLength: 32,
+    description:
+      'E.164 or any international format (`+1 (201) 555-0123`); national formats when PHONE_DEFAULT_REGION is set',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(32)
+  readonly phone_number: string;
+}
 
 /** The language a code (or notice) is texted in. */
 export class LocaleDto {

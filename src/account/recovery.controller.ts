@@ -1,0 +1,107 @@
+import { Body, Controller, Headers, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/api-problems.decorator';
+import { Public } from '../common/auth.decorators';
+import { ClientIp } from '../common/client-ip';
+import { proofOf } from '../mfa/dto/mfa.dto';
+import { SendOtpResponseDto } from '../otp/dto/code.dto';
+import { RateLimit } from '../rate-limit/problem-throttler.guard';
+import { RefusedEarlyPer } from '../rate-limit/refused-early';
+import { AccountRecoveryService } from './account-recovery.service';
+import { AccountRecoveryDto, AccountRecoveryVerifyDto, PhoneChangedDto } from './dto/account.dto';
+
+const COMMON = ['rate_limited', 'service_unavailable', 'internal_error'] as const;
+const BODY = ['validation_failed', 'payload_too_large', 'unsupported_media_type'] as const;
+
+const ACCEPT_LANGUAGE = {
+  name: 'accept-language',
+  required: false,
+  description: 'Language of the SMS when the body has no `locale`',
+  example: 'es-MX,es;q=0.9,en;q=0.5',
+};
+
+@ApiTags('account')
+@Public()
+@Controller('api/auth/recovery')
+export class RecoveryController {
+  constructor(private readonly recovery: AccountRecoveryService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.OK)
+  @RateLimit('otp-send')
+  @ApiOperation({
+    summary: 'Lost the phone: prove the second factor, and get a code on the new number',
+    description:
+      'For accounts with an authenticator app. Send the lost `phone_number`, the `new_phone_number` and a code ' +
+      'from the app (`totp_code`) or a recovery code (`recovery_code`), which this spends. A wrong proof, an unknown ' +
+      'number and an account without a second factor all answer `otp_invalid`. Wrong proofs for one number are ' +
+      'capped per day (ACCOUNT_RECOVERY_FAILURE_LIMIT) on this route only; signing in is not affected.',
+  })
+  @ApiHeader(ACCEPT_LANGUAGE)
+  @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way to the new number' })
+  @ApiProblems(
+    ...BODY,
+    'invalid_phone_number',
+    'phone_not_allowed',
+    'same_phone_number',
+    'otp_invalid',
+    'otp_resend_too_soon',
+    'sms_delivery_failed',
+    ...COMMON,
+  )
+  request(
+    @Body() body: AccountRecoveryDto,
+    @ClientIp() ip: string,
+    @Headers('accept-language') acceptLanguage?: string,
+  ): Promise<SendOtpResponseDto> {
+    return this.recovery.request(
+      { phoneNumber: body.phone_number, newPhoneNumber: body.new_phone_number },
+      proofOf(body),
+      { locale: body.locale, acceptLanguage },
+      ip,
+    );
+  }
+
+  @Post('verify')
+  @HttpCode(HttpStatus.OK)
+  @RateLimit('otp-verify')
+  @RefusedEarlyPer('new_phone_number')
+  @ApiOperation({
+    summary: 'Redeem the code sent to the new number: the account moves there and signs in',
+    description:
+      'Ends every session of the account, returns a new token pair, and texts the old number that it no longer ' +
+      'signs in. `phone_number_in_use` if another account holds the new number.',
+  })
+  @ApiHeader(ACCEPT_LANGUAGE)
+  @ApiHeader({
+    name: 'user-agent',
+    required: false,
+    description: 'Stored with the new session and shown in the session list',
+    example: 'MyApp/2.1 (iPhone; iOS 18.0)',
+  })
+  @ApiOkResponse({ type: PhoneChangedDto, description: 'The account is on its new number, signed in' })
+  @ApiProblems(
+    ...BODY,
+    'invalid_phone_number',
+    'same_phone_number',
+    'otp_invalid',
+    'otp_expired',
+    'otp_attempts_exceeded',
+    'phone_number_in_use',
+    'unauthorized',
+    ...COMMON,
+  )
+  verify(
+    @Body() body: AccountRecoveryVerifyDto,
+    @ClientIp() ip: string,
+    @Headers('user-agent') userAgent?: string,
+    @Headers('accept-language') acceptLanguage?: string,
+  ): Promise<PhoneChangedDto> {
+    return this.recovery.verify(
+      { phoneNumber: body.phone_number, newPhoneNumber: body.new_phone_number },
+      body.otp_code,
+      { ip, userAgent },
+      { locale: body.locale, acceptLanguage },
+    );
+  }
+}
