@@ -371,6 +371,19 @@ describe.each(dialects())('second factor on %s', (dialect) => {
       });
     });
 
+    it('erases the factor, the recovery codes and open challenges with the account', async () => {
+      const t = app();
+      const alice = await enrol(t, '+12015550445');
+      await startSignIn(t, '+12015550445');
+      await t.api.requestAccountDeletion(alice.tokens.access).expect(200);
+      await t.api.deleteAccount(alice.tokens.access, t.sms.lastCodeFor('+12015550445')).expect(204);
+
+      for (const table of ['totp_factors', 'recovery_codes', 'mfa_challenges']) {
+        const rows = await t.db.query<object[]>(`SELECT * FROM ${table} WHERE user_id = ${alice.user.id}`);
+        expect({ table, rows }).toEqual({ table, rows: [] });
+      }
+    });
+
     describe('lost-phone recovery', () => {
       it('moves the account to the new number with a recovery code and a code texted there, ending every session', async () => {
         const t = app();

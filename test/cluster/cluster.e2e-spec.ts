@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Secret, TOTP } from 'otpauth';
 import { Client } from 'pg';
 import { ROUTES } from '../helpers/api-client';
 import { deleteRedisPrefix, productionBackendsAvailable, testRedisUrl, uniqueRedisPrefix } from '../helpers/backends';
@@ -243,6 +244,53 @@ suite('two instances on one PostgreSQL and one Redis', () => {
       // The winner's old number was told; the loser's was not.
       const winnerOld = answers[0].status === 200 ? alice : bob;
       expect(gateway.notices.filter((to) => to === alice || to === bob)).toEqual([winnerOld]);
+    });
+
+    it('spends one TOTP code once when two recoveries race it on A and B, and one recovery code once across 6 sign-in completions', async () => {
+      const phone = freshPhone();
+      const { access } = await signIn(a, b, gateway, phone);
+      const enrolled = await a.call('POST', ROUTES.mfaTotp, { token: access });
+      const secret = Secret.fromBase32((enrolled.body as { secret: string }).secret);
+      const activated = await b.call('POST', ROUTES.mfaTotpVerify, {
+        body: { code: TOTP.generate({ secret }) },
+        token: access,
+      });
+      const [recoveryCode] = (activated.body as { recovery_codes: string[] }).recovery_codes;
+
+      // The activation spent this step's code; the next step's is accepted too (clock drift) and is unused.
+      const totpCode = TOTP.generate({ secret, timestamp: Date.now() + 30_000 });
+      const recover = (app: AppProcess) =>
+        app.call('POST', ROUTES.recovery, {
+          body: { phone_number: phone, new_phone_number: freshPhone(), totp_code: totpCode },
+          ip: freshIp(),
+        });
+      const recoveries = await Promise.all([recover(a), recover(b)]);
+      expect(recoveries.map((res) => res.status).sort()).toEqual([200, 400]);
+
+      await sleep(1_100); // OTP_RESEND_COOLDOWN
+      const verified = await b.call('POST', ROUTES.verifyOtp, {
+        body: { phone_number: phone, otp_code: await sendCode(a, gateway, phone) },
+        ip: freshIp(),
+      });
+      const { mfa_token } = verified.body as { mfa_token: string };
+      const completions = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? b : a).call('POST', ROUTES.mfaChallenge, {
+            body: { mfa_token, recovery_code: recoveryCode },
+            ip: freshIp(),
+          }),
+        ),
+      );
+      expect(completions.filter((res) => res.status === 200)).toHaveLength(1);
+      for (const res of completions.filter((r) => r.status !== 200)) {
+        expect(['otp_invalid', 'mfa_token_invalid']).toContain(res.body?.code);
+      }
+      const { rows } = await db.query(
+        `SELECT COUNT(*)::int AS used FROM recovery_codes r JOIN users u ON u.id = r.user_id
+         WHERE u.phone_number = $1 AND r.used_at IS NOT NULL`,
+        [phone],
+      );
+      expect(rows).toEqual([{ used: 1 }]);
     });
 
     it('detects on B a refresh token already rotated on A, and revokes the session', async () => {
