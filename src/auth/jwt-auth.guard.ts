@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { ALLOWED_BEFORE_MFA, IS_PUBLIC, REQUIRES_RECENT_AUTH } from '../common/auth.decorators';
 import { ProblemException } from '../common/errors/problem.exception';
-import { accountConfig } from '../config';
+import { accountConfig, mfaConfig } from '../config';
 import type { AuthenticatedUser } from '../users/authenticated-user';
 
 /** Installed globally: a route is protected unless it is marked `@Public()`. */
@@ -13,6 +13,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
     @Inject(accountConfig.KEY) private readonly account: ConfigType<typeof accountConfig>,
+    @Inject(mfaConfig.KEY) private readonly mfa: ConfigType<typeof mfaConfig>,
   ) {
     super();
   }
@@ -33,13 +34,19 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     }
     const caller = user as unknown as AuthenticatedUser;
     const targets = [context.getHandler(), context.getClass()];
-    if (caller.scope !== 'full' && !this.reflector.getAllAndOverride<boolean>(ALLOWED_BEFORE_MFA, targets)) {
+    if (!this.mayCall(caller, targets)) {
       throw new ProblemException('mfa_enrolment_required');
     }
     if (this.reflector.getAllAndOverride<boolean>(REQUIRES_RECENT_AUTH, targets) && !this.isRecent(caller)) {
       throw new ProblemException('reauthentication_required');
     }
     return user;
+  }
+
+  /** A session limited to enrolment may call only the enrolment routes, while MFA_POLICY still says so. */
+  private mayCall({ scope }: AuthenticatedUser, targets: Parameters<Reflector['getAllAndOverride']>[1]): boolean {
+    if (scope === 'full' || this.mfa.policy !== 'required') return true;
+    return this.reflector.getAllAndOverride<boolean>(ALLOWED_BEFORE_MFA, targets) ?? false;
   }
 
   private isRecent({ authenticatedAt }: AuthenticatedUser): boolean {
