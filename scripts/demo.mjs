@@ -1,44 +1,64 @@
 #!/usr/bin/env node
 // The original service's demo_otp.py, against a running server: send a code to a test phone, read
 // it from the mock SMS outbox (or ask for it), verify it, and fetch the profile with the token.
-// Optionally it then moves the account to another number and deletes it: see USAGE below.
+// Optionally it then moves the account to another number, adds an authenticator app as a second
+// factor, and deletes the account: see USAGE below.
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
+import { Secret, TOTP } from 'otpauth';
 
 const USAGE = `Usage: npm run demo [-- options]
 
   npm run demo                      BASE_URL=http://localhost:3000, phone +12015550123
   BASE_URL=http://host:3000 DEMO_PHONE=+447911123456 npm run demo
   npm run demo -- --change-phone +12015550199 --delete-account
+  npm run demo -- --mfa
 
 After signing in:
   --change-phone [NUMBER]  re-authenticate, move the account to NUMBER (default +12015550199),
                            read the notice the old number got, and try the old access token
+  --mfa                    enrol an authenticator app (TOTP; the demo computes its codes), sign out
+                           and in again to meet the second-factor challenge, answer it with a code
+                           from the app, and show the account's second factors
   --delete-account         delete the account with a code texted to its number, then show that
                            its token answers 401
   -h, --help               this text
 
 Codes are read from SMS_MOCK_OUTBOX (default data/sms-outbox.jsonl), where the mock SMS provider
 writes them. A number gets one code per OTP_RESEND_COOLDOWN (60s), whatever the code is for, so
-the extra steps wait that long; a server started with OTP_RESEND_COOLDOWN=0s makes them not wait.`;
+the extra steps wait that long; a server started with OTP_RESEND_COOLDOWN=0s makes them not wait.
+
+After --mfa every sign-in of the number asks for the second factor: a later run asks you for a
+code from the app (its secret is in the output) or a recovery code. Add --delete-account, or set
+another DEMO_PHONE, to leave no such account behind.`;
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://localhost:3000').replace(/\/$/, '');
 const PHONE = process.env.DEMO_PHONE ?? '+12015550123';
 const OUTBOX = process.env.SMS_MOCK_OUTBOX ?? 'data/sms-outbox.jsonl';
 const NEW_PHONE = '+12015550199';
+/** RFC 6238 as the server checks it: SHA-1, 6 digits, 30-second steps; a code is accepted once per step. */
+const TOTP_PERIOD_SECONDS = 30;
 
 let steps = 0;
 const step = (text) => console.log(`\n${++steps}. ${text}`);
 const show = (value) => console.log(JSON.stringify(value, null, 2).replace(/^/gm, '   '));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const shortened = ({ access, refresh }) => ({ access: `${access.slice(0, 24)}…`, refresh: `${refresh.slice(0, 24)}…` });
+const totpStep = (at) => Math.floor(at / 1000 / TOTP_PERIOD_SECONDS);
+/** The code an authenticator app holding `secret` shows at `at` (ms). */
+const totpCode = (secret, at) =>
+  new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: TOTP_PERIOD_SECONDS }).generate({
+    timestamp: at,
+  });
 
 function parseOptions(args) {
-  const options = { changePhone: undefined, deleteAccount: false };
+  const options = { changePhone: undefined, mfa: false, deleteAccount: false };
   for (let i = 0; i < args.length; i++) {
     const [flag, value] = args[i].split(/=(.*)/s);
     if (flag === '--change-phone') {
       options.changePhone = value ?? (args[i + 1] && !args[i + 1].startsWith('-') ? args[++i] : NEW_PHONE);
+    } else if (flag === '--mfa' && value === undefined) {
+      options.mfa = true;
     } else if (flag === '--delete-account' && value === undefined) {
       options.deleteAccount = true;
     } else if ((flag === '--help' || flag === '-h') && value === undefined) {
@@ -130,6 +150,20 @@ async function readCode(phone, since) {
   return code;
 }
 
+/** A second factor typed in, for an account that has one from an earlier run: the demo does not know its secret. */
+async function typedSecondFactor(phone) {
+  if (!process.stdin.isTTY) {
+    fail(
+      `${phone} has an authenticator app (an earlier --mfa run?). Run the demo interactively to type a code ` +
+        'from it or a recovery code, or set another DEMO_PHONE.',
+    );
+  }
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  const answer = (await prompt.question('   Enter a code from the authenticator app, or a recovery code: ')).trim();
+  prompt.close();
+  return /^\d{6}$/.test(answer) ? { totp_code: answer } : { recovery_code: answer };
+}
+
 const options = parseOptions(process.argv.slice(2));
 console.log(`Phone OTP Auth demo against ${BASE_URL}`);
 
@@ -142,10 +176,20 @@ step('Read the code the SMS carried');
 const code = await readCode(sendReply.phone_number, since);
 
 step('Redeem the code for tokens (POST /api/auth/verify-otp/)');
-const verified = expectOk(
+let verified = expectOk(
   await call('POST', '/api/auth/verify-otp/', { phone_number: PHONE, otp_code: code }),
   'verify-otp',
 );
+const askedForSecondFactor = verified.mfa_required === true;
+if (askedForSecondFactor) {
+  show(verified);
+  step('The account has a second factor: answer the challenge (POST /api/auth/mfa/challenge/)');
+  const proof = await typedSecondFactor(sendReply.phone_number);
+  verified = expectOk(
+    await call('POST', '/api/auth/mfa/challenge/', { mfa_token: verified.mfa_token, ...proof }),
+    'mfa/challenge',
+  );
+}
 show({ ...verified, tokens: shortened(verified.tokens) });
 console.log(
   `   ${verified.is_new_user ? 'A new account was created.' : 'Welcome back: the existing account was found.'}`,
@@ -154,7 +198,11 @@ console.log(
 step('Use the access token on a protected route (GET /api/auth/profile/)');
 show(expectOk(await call('GET', '/api/auth/profile/', undefined, verified.tokens.access), 'profile'));
 
-let done = 'Signed in with nothing but a phone number';
+const done = [
+  askedForSecondFactor
+    ? 'Signed in with the phone number and the second factor'
+    : 'Signed in with nothing but a phone number',
+];
 let phone = sendReply.phone_number;
 let tokens = verified.tokens;
 
@@ -227,9 +275,73 @@ if (options.changePhone) {
     );
   }
 
-  done += `, moved the account to ${newPhone}`;
+  done.push(`moved the account to ${newPhone}`);
   phone = newPhone;
   tokens = changed.tokens;
+}
+
+if (options.mfa) {
+  step('Start enrolling an authenticator app (POST /api/auth/mfa/totp/)');
+  const enrolment = expectOk(await call('POST', '/api/auth/mfa/totp/', undefined, tokens.access), 'mfa/totp');
+  show(enrolment);
+  console.log(
+    '   An app scans the URI as a QR code (or takes the secret typed in); this needs a recent sign-in\n' +
+      '   (REAUTH_MAX_AGE). The demo plays the app and computes its codes from the secret.',
+  );
+
+  step("Confirm it with the app's current code (POST /api/auth/mfa/totp/verify/)");
+  const activatedAt = Date.now();
+  const activationCode = totpCode(enrolment.secret, activatedAt);
+  console.log(`   The app shows ${activationCode}.`);
+  const activated = expectOk(
+    await call('POST', '/api/auth/mfa/totp/verify/', { code: activationCode }, tokens.access),
+    'mfa/totp/verify',
+  );
+  show({ ...activated, recovery_codes: `${activated.recovery_codes.length} codes, not printed here` });
+  console.log(
+    `   ${activated.recovery_codes.length} recovery codes, shown only this once: each signs in once when the app is not at hand.`,
+  );
+
+  step('Sign out (POST /api/auth/logout/)');
+  expectOk(await call('POST', '/api/auth/logout/', { refresh: tokens.refresh }), 'logout', 204);
+  console.log('   204: this session has ended.');
+
+  step(`Sign in again: ask for a code for ${phone} (POST /api/auth/send-otp/)`);
+  const againSince = Date.now() - 1000;
+  show(await requestCode('send-otp', '/api/auth/send-otp/', { phone_number: phone }));
+  const againCode = await readCode(phone, againSince);
+
+  step('Redeem it (POST /api/auth/verify-otp/)');
+  const challenge = expectOk(
+    await call('POST', '/api/auth/verify-otp/', { phone_number: phone, otp_code: againCode }),
+    'verify-otp',
+  );
+  show(challenge);
+  if (!challenge.mfa_required) fail('verify-otp signed in without asking for the second factor.');
+  console.log('   No tokens and no session yet: the SMS code alone no longer signs this account in.');
+
+  step("Answer the challenge with the app's code (POST /api/auth/mfa/challenge/)");
+  const nextStepIn = (totpStep(activatedAt) + 1) * TOTP_PERIOD_SECONDS * 1000 - Date.now();
+  if (nextStepIn > 0) {
+    console.log(
+      `   The app's current code confirmed the enrolment, and a code is accepted once per ${TOTP_PERIOD_SECONDS}s step;\n` +
+        `   waiting ${Math.ceil(nextStepIn / 1000)}s for the next one.`,
+    );
+    await sleep(nextStepIn + 250);
+  }
+  const challengeCode = totpCode(enrolment.secret, Date.now());
+  console.log(`   The app shows ${challengeCode}.`);
+  const signedIn = expectOk(
+    await call('POST', '/api/auth/mfa/challenge/', { mfa_token: challenge.mfa_token, totp_code: challengeCode }),
+    'mfa/challenge',
+  );
+  show({ ...signedIn, tokens: shortened(signedIn.tokens) });
+
+  step("The account's second factors (GET /api/auth/mfa/)");
+  show(expectOk(await call('GET', '/api/auth/mfa/', undefined, signedIn.tokens.access), 'mfa'));
+
+  done.push('signed in again with an authenticator app as the second factor');
+  tokens = signedIn.tokens;
 }
 
 if (options.deleteAccount) {
@@ -248,7 +360,8 @@ if (options.deleteAccount) {
   if (after.status !== 401) fail(`profile answered ${after.status} after the deletion instead of 401.`);
   console.log(`   401: no token of the account works any more; ${phone} would sign up as a new user.`);
 
-  done += `${options.changePhone ? ' and' : ','} deleted it`;
+  done.push('deleted it');
 }
 
-console.log(`\n✓ ${done}.`);
+const last = done.length > 2 ? ` and ${done.pop()}` : '';
+console.log(`\n✓ ${done.join(', ')}${last}.`);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { runInThisContext } from 'node:vm';
+import { Secret, TOTP } from 'otpauth';
 import ts from 'typescript';
 import { ROUTES } from './helpers/api-client';
 import { OpenApiConformance, type OpenApiDocument } from './helpers/openapi-conformance';
@@ -49,6 +50,7 @@ export async function seedFlow(
     body: { phone_number: phoneNumber, otp_code: codeFor(sent.data.phone_number) },
   });
   if (!verified.data) throw new Error('verify-otp failed: ' + JSON.stringify(verified.error));
+  if ('mfa_required' in verified.data) throw new Error('verify-otp asked for a second factor');
   const { access, refresh } = verified.data.tokens;
   const auth = { Authorization: 'Bearer ' + access };
 
@@ -102,6 +104,7 @@ export async function lifecycleFlow(
     body: { phone_number: phoneNumber, otp_code: codeFor(sent.data.phone_number) },
   });
   if (!verified.data) throw new Error('verify-otp failed: ' + JSON.stringify(verified.error));
+  if ('mfa_required' in verified.data) throw new Error('verify-otp asked for a second factor');
   let auth = { Authorization: 'Bearer ' + verified.data.tokens.access };
 
   const reauth = await client.POST('/api/auth/reauthenticate', { headers: auth, body: { locale: 'en' } });
@@ -138,6 +141,93 @@ export async function lifecycleFlow(
   };
 }
 
+export interface MfaResult {
+  enrolment: { uriKind: string; secretInUri: boolean };
+  recoveryCodes: number;
+  statusAfterActivation: { policy: string; totp: string | undefined; recovery_codes_left: number };
+  challenge: { mfa_required: true; factors: string[]; expires_in_seconds: number; tokenLength: number };
+  signedIn: { isNewUser: boolean; sameUser: boolean };
+  recoveryCodesLeft: number;
+  profileNumber: string;
+  tokenReplay: { status: number; code: Problem['code'] | undefined };
+}
+
+/**
+ * Sign in, enrol an authenticator app and confirm it with a code from totpFor(secret), then sign
+ * in again: verify-otp now asks for the second factor, and a recovery code completes the sign-in.
+ */
+export async function mfaFlow(
+  baseUrl: string,
+  phoneNumber: string,
+  codeFor: (e164: string) => string,
+  totpFor: (secret: string) => string,
+  fetch: typeof globalThis.fetch,
+): Promise<MfaResult> {
+  const client = createClient<paths>({ baseUrl, fetch });
+
+  const sent = await client.POST('/api/auth/send-otp', { body: { phone_number: phoneNumber } });
+  if (!sent.data) throw new Error('send-otp failed: ' + JSON.stringify(sent.error));
+  const verified = await client.POST('/api/auth/verify-otp', {
+    body: { phone_number: phoneNumber, otp_code: codeFor(sent.data.phone_number) },
+  });
+  if (!verified.data) throw new Error('verify-otp failed: ' + JSON.stringify(verified.error));
+  if ('mfa_required' in verified.data) throw new Error('verify-otp asked for a second factor before one existed');
+  const user = verified.data.user;
+  const auth = { Authorization: 'Bearer ' + verified.data.tokens.access };
+
+  const enrolled = await client.POST('/api/auth/mfa/totp', { headers: auth });
+  if (!enrolled.data) throw new Error('mfa/totp failed: ' + JSON.stringify(enrolled.error));
+  const { secret } = enrolled.data;
+  const uri = new URL(enrolled.data.otpauth_uri);
+  const activated = await client.POST('/api/auth/mfa/totp/verify', { headers: auth, body: { code: totpFor(secret) } });
+  if (!activated.data) throw new Error('mfa/totp/verify failed: ' + JSON.stringify(activated.error));
+  const status = await client.GET('/api/auth/mfa', { headers: auth });
+  if (!status.data) throw new Error('mfa failed: ' + JSON.stringify(status.error));
+
+  const again = await client.POST('/api/auth/send-otp', { body: { phone_number: phoneNumber } });
+  if (!again.data) throw new Error('send-otp failed: ' + JSON.stringify(again.error));
+  const challenged = await client.POST('/api/auth/verify-otp', {
+    body: { phone_number: phoneNumber, otp_code: codeFor(again.data.phone_number) },
+  });
+  if (!challenged.data) throw new Error('verify-otp failed: ' + JSON.stringify(challenged.error));
+  if (!('mfa_required' in challenged.data)) throw new Error('verify-otp signed in without a second factor');
+  const challenge = challenged.data;
+
+  const completed = await client.POST('/api/auth/mfa/challenge', {
+    body: { mfa_token: challenge.mfa_token, recovery_code: activated.data.recovery_codes[0] },
+  });
+  if (!completed.data) throw new Error('mfa/challenge failed: ' + JSON.stringify(completed.error));
+  const replayed = await client.POST('/api/auth/mfa/challenge', {
+    body: { mfa_token: challenge.mfa_token, recovery_code: activated.data.recovery_codes[1] },
+  });
+  const newAuth = { Authorization: 'Bearer ' + completed.data.tokens.access };
+
+  const after = await client.GET('/api/auth/mfa', { headers: newAuth });
+  if (!after.data) throw new Error('mfa failed: ' + JSON.stringify(after.error));
+  const profile = await client.GET('/api/auth/profile', { headers: newAuth });
+  if (!profile.data) throw new Error('profile failed: ' + JSON.stringify(profile.error));
+
+  return {
+    enrolment: { uriKind: uri.protocol + '//' + uri.host, secretInUri: uri.searchParams.get('secret') === secret },
+    recoveryCodes: activated.data.recovery_codes.length,
+    statusAfterActivation: {
+      policy: status.data.policy,
+      totp: status.data.totp?.status,
+      recovery_codes_left: status.data.recovery_codes_left,
+    },
+    challenge: {
+      mfa_required: challenge.mfa_required,
+      factors: challenge.factors,
+      expires_in_seconds: challenge.expires_in_seconds,
+      tokenLength: challenge.mfa_token.length,
+    },
+    signedIn: { isNewUser: completed.data.is_new_user, sameUser: completed.data.user.id === user.id },
+    recoveryCodesLeft: after.data.recovery_codes_left,
+    profileNumber: profile.data.user.phone_number,
+    tokenReplay: { status: replayed.response.status, code: replayed.error?.code },
+  };
+}
+
 /** Never called: the generated types must refuse these. */
 export function refusedByTheTypes(client: ReturnType<typeof createClient<paths>>, id: string): void {
   // @ts-expect-error phone_number is required
@@ -153,10 +243,23 @@ export function refusedByTheTypes(client: ReturnType<typeof createClient<paths>>
   void client.POST('/api/auth/logout', { body: { refresh: 'x', scope: 'everywhere' } });
   // @ts-expect-error the new number is required
   void client.POST('/api/auth/phone/change', { body: {} });
+  // @ts-expect-error the challenge needs its mfa_token
+  void client.POST('/api/auth/mfa/challenge', { body: { totp_code: '123456' } });
+  // @ts-expect-error the authenticator's code is a string
+  void client.POST('/api/auth/mfa/totp/verify', { body: { code: 123456 } });
   const code: Problem['code'] = 'reauthentication_required';
   // @ts-expect-error not a documented code
   const unknownCode: Problem['code'] = 'otp_wrong';
   void [code, unknownCode];
+}
+
+/** Never called: verify-otp answers tokens or a second-factor challenge, and only narrowing tells which. */
+export function refusedWithoutNarrowing(
+  verified: paths['/api/auth/verify-otp']['post']['responses'][200]['content']['application/json'],
+): string {
+  // @ts-expect-error a second-factor challenge carries no tokens
+  void verified.tokens;
+  return 'mfa_required' in verified ? verified.mfa_token : verified.tokens.access;
 }
 `;
 
@@ -246,9 +349,27 @@ type LifecycleFlow = (
   profileAfterDeletion: number;
 }>;
 
+type MfaFlow = (
+  baseUrl: string,
+  phoneNumber: string,
+  codeFor: (e164: string) => string,
+  totpFor: (secret: string) => string,
+  fetch: typeof globalThis.fetch,
+) => Promise<{
+  enrolment: { uriKind: string; secretInUri: boolean };
+  recoveryCodes: number;
+  statusAfterActivation: { policy: string; totp: string | undefined; recovery_codes_left: number };
+  challenge: { mfa_required: true; factors: string[]; expires_in_seconds: number; tokenLength: number };
+  signedIn: { isNewUser: boolean; sameUser: boolean };
+  recoveryCodesLeft: number;
+  profileNumber: string;
+  tokenReplay: { status: number; code: string | undefined };
+}>;
+
 interface Flows {
   seedFlow: SeedFlow;
   lifecycleFlow: LifecycleFlow;
+  mfaFlow: MfaFlow;
 }
 
 /** Compiles the flow to CommonJS and loads it the way Node loads a module. */
@@ -355,6 +476,29 @@ describe('a client generated from the OpenAPI document (openapi-typescript + ope
       sameUser: true,
       deleteStatus: 204,
       profileAfterDeletion: 401,
+    });
+  });
+
+  it('runs enrolment of an authenticator app and a second-factor sign-in through the generated client', async () => {
+    const mismatches: string[] = [];
+    const { mfaFlow } = load(FLOW);
+    const codeFor = (e164: string) => app().sms.lastCodeFor(e164);
+    const totpFor = (secret: string) =>
+      new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({
+        timestamp: Date.now(),
+      });
+    const result = await mfaFlow(baseUrl, '+12015550183', codeFor, totpFor, conformingFetch(mismatches));
+
+    expect(mismatches).toEqual([]);
+    expect(result).toEqual({
+      enrolment: { uriKind: 'otpauth://totp', secretInUri: true },
+      recoveryCodes: 10,
+      statusAfterActivation: { policy: 'optional', totp: 'active', recovery_codes_left: 10 },
+      challenge: { mfa_required: true, factors: ['totp', 'recovery_code'], expires_in_seconds: 300, tokenLength: 43 },
+      signedIn: { isNewUser: false, sameUser: true },
+      recoveryCodesLeft: 9,
+      profileNumber: '+12015550183',
+      tokenReplay: { status: 401, code: 'mfa_token_invalid' },
     });
   });
 });

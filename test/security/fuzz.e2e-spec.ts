@@ -1,8 +1,9 @@
 import fc from 'fast-check';
+import { Secret, TOTP } from 'otpauth';
 import type { Response } from 'supertest';
 import { dialects } from '../helpers/databases';
 import { ROUTES } from '../helpers/api-client';
-import { signIn, type SignedIn } from '../helpers/sign-in';
+import { requestCode, signIn, type SignedIn } from '../helpers/sign-in';
 import { useTestApp } from '../helpers/test-app';
 
 const NUM_RUNS = 150;
@@ -18,6 +19,10 @@ const FIELDS = [
   'scope',
   'first_name',
   'last_name',
+  'code',
+  'totp_code',
+  'recovery_code',
+  'mfa_token',
 ];
 /** Zero to nine in scripts other than ASCII: Arabic-Indic, Devanagari, fullwidth, mathematical bold. */
 const DIGIT_SETS = ['٠١٢٣٤٥٦٧٨٩', '०१२३४५६७८९', '０１２３４５６７８９', '𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗'].map((set) => [...set]);
@@ -88,7 +93,71 @@ const EDGE_CASES = [
   '{"otp_code": -0}',
   '{"refresh": "',
   '\ufeff{}',
+  '{}',
+  '{"totp_code": "123456", "recovery_code": "K7Q2M-9XH4D"}',
+  '{"totp_code": null, "recovery_code": null}',
+  '{"totp_code": null}',
+  '{"recovery_code": null}',
+  '{"totp_code": 123456}',
+  '{"recovery_code": ["K7Q2M-9XH4D"]}',
+  '{"code": 123456}',
+  '{"code": "１２３４５６"}',
+  '{"mfa_token": "kD3v0m5Q2b7y9hXJm1sN8cT4pR6wZ0aE3fG5iL7uV9o"}',
+  '{"mfa_token": "kD3v0m5Q2b7y9hXJm1sN8cT4pR6wZ0aE3fG5iL7uV9o", "totp_code": "123456", "recovery_code": "K7Q2M-9XH4D"}',
+  '{"mfa_token": {"$ne": null}, "totp_code": "123456"}',
+  `{"mfa_token": "${'A'.repeat(15_000)}", "recovery_code": "K7Q2M-9XH4D"}`,
+  '{"mfa_token": "\\ud800", "recovery_code": "K7Q2M\u20129XH4D"}',
+  '{"phone_number": "+12015550171", "new_phone_number": "+12015550172", "totp_code": "123456", "recovery_code": "K7Q2M-9XH4D"}',
+  '{"phone_number": "+12015550171", "new_phone_number": "+12015550172", "recovery_code": "K7Q2M-9XH4D"}',
+  '{"phone_number": "+12015550171", "new_phone_number": "+12015550172", "recovery_code": null}',
+  '{"phone_number": "+12015550171", "new_phone_number": "+12015550171", "totp_code": "123456"}',
+  '{"phone_number": "+12015550171", "new_phone_number": "+12015550172", "otp_code": "123456"}',
 ];
+
+/** Second-factor proofs: well-formed, near misses, other scripts and dashes, other types, nearly BODY_LIMIT long. */
+const proofValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.stringMatching(/^[0-9]{6}$/),
+  fc.stringMatching(/^[0-9A-Za-z]{5}[- ]?[0-9A-Za-z]{5}$/),
+  unicodeDigits,
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+  fieldValue,
+  fc.constantFrom(
+    '１２３４５６',
+    '12345６',
+    ' 123456',
+    '123456\n',
+    'K7Q2M\u20109XH4D',
+    'Ｋ７Ｑ２Ｍ-９ＸＨ４Ｄ',
+    'K7Q2M-9XH4D\u0000',
+    '9'.repeat(15_000),
+  ),
+);
+
+const mfaToken = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), fieldValue);
+
+/**
+ * Bodies shaped like the second-factor routes' (a TOTP code, a proof with both, one or neither
+ * field, a challenge, lost-phone recovery), with any value in any field, so that they get past
+ * the whitelist and reach the checks behind it.
+ */
+const secondFactorBody: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.record({ code: proofValue }, { requiredKeys: [] }),
+    fc.record({ totp_code: proofValue, recovery_code: proofValue }, { requiredKeys: [] }),
+    fc.record({ mfa_token: mfaToken, totp_code: proofValue, recovery_code: proofValue }, { requiredKeys: [] }),
+    fc.record(
+      {
+        phone_number: fc.oneof(nearlyValidPhone, fieldValue),
+        new_phone_number: fc.oneof(nearlyValidPhone, fieldValue),
+        totp_code: proofValue,
+        recovery_code: proofValue,
+        otp_code: proofValue,
+        locale: fieldValue,
+      },
+      { requiredKeys: ['phone_number', 'new_phone_number'] },
+    ),
+  )
+  .map((value) => JSON.stringify(value));
 
 /** Raw request bodies, sent as application/json. */
 const body: fc.Arbitrary<string> = fc.oneof(
@@ -98,6 +167,7 @@ const body: fc.Arbitrary<string> = fc.oneof(
   deepNesting,
   fc.constantFrom(...EDGE_CASES),
   fc.string({ unit: 'binary', maxLength: 200 }),
+  secondFactorBody,
 );
 
 function expectNoServerError(res: Response): void {
@@ -109,11 +179,20 @@ function expectNoServerError(res: Response): void {
   }
 }
 
+/** The user with an authenticator app: its proofs are checked, not refused for want of a factor. */
+const MFA_PHONE = '+12015550171';
+
 describe.each(dialects())('security: fuzzing every public endpoint on %s', (dialect) => {
   const app = useTestApp(dialect);
   let session: SignedIn;
+  let mfaSession: SignedIn;
   beforeAll(async () => {
     session = await signIn(app(), '+12015550170');
+    mfaSession = await signIn(app(), MFA_PHONE);
+    const { body } = await app().api.enrolTotp(mfaSession.tokens.access).expect(200);
+    const secret = Secret.fromBase32(body.secret as string);
+    const code = new TOTP({ secret, algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: Date.now() });
+    await app().api.activateTotp(mfaSession.tokens.access, code).expect(200);
   });
 
   const endpoints: [string, (text: string) => Promise<Response>][] = [
@@ -131,19 +210,54 @@ describe.each(dialects())('security: fuzzing every public endpoint on %s', (dial
     ['POST /api/auth/phone/change/verify/ (signed in)', (text) => signedIn('post', ROUTES.phoneChangeVerify, text)],
     ['POST /api/auth/account/deletion/ (signed in)', (text) => signedIn('post', ROUTES.accountDeletion, text)],
     ['DELETE /api/auth/account/ (signed in)', (text) => signedIn('delete', ROUTES.account, text)],
+    ['POST /api/auth/mfa/challenge/', (text) => post(ROUTES.mfaChallenge, text)],
+    [
+      'POST /api/auth/mfa/challenge/ (a live mfa_token in object bodies)',
+      async (text) => post(ROUTES.mfaChallenge, await withLiveMfaToken(text)),
+    ],
+    ['POST /api/auth/recovery/', (text) => post(ROUTES.recovery, text)],
+    ['POST /api/auth/recovery/verify/', (text) => post(ROUTES.recoveryVerify, text)],
+    ['POST /api/auth/mfa/totp/ (signed in)', (text) => signedIn('post', ROUTES.mfaTotp, text)],
+    ['POST /api/auth/mfa/totp/verify/ (signed in)', (text) => signedIn('post', ROUTES.mfaTotpVerify, text)],
+    ['DELETE /api/auth/mfa/totp/ (signed in, none active)', (text) => signedIn('delete', ROUTES.mfaTotp, text)],
+    [
+      'DELETE /api/auth/mfa/totp/ (signed in, authenticator active)',
+      (text) => signedIn('delete', ROUTES.mfaTotp, text, mfaSession),
+    ],
+    [
+      'POST /api/auth/mfa/recovery-codes/ (signed in, authenticator active)',
+      (text) => signedIn('post', ROUTES.mfaRecoveryCodes, text, mfaSession),
+    ],
   ];
 
   function post(path: string, text: string): Promise<Response> {
     return app().http().post(path).set('Content-Type', 'application/json').send(text);
   }
 
-  function signedIn(method: 'post' | 'patch' | 'delete', path: string, text: string): Promise<Response> {
+  function signedIn(
+    method: 'post' | 'patch' | 'delete',
+    path: string,
+    text: string,
+    caller: SignedIn = session,
+  ): Promise<Response> {
     return app()
       .http()
       [method](path)
-      .set('Authorization', `Bearer ${session.tokens.access}`)
+      .set('Authorization', `Bearer ${caller.tokens.access}`)
       .set('Content-Type', 'application/json')
       .send(text);
+  }
+
+  /**
+   * A JSON object body with `mfa_token` set to a fresh one (send-otp and verify-otp for the user
+   * with an authenticator app), so that its proof is checked; any other body as it is.
+   */
+  async function withLiveMfaToken(text: string): Promise<string> {
+    const value = parsedObject(text);
+    if (!value) return text;
+    const code = await requestCode(app(), MFA_PHONE);
+    const res = await app().api.verifyOtp(MFA_PHONE, code).expect(200);
+    return JSON.stringify({ ...value, mfa_token: res.body.mfa_token as string });
   }
 
   it.each(endpoints)('answers random JSON at %s with a 2xx or a 4xx problem, never a 5xx', async (_name, send) => {
@@ -153,8 +267,9 @@ describe.each(dialects())('security: fuzzing every public endpoint on %s', (dial
       }),
       { numRuns: NUM_RUNS, ...SEED },
     );
-    // The signed-in session survived the barrage.
+    // The signed-in sessions survived the barrage.
     await app().api.profile(session.tokens.access).expect(200);
+    await app().api.profile(mfaSession.tokens.access).expect(200);
   });
 
   it.each(endpoints)('answers every known edge-case body at %s with a 2xx or a 4xx problem', async (_name, send) => {
@@ -171,3 +286,13 @@ describe.each(dialects())('security: fuzzing every public endpoint on %s', (dial
     }
   });
 });
+
+/** The body parsed, when it is a JSON object. */
+function parsedObject(text: string): object | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
