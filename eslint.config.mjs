@@ -14,10 +14,12 @@ const FEATURE_USES = {
   sms: [],
   metrics: [],
   health: [],
+  demo: [],
   otp: ['sms', 'users'],
   sessions: ['users'],
-  mfa: ['otp', 'users', 'sessions'],
-  auth: ['sessions', 'users', 'otp', 'mfa'],
+  passkeys: ['users'],
+  mfa: ['otp', 'users', 'sessions', 'passkeys'],
+  auth: ['sessions', 'users', 'otp', 'mfa', 'passkeys'],
   account: ['otp', 'users', 'sessions', 'sms', 'mfa'],
 };
 const SHARED_FEATURES = ['metrics'];
@@ -103,6 +105,21 @@ export default tseslint.config(
       ...tseslint.configs.disableTypeChecked.rules,
       'no-console': 'off',
       '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
+    // The demo page's script runs in the browser (src/demo/demo.controller.ts serves it).
+    files: ['src/demo/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        navigator: 'readonly',
+        PublicKeyCredential: 'readonly',
+        atob: 'readonly',
+        btoa: 'readonly',
+      },
     },
   },
   ...importBoundaries,

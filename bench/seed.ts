@@ -175,6 +175,7 @@ export function seedBaselineUser(databaseUrl: string, phone: string): Promise<st
         userId,
         now: now.getTime(),
         expiresAt: now.getTime() + SESSION_MAX_AGE_MS,
+        scope: 'full',
         userAgent: 'bench',
         ip: '127.0.0.1',
       }),

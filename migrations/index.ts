@@ -2,6 +2,7 @@ import { CreateUsersAndOtpCodes1764000000000 } from './1764000000000-create-user
 import { CreateSessions1764100000000 } from './1764100000000-create-sessions';
 import { PurposeBoundCodes1764200000000 } from './1764200000000-purpose-bound-codes';
 import { SecondFactor1764300000000 } from './1764300000000-second-factor';
+import { Passkeys1764400000000 } from './1764400000000-passkeys';
 
 /** Listed explicitly so the same array serves the app, the TypeORM CLI and the tests (ts or js). */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   CreateSessions1764100000000,
   PurposeBoundCodes1764200000000,
   SecondFactor1764300000000,
+  Passkeys1764400000000,
 ];

@@ -42,6 +42,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   auth: 'Sign in with a one-time code; refresh and end sessions',
   account: 'Re-authenticate, move the account to another number, delete it, recover it after losing the phone',
   mfa: 'A second factor: an authenticator app (TOTP) and recovery codes',
+  passkeys: "The signed-in user's passkeys (WebAuthn); signing in with one is under auth",
   sessions: "The signed-in user's sessions, one per sign-in",
   profile: 'The signed-in user',
   health: 'Liveness and readiness probes',

@@ -6,9 +6,11 @@ import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { configNamespaces } from './config';
 import { DatabaseModule } from './database/database.module';
+import { DemoModule } from './demo/demo.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MfaModule } from './mfa/mfa.module';
+import { PasskeysModule } from './passkeys/passkeys.module';
 import { ProblemThrottlerGuard } from './rate-limit/problem-throttler.guard';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
@@ -28,6 +30,8 @@ import { UsersModule } from './users/users.module';
     AuthModule,
     AccountModule,
     MfaModule,
+    PasskeysModule,
+    DemoModule,
     HealthModule,
   ],
   providers: [

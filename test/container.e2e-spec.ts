@@ -270,6 +270,12 @@ suite('the Dockerfile, built and run without Docker', () => {
       expect(receiver.received.map(({ payload, signatureValid }) => ({ to: payload.to, signatureValid }))).toEqual([
         { to: phone, signatureValid: true },
       ]);
+      // The demo page's files reach dist/ through nest-cli.json's assets, and so the image.
+      const page = await fetch(`${url}/demo/`);
+      expect({ status: page.status, type: page.headers.get('content-type') }).toEqual({
+        status: 200,
+        type: 'text/html; charset=utf-8',
+      });
     } finally {
       app.kill(image.stopSignal as NodeJS.Signals);
     }

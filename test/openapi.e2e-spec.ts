@@ -57,6 +57,14 @@ const API_ROUTES = [
   'POST /api/auth/mfa/totp/verify',
   'DELETE /api/auth/mfa/totp',
   'POST /api/auth/mfa/recovery-codes',
+  'POST /api/auth/mfa/challenge/passkey/options',
+  'POST /api/auth/passkeys/login/options',
+  'POST /api/auth/passkeys/login/verify',
+  'POST /api/auth/passkeys/register/options',
+  'POST /api/auth/passkeys/register/verify',
+  'GET /api/auth/passkeys',
+  'PATCH /api/auth/passkeys/{id}',
+  'DELETE /api/auth/passkeys/{id}',
 ];
 const PUBLIC = [
   'POST /api/auth/send-otp',
@@ -66,6 +74,9 @@ const PUBLIC = [
   'POST /api/auth/mfa/challenge',
   'POST /api/auth/recovery',
   'POST /api/auth/recovery/verify',
+  'POST /api/auth/mfa/challenge/passkey/options',
+  'POST /api/auth/passkeys/login/options',
+  'POST /api/auth/passkeys/login/verify',
 ];
 const PROTECTED = API_ROUTES.filter((route) => !PUBLIC.includes(route));
 const UNKNOWN_SESSION = '00000000-0000-4000-8000-000000000000';

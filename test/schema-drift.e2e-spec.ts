@@ -39,10 +39,12 @@ describe.each(dialects())('schema drift on %s', (dialect) => {
     expect(dataSource.entityMetadatas.map((entity) => entity.tableName).sort()).toEqual([
       'mfa_challenges',
       'otp_codes',
+      'passkeys',
       'recovery_codes',
       'sessions',
       'totp_factors',
       'users',
+      'webauthn_challenges',
     ]);
   });
 
@@ -116,6 +118,8 @@ describe.each(dialects())('upgrading a database of the previous release on %s', 
         scope: 'full',
       });
 
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await after.createQueryRunner().hasTable('passkeys')).toBe(false);
       await after.undoLastMigration({ transaction: 'each' });
       expect(Object.keys((await after.query<Row[]>('SELECT * FROM sessions'))[0])).not.toContain('scope');
       await after.undoLastMigration({ transaction: 'each' });

@@ -13,7 +13,11 @@ import { Public } from '../common/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { RateLimit } from '../rate-limit/problem-throttler.guard';
 import { RefusedEarlyPer } from '../rate-limit/refused-early';
-import { MfaChallengeDto, MfaRequiredDto, proofOf } from '../mfa/dto/mfa.dto';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { MfaChallengeDto, MfaRequiredDto, MfaTokenDto, proofOf } from '../mfa/dto/mfa.dto';
+import { MfaChallenges } from '../mfa/mfa-challenges.service';
+import { PasskeyCredentialDto, RequestOptionsDto } from '../passkeys/dto/passkey.dto';
+import { PasskeyAssertions } from '../passkeys/passkey-assertions.service';
 import { AuthService } from './auth.service';
 import { LogoutDto, RefreshDto } from './dto/refresh.dto';
 import { SendOtpResponseDto } from '../otp/dto/code.dto';
@@ -29,6 +33,8 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly sessions: SessionsService,
+    private readonly challenges: MfaChallenges,
+    private readonly passkeys: PasskeyAssertions,
   ) {}
 
   @Post('send-otp')
@@ -116,8 +122,9 @@ export class AuthController {
     summary: 'Finish signing in with the second factor',
     description:
       'Send the `mfa_token` from verify-otp with a code from the authenticator app (`totp_code`, each accepted ' +
-      'once) or a recovery code (`recovery_code`, each works once). The token works once, for MFA_CHALLENGE_TTL, ' +
-      'and takes OTP_MAX_ATTEMPTS wrong codes before `mfa_token_invalid` asks for a new sign-in.',
+      'once), a recovery code (`recovery_code`, each works once) or a passkey’s answer (`passkey`, to the options ' +
+      'of `POST /api/auth/mfa/challenge/passkey/options/`). The token works once, for MFA_CHALLENGE_TTL, and takes ' +
+      'OTP_MAX_ATTEMPTS wrong answers before `mfa_token_invalid` asks for a new sign-in.',
   })
   @ApiHeader({
     name: 'user-agent',
@@ -130,6 +137,7 @@ export class AuthController {
     'validation_failed',
     'mfa_token_invalid',
     'otp_invalid',
+    'passkey_rejected',
     'rate_limited',
     'payload_too_large',
     'unsupported_media_type',
@@ -142,6 +150,83 @@ export class AuthController {
     @Headers('user-agent') userAgent?: string,
   ): Promise<VerifyOtpResponseDto> {
     return this.auth.completeChallenge(body.mfa_token, proofOf(body), { ip, userAgent });
+  }
+
+  @Post('mfa/challenge/passkey/options')
+  @HttpCode(HttpStatus.OK)
+  @RateLimit('otp-verify')
+  @ApiOperation({
+    summary: "Options for answering the second-factor challenge with one of the user's passkeys",
+    description: 'For `navigator.credentials.get()`; send its answer as `passkey` to `POST /api/auth/mfa/challenge/`.',
+  })
+  @ApiOkResponse({ type: RequestOptionsDto, description: 'PublicKeyCredentialRequestOptionsJSON' })
+  @ApiProblems(
+    'validation_failed',
+    'mfa_token_invalid',
+    'rate_limited',
+    'payload_too_large',
+    'unsupported_media_type',
+    'service_unavailable',
+    'internal_error',
+  )
+  passkeyChallengeOptions(@Body() body: MfaTokenDto): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    return this.challenges.passkeyOptions(body.mfa_token);
+  }
+
+  @Post('passkeys/login/options')
+  @HttpCode(HttpStatus.OK)
+  @RateLimit('otp-verify')
+  @ApiOperation({
+    summary: 'Sign in with a passkey, step 1: options for navigator.credentials.get()',
+    description:
+      'No phone number and no SMS: the authenticator offers the passkeys it holds for WEBAUTHN_RP_ID. The ' +
+      'challenge works once, for WEBAUTHN_CHALLENGE_TTL, on any instance.',
+  })
+  @ApiOkResponse({ type: RequestOptionsDto, description: 'PublicKeyCredentialRequestOptionsJSON' })
+  @ApiProblems(
+    'validation_failed',
+    'rate_limited',
+    'payload_too_large',
+    'unsupported_media_type',
+    'service_unavailable',
+    'internal_error',
+  )
+  passkeyLoginOptions(): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    return this.passkeys.signInOptions();
+  }
+
+  @Post('passkeys/login/verify')
+  @HttpCode(HttpStatus.OK)
+  @RateLimit('otp-verify')
+  @ApiOperation({
+    summary: 'Sign in with a passkey, step 2: the answer, for the seed’s success body',
+    description:
+      'Checks the challenge, origin (WEBAUTHN_ORIGINS), RP ID, user verification, signature and counter. A counter ' +
+      'that went back means a cloned authenticator: that passkey is refused from then on. Any failure is ' +
+      '`passkey_rejected`. No second factor is asked for: a user-verified passkey is two factors.',
+  })
+  @ApiHeader({
+    name: 'user-agent',
+    required: false,
+    description: 'Stored with the session and shown in the session list',
+    example: 'MyApp/2.1 (iPhone; iOS 18.0)',
+  })
+  @ApiOkResponse({ type: VerifyOtpResponseDto, description: 'Signed in' })
+  @ApiProblems(
+    'validation_failed',
+    'passkey_rejected',
+    'rate_limited',
+    'payload_too_large',
+    'unsupported_media_type',
+    'service_unavailable',
+    'internal_error',
+  )
+  passkeyLogin(
+    @Body() body: PasskeyCredentialDto,
+    @ClientIp() ip: string,
+    @Headers('user-agent') userAgent?: string,
+  ): Promise<VerifyOtpResponseDto> {
+    return this.auth.signInWithPasskey(body.response, { ip, userAgent });
   }
 
   @Post('token/refresh')

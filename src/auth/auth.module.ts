@@ -3,6 +3,7 @@ import { PassportModule } from '@nestjs/passport';
 import { PhoneNumberService } from '../common/phone-number.service';
 import { MfaModule } from '../mfa/mfa.module';
 import { OtpModule } from '../otp/otp.module';
+import { PasskeysModule } from '../passkeys/passkeys.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -11,7 +12,7 @@ import { JwtStrategy } from './jwt.strategy';
 
 /** Sign-in by phone (send, verify, refresh, logout) and the JWT strategy behind the global guard. */
 @Module({
-  imports: [PassportModule, OtpModule, UsersModule, SessionsModule, MfaModule],
+  imports: [PassportModule, OtpModule, UsersModule, SessionsModule, MfaModule, PasskeysModule],
   controllers: [AuthController],
   providers: [AuthService, JwtStrategy, PhoneNumberService],
 })

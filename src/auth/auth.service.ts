@@ -9,6 +9,7 @@ import type { MfaRequiredDto } from '../mfa/dto/mfa.dto';
 import { MfaChallenges } from '../mfa/mfa-challenges.service';
 import { SecondFactors, type Proof } from '../mfa/second-factors.service';
 import { OtpSender } from '../otp/otp-sender.service';
+import { PasskeyAssertions } from '../passkeys/passkey-assertions.service';
 import { OtpService, signInScope, type LanguageHints } from '../otp/otp.service';
 import type { Generation } from '../sessions/token.service';
 import { toUserResponse } from '../users/dto/user-response.dto';
@@ -28,6 +29,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly challenges: MfaChallenges,
     private readonly factors: SecondFactors,
+    private readonly passkeys: PasskeyAssertions,
     private readonly metrics: MetricsService,
     private readonly sql: Sql,
     @Inject(mfaConfig.KEY) private readonly mfa: ConfigType<typeof mfaConfig>,
@@ -93,6 +95,23 @@ export class AuthService {
     });
     if (!outcome) throw new ProblemException('mfa_token_invalid');
     return this.signedIn(outcome.user, outcome.session, false);
+  }
+
+  /**
+   * Signs in with a passkey: the assertion is checked, then recording its use (its counter),
+   * the sign-in and the session commit together. A user-verified passkey is two factors in one,
+   * so no second factor is asked for.
+   */
+  async signInWithPasskey(response: Record<string, unknown>, client: ClientInfo): Promise<VerifyOtpResponseDto> {
+    const checked = await this.passkeys.check(response, 'sign_in');
+    const { passkeys, users, sessions } = this;
+    const { user, session } = await this.sql.transaction(function* () {
+      yield* passkeys.spend(checked);
+      const signedIn = yield* users.recordSignIn({ id: checked.userId, phoneNumber: checked.phoneNumber });
+      if (!signedIn) throw new ProblemException('passkey_rejected');
+      return { user: signedIn, session: yield* sessions.open(signedIn.id, client) };
+    });
+    return this.signedIn(user, session, false);
   }
 
   private async signedIn(user: User, session: Generation, isNewUser: boolean): Promise<VerifyOtpResponseDto> {

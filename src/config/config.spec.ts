@@ -12,6 +12,7 @@ import {
   accountConfig,
   smsConfig,
   throttleConfig,
+  webauthnConfig,
 } from '.';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -135,6 +136,47 @@ describe('config namespaces', () => {
         phoneChangeDailyLimit: 3,
         recoveryFailureLimit: 10,
       });
+    });
+
+    it('webauthn: localhost as the relying party, the development server as the origin, 5m ceremonies', () => {
+      expect(webauthnConfig()).toEqual({
+        rpId: 'localhost',
+        rpName: 'Phone OTP Auth',
+        origins: ['http://localhost:3000'],
+        challengeTtlMs: 300_000,
+      });
+    });
+
+    it('webauthn: takes origins on the RP ID or its subdomains, and refuses the rest', () => {
+      Object.assign(process.env, {
+        WEBAUTHN_RP_ID: 'Example.com',
+        WEBAUTHN_ORIGINS: 'https://example.com, https://app.example.com:8443/',
+      });
+      expect(webauthnConfig()).toMatchObject({
+        rpId: 'example.com',
+        origins: ['https://example.com', 'https://app.example.com:8443'],
+      });
+      const refused = [
+        'https://evil.com',
+        'https://notexample.com',
+        'ftp://example.com',
+        'https://example.com/login',
+        ' , ',
+      ];
+      for (const origins of refused) {
+        process.env.WEBAUTHN_ORIGINS = origins;
+        expectEnvError(() => webauthnConfig(), 'WEBAUTHN_ORIGINS');
+      }
+      process.env.WEBAUTHN_RP_ID = 'https://example.com';
+      expectEnvError(() => webauthnConfig(), 'WEBAUTHN_RP_ID');
+    });
+
+    it('webauthn: production takes only https origins, loopback excepted', () => {
+      Object.assign(process.env, { NODE_ENV: 'production', WEBAUTHN_RP_ID: 'example.com' });
+      process.env.WEBAUTHN_ORIGINS = 'http://app.example.com';
+      expectEnvError(() => webauthnConfig(), 'WEBAUTHN_ORIGINS');
+      Object.assign(process.env, { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: 'http://localhost:3000' });
+      expect(webauthnConfig().origins).toEqual(['http://localhost:3000']);
     });
 
     it('mfa: optional, secrets sealed under the development key, challenges live 5m', () => {
@@ -848,7 +890,21 @@ describe('config namespaces', () => {
       process.env.OTP_TTL = '2m';
       const config = loadConfig();
       expect(Object.keys(config).sort()).toEqual(
-        ['account', 'app', 'database', 'jwt', 'mfa', 'otp', 'phone', 'purge', 'redis', 'session', 'sms', 'throttle'].sort(),
+        [
+          'account',
+          'app',
+          'database',
+          'jwt',
+          'mfa',
+          'otp',
+          'phone',
+          'purge',
+          'redis',
+          'session',
+          'sms',
+          'throttle',
+          'webauthn',
+        ].sort(),
       );
       expect(config.app.port).toBe(8080);
       expect(config.otp.ttlMs).toBe(120_000);

@@ -12,6 +12,7 @@ import { redisConfig } from './redis.config';
 import { sessionConfig } from './session.config';
 import { smsConfig } from './sms.config';
 import { throttleConfig } from './throttle.config';
+import { webauthnConfig } from './webauthn.config';
 
 export {
   ConfigError,
@@ -29,10 +30,11 @@ export {
   sessionConfig,
   smsConfig,
   throttleConfig,
+  webauthnConfig,
 };
 
 export { PHONE_CHANGE_REVOCATIONS, type PhoneChangeRevocation } from './account.config';
-export { MFA_POLICIES, type MfaPolicy } from './mfa.config';
+export type { MfaPolicy } from './mfa.config';
 export type { SmsProvider, SmsProviderConfig, TwilioAccountConfig, TwilioSenderConfig } from './sms.config';
 
 const namespaces = {
@@ -48,6 +50,7 @@ const namespaces = {
   session: sessionConfig,
   sms: smsConfig,
   throttle: throttleConfig,
+  webauthn: webauthnConfig,
 };
 
 /** Every namespace; each one validates its variables when loaded, so a bad value stops the boot. */

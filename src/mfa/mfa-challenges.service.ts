@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { createHash, randomBytes } from 'node:crypto';
 import { ProblemException } from '../common/errors/problem.exception';
 import { mfaConfig, otpConfig } from '../config';
@@ -8,6 +9,7 @@ import type { User } from '../users/user.entity';
 import type { MfaRequiredDto } from './dto/mfa.dto';
 import type { MfaChallenge } from './mfa-challenge.entity';
 import { MfaChallengesRepository } from './mfa-challenges.repository';
+import { PasskeyAssertions } from '../passkeys/passkey-assertions.service';
 import { SecondFactors } from './second-factors.service';
 import { TotpFactorsRepository } from './totp-factors.repository';
 
@@ -22,6 +24,7 @@ export class MfaChallenges {
     private readonly challenges: MfaChallengesRepository,
     private readonly totp: TotpFactorsRepository,
     private readonly factors: SecondFactors,
+    private readonly passkeys: PasskeyAssertions,
     @Inject(mfaConfig.KEY) private readonly config: ConfigType<typeof mfaConfig>,
     @Inject(otpConfig.KEY) private readonly otp: ConfigType<typeof otpConfig>,
   ) {}
@@ -53,6 +56,18 @@ export class MfaChallenges {
       factors: await this.factors.available(userId),
       expires_in_seconds: Math.ceil(this.config.challengeTtlMs / 1000),
     };
+  }
+
+  /** Options for answering the token's challenge with one of the user's passkeys. */
+  async passkeyOptions(token: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const challenge = await this.challenges.find(tokenHash(token));
+    const live =
+      challenge &&
+      !challenge.consumedAt &&
+      challenge.expiresAt.getTime() > Date.now() &&
+      challenge.attempts < this.otp.maxAttempts;
+    if (!live) throw new ProblemException('mfa_token_invalid');
+    return this.passkeys.secondFactorOptions(challenge.userId);
   }
 
   /** Counts one attempt against the token's challenge; `mfa_token_invalid` unless it is live and under the cap. */

@@ -46,7 +46,7 @@ export class MfaController {
       'factor, replacing any pending one; confirm it with `POST /api/auth/mfa/totp/verify/`.',
   })
   @ApiOkResponse({ type: TotpEnrolmentDto })
-  @ApiProblems('reauthentication_required', 'mfa_already_enrolled', ...COMMON)
+  @ApiProblems(...BODY, 'reauthentication_required', 'mfa_already_enrolled', ...COMMON)
   enrol(@CurrentUser() caller: AuthenticatedUser): Promise<TotpEnrolmentDto> {
     return this.factors.enrol(caller);
   }
@@ -93,7 +93,7 @@ export class MfaController {
     description: 'Needs a recent authentication and an active authenticator. The old codes stop working at once.',
   })
   @ApiOkResponse({ type: RecoveryCodesDto })
-  @ApiProblems('reauthentication_required', 'mfa_not_enrolled', ...COMMON)
+  @ApiProblems(...BODY, 'reauthentication_required', 'mfa_not_enrolled', ...COMMON)
   regenerateRecoveryCodes(@CurrentUser() caller: AuthenticatedUser): Promise<RecoveryCodesDto> {
     return this.factors.regenerateRecoveryCodes(caller);
   }

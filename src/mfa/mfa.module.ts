@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OtpModule } from '../otp/otp.module';
+import { PasskeysModule } from '../passkeys/passkeys.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { MfaChallenge } from './mfa-challenge.entity';
@@ -19,7 +20,13 @@ import { TotpKeyRotationJob } from './totp-key-rotation.job';
 
 /** Second factors: authenticator apps (TOTP), recovery codes, and the challenge a sign-in meets. */
 @Module({
-  imports: [TypeOrmModule.forFeature([TotpFactor, RecoveryCode, MfaChallenge]), OtpModule, UsersModule, SessionsModule],
+  imports: [
+    TypeOrmModule.forFeature([TotpFactor, RecoveryCode, MfaChallenge]),
+    OtpModule,
+    UsersModule,
+    SessionsModule,
+    PasskeysModule,
+  ],
   controllers: [MfaController],
   providers: [
     TotpFactorsRepository,

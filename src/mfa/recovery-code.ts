@@ -1,6 +1,6 @@
 import { createHmac, randomInt } from 'node:crypto';
 
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 
 /** Crockford's base32 alphabet: no I, L, O or U to misread. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { ProblemException } from '../common/errors/problem.exception';
+import { UUID } from '../common/uuid';
 import { sessionConfig, type PhoneChangeRevocation } from '../config';
 import type { Step } from '../database/sql';
 import type { AccessScope, AuthenticatedUser } from '../users/authenticated-user';
@@ -9,7 +10,7 @@ import { toSessionDto, type SessionListDto } from './dto/session.dto';
 import type { LogoutScope, TokensDto } from './dto/tokens.dto';
 import type { RevocationReason, Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
-import { TokenService, UUID, type Generation, type TokenPayload } from './token.service';
+import { TokenService, type Generation, type TokenPayload } from './token.service';
 
 export interface ClientInfo {
   ip?: string;

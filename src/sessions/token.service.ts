@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createHash } from 'node:crypto';
 import { ProblemException } from '../common/errors/problem.exception';
+import { UUID } from '../common/uuid';
 import { jwtConfig } from '../config';
 import { toSeconds } from '../config/duration';
 import type { TokensDto } from './dto/tokens.dto';
@@ -68,8 +69,6 @@ export class TokenService {
 export function accessJtiOf(refreshJti: string): string {
   return createHash('sha256').update(`access:${refreshJti}`).digest('hex').slice(0, 32);
 }
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The claims every token we issue has, checked before any lookup: jsonwebtoken accepts a token

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -58,10 +58,25 @@ export async function buildApp(): Promise<BuiltApp> {
       ).catch((error: { stdout?: string; message: string }) => {
         throw new Error(`tsc failed: ${error.stdout || error.message}`);
       });
+      // tsc emits only JavaScript; the files nest build copies beside it (nest-cli.json assets) come too.
+      for (const folder of assetFolders()) {
+        cpSync(join(ROOT, 'src', folder), join(out, 'src', folder), { recursive: true });
+      }
     }
     return { main: join(out, 'src', 'main.js'), origin, remove };
   } catch (error) {
     remove();
     throw error;
   }
+}
+
+/** The folders under src/ that nest-cli.json's `assets` globs copy (the part of each before its first wildcard). */
+function assetFolders(): string[] {
+  const { compilerOptions } = JSON.parse(readFileSync(join(ROOT, 'nest-cli.json'), 'utf8')) as {
+    compilerOptions?: { assets?: (string | { include: string })[] };
+  };
+  return (compilerOptions?.assets ?? []).map((asset) => {
+    const glob = typeof asset === 'string' ? asset : asset.include;
+    return glob.split(/[*?{[]/)[0].replace(/\/+$/, '');
+  });
 }

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  PublicKeyCredentialCreationOptionsJSON as CreationOptions,
+  PublicKeyCredentialRequestOptionsJSON as RequestOptions,
+} from '@simplewebauthn/server';
 import { Secret, TOTP } from 'otpauth';
 import { Client } from 'pg';
 import { ROUTES } from '../helpers/api-client';
@@ -8,6 +12,7 @@ import { deleteRedisPrefix, productionBackendsAvailable, testRedisUrl, uniqueRed
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { eventually } from '../helpers/eventually';
 import { wrongCode } from '../helpers/sign-in';
+import { SoftAuthenticator } from '../helpers/soft-authenticator';
 import { TcpProxy } from '../helpers/tcp-proxy';
 import { AppProcess, type Answer } from './app-process';
 import { buildApp, type BuiltApp } from './build';
@@ -22,6 +27,8 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 const secret = () => randomBytes(32).toString('hex');
 const METRICS_TOKEN = secret();
+/** The page the passkey ceremonies run on; http is allowed in production on localhost only. */
+const PASSKEY_ORIGIN = 'http://localhost:3000';
 
 let nextPhone = 3000;
 /** A fresh valid number per call (+12015553000, …). */
@@ -118,6 +125,8 @@ suite('two instances on one PostgreSQL and one Redis', () => {
       REFRESH_REUSE_GRACE: '0s',
       THROTTLE_LIMIT: '10000',
       SHUTDOWN_TIMEOUT: `${SHUTDOWN_TIMEOUT_MS / 1000}s`,
+      WEBAUTHN_RP_ID: 'localhost',
+      WEBAUTHN_ORIGINS: PASSKEY_ORIGIN,
     };
     for (let i = 0; i < 2; i++) proxies.push(await TcpProxy.forUrl(database.url));
     // Both at once on the empty database: the migration lock decides who migrates.
@@ -291,6 +300,49 @@ suite('two instances on one PostgreSQL and one Redis', () => {
         [phone],
       );
       expect(rows).toEqual([{ used: 1 }]);
+    });
+
+    it('finishes on A a passkey registration begun on B, and on B a passkey sign-in begun on A, once', async () => {
+      const phone = freshPhone();
+      const { access } = await signIn(a, b, gateway, phone);
+      const authenticator = new SoftAuthenticator();
+
+      const creation = await b.call('POST', ROUTES.passkeyRegisterOptions, { body: {}, token: access });
+      expect(creation.status).toBe(200);
+      const registration = authenticator.register(creation.body as unknown as CreationOptions, PASSKEY_ORIGIN);
+      const registered = await a.call('POST', ROUTES.passkeyRegisterVerify, {
+        body: { name: 'Laptop', response: registration },
+        token: access,
+      });
+      expect({ status: registered.status, body: registered.body }).toMatchObject({
+        status: 201,
+        body: { name: 'Laptop', last_used_at: null },
+      });
+
+      const request = await a.call('POST', ROUTES.passkeyLoginOptions, { body: {}, ip: freshIp() });
+      expect(request.status).toBe(200);
+      const assertion = authenticator.assert(request.body as unknown as RequestOptions, PASSKEY_ORIGIN);
+      const signedIn = await b.call('POST', ROUTES.passkeyLoginVerify, {
+        body: { response: assertion },
+        ip: freshIp(),
+      });
+
+      expect({ status: signedIn.status, body: signedIn.body }).toMatchObject({
+        status: 200,
+        body: { message: 'Authentication successful', user: { phone_number: phone }, is_new_user: false },
+      });
+      expect((await a.call('GET', ROUTES.profile, { token: (signedIn.body!.tokens as Tokens).access })).status).toBe(
+        200,
+      );
+      // The challenge was spent on B: the same answer on A is refused.
+      const replay = await a.call('POST', ROUTES.passkeyLoginVerify, { body: { response: assertion }, ip: freshIp() });
+      expectProblem(replay, 401, 'passkey_rejected');
+      const { rows } = await db.query(
+        `SELECT p.credential_id, p.counter::int AS counter, p.last_used_at IS NOT NULL AS used FROM passkeys p
+         JOIN users u ON u.id = p.user_id WHERE u.phone_number = $1`,
+        [phone],
+      );
+      expect(rows).toEqual([{ credential_id: registration.id, counter: 1, used: true }]);
     });
 
     it('detects on B a refresh token already rotated on A, and revokes the session', async () => {

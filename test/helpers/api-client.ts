@@ -26,6 +26,13 @@ export const ROUTES = {
   healthLive: '/health/live',
   healthReady: '/health/ready',
   docsJson: '/api/docs-json',
+  passkeys: '/api/auth/passkeys/',
+  passkey: (id: string) => `/api/auth/passkeys/${id}/`,
+  passkeyRegisterOptions: '/api/auth/passkeys/register/options/',
+  passkeyRegisterVerify: '/api/auth/passkeys/register/verify/',
+  passkeyLoginOptions: '/api/auth/passkeys/login/options/',
+  passkeyLoginVerify: '/api/auth/passkeys/login/verify/',
+  mfaPasskeyOptions: '/api/auth/mfa/challenge/passkey/options/',
 } as const;
 
 /**
@@ -149,6 +156,44 @@ export class ApiClient {
     return this.http()
       .post(ROUTES.recoveryVerify)
       .send({ phone_number: phoneNumber, new_phone_number: newPhoneNumber, otp_code: otpCode });
+  }
+
+  /** WebAuthn creation options (PublicKeyCredentialCreationOptionsJSON) for a new passkey of the caller. */
+  passkeyRegistrationOptions(access: string): Test {
+    return bearer(this.http().post(ROUTES.passkeyRegisterOptions), access).send({});
+  }
+
+  /** `response`: the RegistrationResponseJSON the authenticator answered the options with. */
+  registerPasskey(access: string, name: unknown, response: object): Test {
+    return bearer(this.http().post(ROUTES.passkeyRegisterVerify), access).send({ name, response });
+  }
+
+  /** Without a token the request carries no Authorization header. */
+  passkeys(access?: string): Test {
+    return bearer(this.http().get(ROUTES.passkeys), access);
+  }
+
+  renamePasskey(access: string, id: string, name: unknown): Test {
+    return bearer(this.http().patch(ROUTES.passkey(id)), access).send({ name });
+  }
+
+  deletePasskey(access: string, id: string): Test {
+    return bearer(this.http().delete(ROUTES.passkey(id)), access);
+  }
+
+  /** WebAuthn request options (PublicKeyCredentialRequestOptionsJSON) for a sign-in with a discoverable passkey. */
+  passkeyLoginOptions(): Test {
+    return this.http().post(ROUTES.passkeyLoginOptions).send({});
+  }
+
+  /** `response`: the AuthenticationResponseJSON the authenticator answered the options with. */
+  signInWithPasskey(response: object): Test {
+    return this.http().post(ROUTES.passkeyLoginVerify).send({ response });
+  }
+
+  /** Request options naming the passkeys of the user the `mfa_token` is for; answer with completeChallenge({ passkey }). */
+  mfaPasskeyOptions(mfaToken: string): Test {
+    return this.http().post(ROUTES.mfaPasskeyOptions).send({ mfa_token: mfaToken });
   }
 }
 

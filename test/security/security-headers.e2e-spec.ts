@@ -106,15 +106,15 @@ describe.each(dialects())('security: response headers on %s', (dialect) => {
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
   });
 
-  it('sends helmet’s whole set, identical on an API answer, an error, the docs page and a docs asset', async () => {
+  it('sends helmet’s whole set, identical on an API answer, an error, the pages and their assets', async () => {
     const responses = await Promise.all(
-      [ROUTES.profile, '/no/such/route', '/api/docs', '/api/docs/swagger-ui.css'].map((path) =>
-        app().http().get(path).set('Authorization', `Bearer ${session.tokens.access}`),
+      [ROUTES.profile, '/no/such/route', '/api/docs', '/api/docs/swagger-ui.css', '/demo/', '/demo/demo.js'].map(
+        (path) => app().http().get(path).set('Authorization', `Bearer ${session.tokens.access}`),
       ),
     );
     const helmetSet = (res: Response) => Object.fromEntries(HELMET_HEADERS.map((name) => [name, res.headers[name]]));
 
-    expect(responses.map((res) => res.status)).toEqual([200, 404, 200, 200]);
+    expect(responses.map((res) => res.status)).toEqual([200, 404, 200, 200, 200, 200]);
     for (const name of HELMET_HEADERS) expect(responses[0].headers[name]).toEqual(expect.any(String));
     for (const res of responses.slice(1)) expect(helmetSet(res)).toEqual(helmetSet(responses[0]));
   });

@@ -93,6 +93,21 @@ export const ERROR_CODES = {
     title: 'No authenticator',
     detail: 'The account has no authenticator in that state. Enrol one with POST /api/auth/mfa/totp/.',
   },
+  passkey_invalid: {
+    status: HttpStatus.BAD_REQUEST,
+    title: 'Passkey not accepted',
+    detail: 'The new passkey could not be verified. Start the registration again.',
+  },
+  passkey_rejected: {
+    status: HttpStatus.UNAUTHORIZED,
+    title: 'Passkey rejected',
+    detail: 'The passkey did not sign in: it is unknown, or the answer could not be verified. Try again.',
+  },
+  passkey_already_registered: {
+    status: HttpStatus.CONFLICT,
+    title: 'Passkey already registered',
+    detail: 'This passkey is registered already.',
+  },
   account_disabled: {
     status: HttpStatus.FORBIDDEN,
     title: 'Account disabled',

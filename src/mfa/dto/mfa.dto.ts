@@ -1,5 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ProblemException } from '../../common/errors/problem.exception';
 import { FACTOR_TYPES, type FactorType, type Proof } from '../second-factors.service';
 
@@ -33,7 +33,7 @@ export class MfaProofDto {
   readonly recovery_code?: string;
 }
 
-export class MfaChallengeDto extends MfaProofDto {
+export class MfaTokenDto {
   @ApiProperty({
     example: 'kD3v0m5Q2b7y9hXJm1sN8cT4pR6wZ0aE3fG5iL7uV9o',
     maxLength: 64,
@@ -45,17 +45,35 @@ export class MfaChallengeDto extends MfaProofDto {
   readonly mfa_token: string;
 }
 
-/** The proof the body carries; `validation_failed` unless it is exactly one of the two. */
-export function proofOf({ totp_code, recovery_code }: MfaProofDto): Proof {
-  if (totp_code !== undefined && recovery_code === undefined) return { totpCode: totp_code };
-  if (recovery_code !== undefined && totp_code === undefined) return { recoveryCode: recovery_code };
-  const message = 'send exactly one of totp_code and recovery_code';
+export class MfaChallengeDto extends IntersectionType(MfaTokenDto, MfaProofDto) {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { id: 'Mv3Yqa…', rawId: 'Mv3Yqa…', type: 'public-key', response: {}, clientExtensionResults: {} },
+    description:
+      'A passkey’s answer (`PublicKeyCredential.toJSON()`) to the options of POST /api/auth/mfa/challenge/passkey/options/',
+  })
+  @IsOptional()
+  @IsObject()
+  readonly passkey?: Record<string, unknown>;
+}
+
+/** The proof the body carries; `validation_failed` unless it is exactly one (a passkey only where the body takes one). */
+export function proofOf(body: MfaProofDto | MfaChallengeDto): Proof {
+  // A null passes @IsOptional() and stands for no proof at all.
+  const passkey = 'passkey' in body ? body.passkey : undefined;
+  const proofs: Proof[] = [
+    ...(body.totp_code == null ? [] : [{ totpCode: body.totp_code }]),
+    ...(body.recovery_code == null ? [] : [{ recoveryCode: body.recovery_code }]),
+    ...(passkey == null ? [] : [{ passkey }]),
+  ];
+  if (proofs.length === 1) return proofs[0];
+  const fields =
+    body instanceof MfaChallengeDto ? ['totp_code', 'recovery_code', 'passkey'] : ['totp_code', 'recovery_code'];
+  const message = `send exactly one of ${fields.join(', ')}`;
   throw new ProblemException('validation_failed', {
     detail: message,
-    errors: [
-      { field: 'totp_code', message },
-      { field: 'recovery_code', message },
-    ],
+    errors: fields.map((field) => ({ field, message })),
   });
 }
 
