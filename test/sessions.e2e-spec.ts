@@ -57,6 +57,7 @@ describe.each(dialects())('sessions on %s', (dialect) => {
           expiresAt: new Date(row.createdAt.getTime() + 30 * DAY_MS),
           revokedAt: null,
           revokedReason: null,
+          scope: 'full',
           userAgent: 'SessionsSpec/1.0 (iPhone; iOS 18.0)',
           ip: expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$|^::1$/),
         });

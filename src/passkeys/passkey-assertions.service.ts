@@ -14,6 +14,8 @@ import { PasskeysRepository } from './passkeys.repository';
 import { clientDataOf, transportsOf } from './passkeys.service';
 import { WebAuthnChallenges } from './webauthn-challenges.service';
 
+const logger = new Logger('PasskeyAssertions');
+
 /** A passkey assertion that verified, not yet recorded. */
 export interface CheckedPasskey {
   passkeyId: string;
@@ -27,8 +29,6 @@ export interface CheckedPasskey {
 /** Sign-ins and second-factor answers with a passkey: the options, and the check of the answer. */
 @Injectable()
 export class PasskeyAssertions {
-  private readonly logger = new Logger(PasskeyAssertions.name);
-
   constructor(
     private readonly passkeys: PasskeysRepository,
     private readonly challenges: WebAuthnChallenges,
@@ -61,8 +61,8 @@ export class PasskeyAssertions {
     if (!taken || (userId !== undefined && taken.userId !== userId))
       throw rejected('challenge unknown, expired or used');
     const found = typeof response.id === 'string' ? await this.passkeys.byCredentialId(response.id) : undefined;
-    const passkey = found?.passkey;
-    if (!found || !passkey || (userId !== undefined && passkey.userId !== userId)) throw rejected('unknown credential');
+    if (!found || (userId !== undefined && found.passkey.userId !== userId)) throw rejected('unknown credential');
+    const { passkey } = found;
     if (passkey.clonedAt) throw rejected('credential marked as cloned');
     const verification = await verifyAuthenticationResponse({
       response: response as unknown as AuthenticationResponseJSON,
@@ -85,7 +85,7 @@ export class PasskeyAssertions {
     const counterTo = verification.authenticationInfo.newCounter;
     if ((counterTo > 0 || passkey.counter > 0) && counterTo <= passkey.counter) {
       await this.passkeys.markCloned(passkey.id, new Date());
-      this.logger.warn(`passkey ${passkey.id} of user ${passkey.userId}: counter went back; refused from now on`);
+      logger.warn(`passkey ${passkey.id} of user ${passkey.userId}: counter went back; refused from now on`);
       throw rejected('signature counter went back');
     }
     return {
@@ -121,6 +121,6 @@ export class PasskeyAssertions {
 }
 
 function rejected(reason: string): ProblemException {
-  new Logger(PasskeyAssertions.name).debug(`passkey refused: ${reason}`);
+  logger.debug(`passkey refused: ${reason}`);
   return new ProblemException('passkey_rejected');
 }
