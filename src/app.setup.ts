@@ -1,13 +1,19 @@
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { ConfigType } from '@nestjs/config';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import Fastify, { LogController, type ConnectionError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type ConnectionError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { setUpApiDocs } from './api-docs';
 import { clientIp, maskIp } from './common/client-ip';
 import type { ErrorCode } from './common/errors/error-codes';
-import { ProblemDetailsFilter, problemBody } from './common/errors/problem-details.filter';
+import { ProblemDetailsFilter, problemBody, sendProblem } from './common/errors/problem-details.filter';
 import { createJsonBodyParser } from './common/json-body.parser';
 import { lazySchemaCompilers } from './common/schema-compilers';
 import { discardUnreadBody } from './common/unread-body';
@@ -38,6 +44,10 @@ export function createFastifyAdapter(config: ConfigType<typeof appConfig> = appC
       connectionsCheckingInterval: 1000,
     },
     clientErrorHandler: answerClientError,
+    // A path the router cannot decode (`%zz`) or an id past maxParamLength names no resource: a
+    // problem like any other 404, not Fastify's own JSON.
+    frameworkErrors: (_error: Error, request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(request, reply, { code: 'not_found' }),
     routerOptions: { ignoreTrailingSlash: true },
     loggerInstance: createLogger(logLevel),
     genReqId: requestId,

@@ -184,6 +184,16 @@ describe.each(dialects())('errors on %s', (dialect) => {
       expectProblemShape(res);
     });
 
+    it.each([
+      ['a path segment that does not decode', '/api/auth/sessions/%zz/'],
+      ['an id longer than the router takes', `/api/auth/sessions/${'a'.repeat(200)}/`],
+    ])('answers %s with a 404 problem, not the router’s own JSON', async (_label, path) => {
+      const { tokens } = await signIn(app(), '+12015550190');
+      const res = await app().http().delete(path).set('Authorization', `Bearer ${tokens.access}`);
+
+      expectProblem(res, 404, 'not_found');
+    });
+
     it('reports the path as instance, without the query string', async () => {
       const res = await app().http().post(`${ROUTES.sendOtp}?debug=1`).send({ phone_number: 'oops' });
 

@@ -1,3 +1,9 @@
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/server';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -6,6 +12,7 @@ import { Secret, TOTP } from 'otpauth';
 import ts from 'typescript';
 import { ROUTES } from './helpers/api-client';
 import { OpenApiConformance, type OpenApiDocument } from './helpers/openapi-conformance';
+import { SoftAuthenticator } from './helpers/soft-authenticator';
 import { useTestApp } from './helpers/test-app';
 
 /**
@@ -18,6 +25,10 @@ import type { components, paths } from './api';
 
 type Problem = components['schemas']['ProblemDto'];
 type User = components['schemas']['UserResponseDto'];
+type Passkey = components['schemas']['PasskeyDto'];
+type CreationOptions = components['schemas']['CreationOptionsDto'];
+type RequestOptions = components['schemas']['RequestOptionsDto'];
+type Credential = components['schemas']['PasskeyCredentialDto']['response'];
 
 export interface FlowResult {
   sent: { phone_number: string; expires_in_seconds: number };
@@ -228,6 +239,112 @@ export async function mfaFlow(
   };
 }
 
+export interface PasskeyResult {
+  registrationOptions: {
+    rp: CreationOptions['rp'];
+    user: { name: string; displayName: string };
+    algorithms: number[];
+    excluded: number;
+    attestation: CreationOptions['attestation'];
+    authenticatorSelection: CreationOptions['authenticatorSelection'];
+  };
+  registered: Passkey;
+  listed: Passkey[];
+  renamed: Passkey;
+  signInOptions: { rpId: string; allowCredentials: number; userVerification: RequestOptions['userVerification'] };
+  signedIn: { isNewUser: boolean; sameUser: boolean };
+  profileNumber: string;
+  deleteStatus: number;
+  afterRemoval: { passkeys: number; signIn: { status: number; code: Problem['code'] | undefined } };
+}
+
+/**
+ * Sign in by SMS, register a passkey (createCredential stands for navigator.credentials.create()),
+ * list and rename it, sign in with it (getCredential: navigator.credentials.get()), then remove it.
+ */
+export async function passkeyFlow(
+  baseUrl: string,
+  phoneNumber: string,
+  codeFor: (e164: string) => string,
+  createCredential: (options: CreationOptions) => Credential,
+  getCredential: (options: RequestOptions) => Credential,
+  fetch: typeof globalThis.fetch,
+): Promise<PasskeyResult> {
+  const client = createClient<paths>({ baseUrl, fetch });
+
+  const sent = await client.POST('/api/auth/send-otp', { body: { phone_number: phoneNumber } });
+  if (!sent.data) throw new Error('send-otp failed: ' + JSON.stringify(sent.error));
+  const verified = await client.POST('/api/auth/verify-otp', {
+    body: { phone_number: phoneNumber, otp_code: codeFor(sent.data.phone_number) },
+  });
+  if (!verified.data) throw new Error('verify-otp failed: ' + JSON.stringify(verified.error));
+  if ('mfa_required' in verified.data) throw new Error('verify-otp asked for a second factor');
+  const user = verified.data.user;
+  const auth = { Authorization: 'Bearer ' + verified.data.tokens.access };
+
+  const creation = await client.POST('/api/auth/passkeys/register/options', { headers: auth });
+  if (!creation.data) throw new Error('passkeys/register/options failed: ' + JSON.stringify(creation.error));
+  const registered = await client.POST('/api/auth/passkeys/register/verify', {
+    headers: auth,
+    body: { name: 'Test key', response: createCredential(creation.data) },
+  });
+  if (!registered.data) throw new Error('passkeys/register/verify failed: ' + JSON.stringify(registered.error));
+  const id = registered.data.id;
+
+  const listed = await client.GET('/api/auth/passkeys', { headers: auth });
+  if (!listed.data) throw new Error('passkeys failed: ' + JSON.stringify(listed.error));
+  const renamed = await client.PATCH('/api/auth/passkeys/{id}', {
+    headers: auth,
+    params: { path: { id } },
+    body: { name: 'MacBook Touch ID' },
+  });
+  if (!renamed.data) throw new Error('passkey rename failed: ' + JSON.stringify(renamed.error));
+
+  const request = await client.POST('/api/auth/passkeys/login/options');
+  if (!request.data) throw new Error('passkeys/login/options failed: ' + JSON.stringify(request.error));
+  const signedIn = await client.POST('/api/auth/passkeys/login/verify', {
+    body: { response: getCredential(request.data) },
+  });
+  if (!signedIn.data) throw new Error('passkeys/login/verify failed: ' + JSON.stringify(signedIn.error));
+  const newAuth = { Authorization: 'Bearer ' + signedIn.data.tokens.access };
+
+  const profile = await client.GET('/api/auth/profile', { headers: newAuth });
+  if (!profile.data) throw new Error('profile failed: ' + JSON.stringify(profile.error));
+  const removed = await client.DELETE('/api/auth/passkeys/{id}', { headers: newAuth, params: { path: { id } } });
+
+  const remaining = await client.GET('/api/auth/passkeys', { headers: newAuth });
+  if (!remaining.data) throw new Error('passkeys failed: ' + JSON.stringify(remaining.error));
+  const again = await client.POST('/api/auth/passkeys/login/options');
+  if (!again.data) throw new Error('passkeys/login/options failed: ' + JSON.stringify(again.error));
+  const refused = await client.POST('/api/auth/passkeys/login/verify', { body: { response: getCredential(again.data) } });
+
+  return {
+    registrationOptions: {
+      rp: creation.data.rp,
+      user: { name: creation.data.user.name, displayName: creation.data.user.displayName },
+      algorithms: creation.data.pubKeyCredParams.map((param) => param.alg),
+      excluded: creation.data.excludeCredentials.length,
+      attestation: creation.data.attestation,
+      authenticatorSelection: creation.data.authenticatorSelection,
+    },
+    registered: registered.data,
+    listed: listed.data.passkeys,
+    renamed: renamed.data,
+    signInOptions: {
+      rpId: request.data.rpId,
+      allowCredentials: request.data.allowCredentials.length,
+      userVerification: request.data.userVerification,
+    },
+    signedIn: { isNewUser: signedIn.data.is_new_user, sameUser: signedIn.data.user.id === user.id },
+    profileNumber: profile.data.user.phone_number,
+    deleteStatus: removed.response.status,
+    afterRemoval: {
+      passkeys: remaining.data.passkeys.length,
+      signIn: { status: refused.response.status, code: refused.error?.code },
+    },
+  };
+}
+
 /** Never called: the generated types must refuse these. */
 export function refusedByTheTypes(client: ReturnType<typeof createClient<paths>>, id: string): void {
   // @ts-expect-error phone_number is required
@@ -247,6 +364,13 @@ export function refusedByTheTypes(client: ReturnType<typeof createClient<paths>>
   void client.POST('/api/auth/mfa/challenge', { body: { totp_code: '123456' } });
   // @ts-expect-error the authenticator's code is a string
   void client.POST('/api/auth/mfa/totp/verify', { body: { code: 123456 } });
+  // @ts-expect-error a new passkey needs its name
+  void client.POST('/api/auth/passkeys/register/verify', { body: { response: {} } });
+  // @ts-expect-error the credential is an object
+  void client.POST('/api/auth/passkeys/login/verify', { body: { response: 'Mv3Yqa' } });
+  // @ts-expect-error the passkey id is a path parameter
+  void client.PATCH('/api/auth/passkeys/{id}', { body: { name: 'Key' } });
+  void client.DELETE('/api/auth/passkeys/{id}', { params: { path: { id } } });
   const code: Problem['code'] = 'reauthentication_required';
   // @ts-expect-error not a documented code
   const unknownCode: Problem['code'] = 'otp_wrong';
@@ -366,10 +490,37 @@ type MfaFlow = (
   tokenReplay: { status: number; code: string | undefined };
 }>;
 
+type PasskeyFlow = (
+  baseUrl: string,
+  phoneNumber: string,
+  codeFor: (e164: string) => string,
+  createCredential: (options: PublicKeyCredentialCreationOptionsJSON) => RegistrationResponseJSON,
+  getCredential: (options: PublicKeyCredentialRequestOptionsJSON) => AuthenticationResponseJSON,
+  fetch: typeof globalThis.fetch,
+) => Promise<{
+  registrationOptions: {
+    rp: { id: string; name: string };
+    user: { name: string; displayName: string };
+    algorithms: number[];
+    excluded: number;
+    attestation: string;
+    authenticatorSelection: Record<string, unknown>;
+  };
+  registered: Record<string, unknown>;
+  listed: Record<string, unknown>[];
+  renamed: Record<string, unknown>;
+  signInOptions: { rpId: string; allowCredentials: number; userVerification: string };
+  signedIn: { isNewUser: boolean; sameUser: boolean };
+  profileNumber: string;
+  deleteStatus: number;
+  afterRemoval: { passkeys: number; signIn: { status: number; code: string | undefined } };
+}>;
+
 interface Flows {
   seedFlow: SeedFlow;
   lifecycleFlow: LifecycleFlow;
   mfaFlow: MfaFlow;
+  passkeyFlow: PasskeyFlow;
 }
 
 /** Compiles the flow to CommonJS and loads it the way Node loads a module. */
@@ -387,8 +538,12 @@ function load(source: string): Flows {
   return module.exports;
 }
 
+/** The page a browser would run the WebAuthn ceremonies on. */
+const PASSKEY_ORIGIN = 'http://localhost:3000';
+
 describe('a client generated from the OpenAPI document (openapi-typescript + openapi-fetch)', () => {
-  const app = useTestApp('sqlite');
+  // The app listens on a random port: the origin is only what the authenticator writes into clientDataJSON.
+  const app = useTestApp('sqlite', { env: { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: PASSKEY_ORIGIN } });
   let baseUrl: string;
   let document: OpenApiDocument;
   let types: string;
@@ -499,6 +654,49 @@ describe('a client generated from the OpenAPI document (openapi-typescript + ope
       recoveryCodesLeft: 9,
       profileNumber: '+12015550183',
       tokenReplay: { status: 401, code: 'mfa_token_invalid' },
+    });
+  });
+
+  it('runs registering a passkey, managing it, signing in with it and removing it through the generated client', async () => {
+    const mismatches: string[] = [];
+    const { passkeyFlow } = load(FLOW);
+    const codeFor = (e164: string) => app().sms.lastCodeFor(e164);
+    const authenticator = new SoftAuthenticator();
+    const result = await passkeyFlow(
+      baseUrl,
+      '+12015550184',
+      codeFor,
+      (options) => authenticator.register(options, PASSKEY_ORIGIN),
+      (options) => authenticator.assert(options, PASSKEY_ORIGIN),
+      conformingFetch(mismatches),
+    );
+
+    expect(mismatches).toEqual([]);
+    const registered = {
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+      name: 'Test key',
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      last_used_at: null,
+      backed_up: false,
+      device_type: 'singleDevice',
+    };
+    expect(result).toEqual({
+      registrationOptions: {
+        rp: { id: 'localhost', name: 'Phone OTP Auth' },
+        user: { name: '+12015550184', displayName: '+12015550184' },
+        algorithms: [-7, -8, -257],
+        excluded: 0,
+        attestation: 'none',
+        authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
+      },
+      registered,
+      listed: [result.registered],
+      renamed: { ...result.registered, name: 'MacBook Touch ID' },
+      signInOptions: { rpId: 'localhost', allowCredentials: 0, userVerification: 'required' },
+      signedIn: { isNewUser: false, sameUser: true },
+      profileNumber: '+12015550184',
+      deleteStatus: 204,
+      afterRemoval: { passkeys: 0, signIn: { status: 401, code: 'passkey_rejected' } },
     });
   });
 });

@@ -60,7 +60,7 @@ export class PasskeyAssertions {
     const taken = await this.challenges.take(clientDataOf(response), ceremony);
     if (!taken || (userId !== undefined && taken.userId !== userId))
       throw rejected('challenge unknown, expired or used');
-    const found = typeof response.id === 'string' ? await this.passkeys.byCredentialId(response.id) : undefined;
+    const found = isCredentialId(response.id) ? await this.passkeys.byCredentialId(response.id) : undefined;
     if (!found || (userId !== undefined && found.passkey.userId !== userId)) throw rejected('unknown credential');
     const { passkey } = found;
     if (passkey.clonedAt) throw rejected('credential marked as cloned');
@@ -118,6 +118,11 @@ export class PasskeyAssertions {
       allowCredentials: allowed.map((passkey) => ({ id: passkey.credentialId, transports: transportsOf(passkey) })),
     });
   }
+}
+
+/** base64url within the column's length, checked before it reaches the database. */
+function isCredentialId(id: unknown): id is string {
+  return typeof id === 'string' && /^[\w-]{1,1400}$/.test(id);
 }
 
 function rejected(reason: string): ProblemException {

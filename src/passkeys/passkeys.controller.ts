@@ -88,7 +88,7 @@ export class PasskeysController {
   })
   @ApiParam(PASSKEY_ID)
   @ApiNoContentResponse({ description: 'Removed' })
-  @ApiProblems('reauthentication_required', 'not_found', ...COMMON)
+  @ApiProblems(...BODY, 'reauthentication_required', 'not_found', ...COMMON)
   remove(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string): Promise<void> {
     return this.passkeys.remove(caller, id);
   }

@@ -16,6 +16,9 @@ import { toPasskeyDto, type PasskeyDto, type PasskeyListDto } from './dto/passke
 import { PasskeysRepository } from './passkeys.repository';
 import { WebAuthnChallenges } from './webauthn-challenges.service';
 
+/** WebAuthn caps credential ids at 1023 bytes: 1364 base64url characters (the column holds 1400). */
+const MAX_CREDENTIAL_ID = 1364;
+
 /** ES256, EdDSA, RS256: what platform authenticators and security keys use. */
 const ALGORITHMS = [-7, -8, -257];
 
@@ -66,6 +69,7 @@ export class PasskeysService {
     });
     if (!verification.verified) throw invalid();
     const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
+    if (credential.id.length > MAX_CREDENTIAL_ID) throw invalid('the credential id is longer than 1023 bytes');
     const passkey = await this.passkeys
       .insert(
         {
@@ -74,7 +78,7 @@ export class PasskeysService {
           credentialId: credential.id,
           publicKey: Buffer.from(credential.publicKey).toString('base64url'),
           counter: credential.counter,
-          transports: credential.transports?.join(',') || null,
+          transports: knownTransports(credential.transports),
           deviceType: credentialDeviceType,
           backedUp: credentialBackedUp,
           name: name.trim(),
@@ -114,7 +118,15 @@ export function transportsOf(passkey: { transports: string | null }): Authentica
   return passkey.transports ? (passkey.transports.split(',') as AuthenticatorTransportFuture[]) : undefined;
 }
 
-type AuthenticatorTransportFuture = 'ble' | 'cable' | 'hybrid' | 'internal' | 'nfc' | 'smart-card' | 'usb';
+const TRANSPORTS = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'] as const;
+type AuthenticatorTransportFuture = (typeof TRANSPORTS)[number];
+
+/** The browser reports transports as it likes (the library passes them on unchecked): the known ones, once each. */
+function knownTransports(reported: unknown): string | null {
+  if (!Array.isArray(reported)) return null;
+  const known = TRANSPORTS.filter((transport) => reported.includes(transport));
+  return known.length ? known.join(',') : null;
+}
 
 /** The response's clientDataJSON, wherever a malformed body put it (or nothing). */
 export function clientDataOf(response: Record<string, unknown>): unknown {

@@ -30,10 +30,13 @@ export class SessionsController {
   })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiProblems(
+    'validation_failed',
     'unauthorized',
     'mfa_enrolment_required',
     'not_found',
     'rate_limited',
+    'payload_too_large',
+    'unsupported_media_type',
     'service_unavailable',
     'internal_error',
   )

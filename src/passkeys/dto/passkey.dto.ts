@@ -14,6 +14,7 @@ export class PasskeyNameDto {
   @ApiProperty({ example: 'MacBook Touch ID', minLength: 1, maxLength: 64, pattern: '\\S' })
   @IsString()
   @Matches(/\S/, { message: 'name must not be blank' })
+  @Matches(/^[^\p{Cc}\p{Cs}]*$/u, { message: 'name must not contain control characters' })
   @MaxLength(64)
   readonly name: string;
 }
