@@ -1,6 +1,12 @@
 import { Body, Controller, Delete, Headers, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/api-problems.decorator';
+import {
+  ACCEPT_LANGUAGE_HEADER,
+  ApiProblems,
+  BODY_PROBLEMS,
+  PROTECTED_ROUTE_PROBLEMS,
+  USER_AGENT_HEADER,
+} from '../common/api-problems.decorator';
 import { AllowedBeforeMfa, CurrentUser, RequiresRecentAuth } from '../common/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { LocaleDto, OtpCodeDto, SendOtpResponseDto } from '../otp/dto/code.dto';
@@ -13,31 +19,9 @@ import { PhoneChangeService } from './phone-change.service';
 import { ReauthenticationService } from './reauthentication.service';
 
 /** Problems every route here can answer, besides its own. */
-const COMMON = [
-  'unauthorized',
-  'mfa_enrolment_required',
-  'rate_limited',
-  'service_unavailable',
-  'internal_error',
-] as const;
-const BODY = ['validation_failed', 'payload_too_large', 'unsupported_media_type'] as const;
 /** A provider may refuse the number too (the account's own, or the new one). */
 const SENDING = ['invalid_phone_number', 'phone_not_allowed', 'otp_resend_too_soon', 'sms_delivery_failed'] as const;
 const REDEEMING = ['otp_invalid', 'otp_expired', 'otp_attempts_exceeded'] as const;
-
-const ACCEPT_LANGUAGE = {
-  name: 'accept-language',
-  required: false,
-  description: 'Language of the SMS when the body has no `locale`',
-  example: 'es-MX,es;q=0.9,en;q=0.5',
-};
-
-const USER_AGENT = {
-  name: 'user-agent',
-  required: false,
-  description: 'Stored with a new session and shown in the session list',
-  example: 'MyApp/2.1 (iPhone; iOS 18.0)',
-};
 
 @ApiTags('account')
 @ApiBearerAuth()
@@ -59,9 +43,9 @@ export class AccountController {
       'Changing the phone number and deleting the account need a sign-in or re-authentication within ' +
       'REAUTH_MAX_AGE on the session; verify this code with `POST /api/auth/reauthenticate/verify/` to renew it.',
   })
-  @ApiHeader(ACCEPT_LANGUAGE)
+  @ApiHeader(ACCEPT_LANGUAGE_HEADER)
   @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way to the current number' })
-  @ApiProblems(...BODY, ...SENDING, ...COMMON)
+  @ApiProblems(...BODY_PROBLEMS, ...SENDING, ...PROTECTED_ROUTE_PROBLEMS)
   reauthenticate(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: LocaleDto,
@@ -79,7 +63,7 @@ export class AccountController {
     description: 'A code texted for another purpose (signing in, a phone change, a deletion) is `otp_invalid` here.',
   })
   @ApiOkResponse({ type: ReauthenticatedDto, description: 'Re-authenticated' })
-  @ApiProblems(...BODY, ...REDEEMING, ...COMMON)
+  @ApiProblems(...BODY_PROBLEMS, ...REDEEMING, ...PROTECTED_ROUTE_PROBLEMS)
   verifyReauthentication(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: OtpCodeDto,
@@ -98,9 +82,15 @@ export class AccountController {
       'Needs a recent authentication (REAUTH_MAX_AGE). Answers the same whether or not another account has the ' +
       'number; that is told only after the code proves possession. At most PHONE_CHANGE_DAILY_LIMIT changes a day.',
   })
-  @ApiHeader(ACCEPT_LANGUAGE)
+  @ApiHeader(ACCEPT_LANGUAGE_HEADER)
   @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way to the new number' })
-  @ApiProblems(...BODY, 'reauthentication_required', 'same_phone_number', ...SENDING, ...COMMON)
+  @ApiProblems(
+    ...BODY_PROBLEMS,
+    'reauthentication_required',
+    'same_phone_number',
+    ...SENDING,
+    ...PROTECTED_ROUTE_PROBLEMS,
+  )
   requestPhoneChange(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: PhoneChangeDto,
@@ -120,10 +110,17 @@ export class AccountController {
       "the caller's others), returns a fresh token pair, and texts the old number that it no longer signs in " +
       '(in `locale`, else Accept-Language). `phone_number_in_use` if another account holds the number.',
   })
-  @ApiHeader(ACCEPT_LANGUAGE)
-  @ApiHeader(USER_AGENT)
+  @ApiHeader(ACCEPT_LANGUAGE_HEADER)
+  @ApiHeader(USER_AGENT_HEADER)
   @ApiOkResponse({ type: PhoneChangedDto, description: 'The account is on its new number' })
-  @ApiProblems(...BODY, 'invalid_phone_number', 'same_phone_number', ...REDEEMING, 'phone_number_in_use', ...COMMON)
+  @ApiProblems(
+    ...BODY_PROBLEMS,
+    'invalid_phone_number',
+    'same_phone_number',
+    ...REDEEMING,
+    'phone_number_in_use',
+    ...PROTECTED_ROUTE_PROBLEMS,
+  )
   verifyPhoneChange(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: PhoneChangeVerifyDto,
@@ -148,9 +145,9 @@ export class AccountController {
     summary: "Text an account-deletion code to the caller's number",
     description: 'Needs a recent authentication (REAUTH_MAX_AGE). Redeem it with `DELETE /api/auth/account/`.',
   })
-  @ApiHeader(ACCEPT_LANGUAGE)
+  @ApiHeader(ACCEPT_LANGUAGE_HEADER)
   @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way to the current number' })
-  @ApiProblems(...BODY, 'reauthentication_required', ...SENDING, ...COMMON)
+  @ApiProblems(...BODY_PROBLEMS, 'reauthentication_required', ...SENDING, ...PROTECTED_ROUTE_PROBLEMS)
   requestDeletion(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: LocaleDto,
@@ -171,7 +168,7 @@ export class AccountController {
       'again as a new user.',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblems(...BODY, 'reauthentication_required', ...REDEEMING, ...COMMON)
+  @ApiProblems(...BODY_PROBLEMS, 'reauthentication_required', ...REDEEMING, ...PROTECTED_ROUTE_PROBLEMS)
   deleteAccount(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: OtpCodeDto,

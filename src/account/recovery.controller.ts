@@ -1,6 +1,12 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/api-problems.decorator';
+import {
+  ACCEPT_LANGUAGE_HEADER,
+  ANY_ROUTE_PROBLEMS,
+  ApiProblems,
+  BODY_PROBLEMS,
+  USER_AGENT_HEADER,
+} from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { proofOf } from '../mfa/dto/mfa.dto';
@@ -9,16 +15,6 @@ import { RateLimit } from '../rate-limit/problem-throttler.guard';
 import { RefusedEarlyPer } from '../rate-limit/refused-early';
 import { AccountRecoveryService } from './account-recovery.service';
 import { AccountRecoveryDto, AccountRecoveryVerifyDto, PhoneChangedDto } from './dto/account.dto';
-
-const COMMON = ['rate_limited', 'service_unavailable', 'internal_error'] as const;
-const BODY = ['validation_failed', 'payload_too_large', 'unsupported_media_type'] as const;
-
-const ACCEPT_LANGUAGE = {
-  name: 'accept-language',
-  required: false,
-  description: 'Language of the SMS when the body has no `locale`',
-  example: 'es-MX,es;q=0.9,en;q=0.5',
-};
 
 @ApiTags('account')
 @Public()
@@ -37,17 +33,17 @@ export class RecoveryController {
       'number and an account without a second factor all answer `otp_invalid`. Wrong proofs for one number are ' +
       'capped per day (ACCOUNT_RECOVERY_FAILURE_LIMIT) on this route only; signing in is not affected.',
   })
-  @ApiHeader(ACCEPT_LANGUAGE)
+  @ApiHeader(ACCEPT_LANGUAGE_HEADER)
   @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way to the new number' })
   @ApiProblems(
-    ...BODY,
+    ...BODY_PROBLEMS,
     'invalid_phone_number',
     'phone_not_allowed',
     'same_phone_number',
     'otp_invalid',
     'otp_resend_too_soon',
     'sms_delivery_failed',
-    ...COMMON,
+    ...ANY_ROUTE_PROBLEMS,
   )
   request(
     @Body() body: AccountRecoveryDto,
@@ -72,16 +68,11 @@ export class RecoveryController {
       'Ends every session of the account, returns a new token pair, and texts the old number that it no longer ' +
       'signs in. `phone_number_in_use` if another account holds the new number.',
   })
-  @ApiHeader(ACCEPT_LANGUAGE)
-  @ApiHeader({
-    name: 'user-agent',
-    required: false,
-    description: 'Stored with the new session and shown in the session list',
-    example: 'MyApp/2.1 (iPhone; iOS 18.0)',
-  })
+  @ApiHeader(ACCEPT_LANGUAGE_HEADER)
+  @ApiHeader(USER_AGENT_HEADER)
   @ApiOkResponse({ type: PhoneChangedDto, description: 'The account is on its new number, signed in' })
   @ApiProblems(
-    ...BODY,
+    ...BODY_PROBLEMS,
     'invalid_phone_number',
     'same_phone_number',
     'otp_invalid',
@@ -89,7 +80,7 @@ export class RecoveryController {
     'otp_attempts_exceeded',
     'phone_number_in_use',
     'unauthorized',
-    ...COMMON,
+    ...ANY_ROUTE_PROBLEMS,
   )
   verify(
     @Body() body: AccountRecoveryVerifyDto,

@@ -8,7 +8,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { ApiProblems } from '../common/api-problems.decorator';
+import { ACCEPT_LANGUAGE_HEADER, ApiProblems, USER_AGENT_HEADER } from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { RateLimit } from '../rate-limit/problem-throttler.guard';
@@ -47,12 +47,7 @@ export class AuthController {
       'has an account. Limited per phone (OTP_RESEND_COOLDOWN, OTP_PHONE_SEND_LIMIT) and per client IP ' +
       '(OTP_IP_SEND_LIMIT). Numbers in OTP_TEST_NUMBERS get their fixed code and no SMS.',
   })
-  @ApiHeader({
-    name: 'accept-language',
-    required: false,
-    description: 'Language of the SMS when the body has no `locale`',
-    example: 'es-MX,es;q=0.9,en;q=0.5',
-  })
+  @ApiHeader(ACCEPT_LANGUAGE_HEADER)
   @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way' })
   @ApiProblems(
     'validation_failed',
@@ -83,12 +78,7 @@ export class AuthController {
       '`POST /api/auth/token/refresh/`. For a user with a second factor the answer is `mfa_required` with an ' +
       '`mfa_token` for `POST /api/auth/mfa/challenge/` instead of tokens.',
   })
-  @ApiHeader({
-    name: 'user-agent',
-    required: false,
-    description: 'Stored with the session and shown in the session list',
-    example: 'MyApp/2.1 (iPhone; iOS 18.0)',
-  })
+  @ApiHeader(USER_AGENT_HEADER)
   @ApiExtraModels(VerifyOtpResponseDto, MfaRequiredDto)
   @ApiOkResponse({
     description: 'Signed in, or (the user has a second factor) asked for it',
@@ -126,12 +116,7 @@ export class AuthController {
       'of `POST /api/auth/mfa/challenge/passkey/options/`). The token works once, for MFA_CHALLENGE_TTL, and takes ' +
       'OTP_MAX_ATTEMPTS wrong answers before `mfa_token_invalid` asks for a new sign-in.',
   })
-  @ApiHeader({
-    name: 'user-agent',
-    required: false,
-    description: 'Stored with the session and shown in the session list',
-    example: 'MyApp/2.1 (iPhone; iOS 18.0)',
-  })
+  @ApiHeader(USER_AGENT_HEADER)
   @ApiOkResponse({ type: VerifyOtpResponseDto, description: 'Signed in' })
   @ApiProblems(
     'validation_failed',
@@ -205,12 +190,7 @@ export class AuthController {
       'that went back means a cloned authenticator: that passkey is refused from then on. Any failure is ' +
       '`passkey_rejected`. No second factor is asked for: a user-verified passkey is two factors.',
   })
-  @ApiHeader({
-    name: 'user-agent',
-    required: false,
-    description: 'Stored with the session and shown in the session list',
-    example: 'MyApp/2.1 (iPhone; iOS 18.0)',
-  })
+  @ApiHeader(USER_AGENT_HEADER)
   @ApiOkResponse({ type: VerifyOtpResponseDto, description: 'Signed in' })
   @ApiProblems(
     'validation_failed',

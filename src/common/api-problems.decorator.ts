@@ -3,6 +3,27 @@ import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ERROR_CODES, type ErrorCode } from './errors/error-codes';
 import { ProblemDto } from './errors/problem.dto';
 
+/** What any route with a JSON body can answer about the body itself. */
+export const BODY_PROBLEMS = ['validation_failed', 'payload_too_large', 'unsupported_media_type'] as const;
+
+/** What any route can answer, and a protected one besides (no token, an enrolment-only session). */
+export const ANY_ROUTE_PROBLEMS = ['rate_limited', 'service_unavailable', 'internal_error'] as const;
+export const PROTECTED_ROUTE_PROBLEMS = ['unauthorized', 'mfa_enrolment_required', ...ANY_ROUTE_PROBLEMS] as const;
+
+/** The request headers routes that text or sign in read, for @ApiHeader(). */
+export const ACCEPT_LANGUAGE_HEADER = {
+  name: 'accept-language',
+  required: false,
+  description: 'Language of the SMS when the body has no `locale`',
+  example: 'es-MX,es;q=0.9,en;q=0.5',
+};
+export const USER_AGENT_HEADER = {
+  name: 'user-agent',
+  required: false,
+  description: 'Stored with a new session and shown in the session list',
+  example: 'MyApp/2.1 (iPhone; iOS 18.0)',
+};
+
 /** Codes always answered with `Retry-After` (every 429); sms_delivery_failed carries it when the provider gave one. */
 const ALWAYS_RETRY_AFTER: ReadonlySet<ErrorCode> = new Set([
   'rate_limited',

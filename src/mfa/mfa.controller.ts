@@ -1,21 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/api-problems.decorator';
+import { ApiProblems, BODY_PROBLEMS, PROTECTED_ROUTE_PROBLEMS } from '../common/api-problems.decorator';
 import { AllowedBeforeMfa, CurrentUser, RequiresRecentAuth } from '../common/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { RateLimit } from '../rate-limit/problem-throttler.guard';
 import type { AuthenticatedUser } from '../users/authenticated-user';
 import { MfaProofDto, MfaStatusDto, proofOf, RecoveryCodesDto, TotpCodeDto, TotpEnrolmentDto } from './dto/mfa.dto';
 import { MfaFactorsService } from './mfa-factors.service';
-
-const COMMON = [
-  'unauthorized',
-  'mfa_enrolment_required',
-  'rate_limited',
-  'service_unavailable',
-  'internal_error',
-] as const;
-const BODY = ['validation_failed', 'payload_too_large', 'unsupported_media_type'] as const;
 
 @ApiTags('mfa')
 @ApiBearerAuth()
@@ -30,7 +21,7 @@ export class MfaController {
     description: 'Under MFA_POLICY=required a user without an active authenticator can only enrol one.',
   })
   @ApiOkResponse({ type: MfaStatusDto })
-  @ApiProblems(...COMMON)
+  @ApiProblems(...PROTECTED_ROUTE_PROBLEMS)
   status(@CurrentUser() caller: AuthenticatedUser): Promise<MfaStatusDto> {
     return this.factors.status(caller);
   }
@@ -46,7 +37,7 @@ export class MfaController {
       'factor, replacing any pending one; confirm it with `POST /api/auth/mfa/totp/verify/`.',
   })
   @ApiOkResponse({ type: TotpEnrolmentDto })
-  @ApiProblems(...BODY, 'reauthentication_required', 'mfa_already_enrolled', ...COMMON)
+  @ApiProblems(...BODY_PROBLEMS, 'reauthentication_required', 'mfa_already_enrolled', ...PROTECTED_ROUTE_PROBLEMS)
   enrol(@CurrentUser() caller: AuthenticatedUser): Promise<TotpEnrolmentDto> {
     return this.factors.enrol(caller);
   }
@@ -62,7 +53,7 @@ export class MfaController {
       'SMS code asks for a second factor. Lifts the enrolment-only limit of the session (MFA_POLICY=required).',
   })
   @ApiOkResponse({ type: RecoveryCodesDto })
-  @ApiProblems(...BODY, 'otp_invalid', 'mfa_not_enrolled', ...COMMON)
+  @ApiProblems(...BODY_PROBLEMS, 'otp_invalid', 'mfa_not_enrolled', ...PROTECTED_ROUTE_PROBLEMS)
   activate(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: TotpCodeDto,
@@ -80,7 +71,13 @@ export class MfaController {
     description: 'Needs a recent authentication and a current code from the app or an unused recovery code.',
   })
   @ApiNoContentResponse({ description: 'Removed; signing in needs the SMS code only' })
-  @ApiProblems(...BODY, 'reauthentication_required', 'otp_invalid', 'mfa_not_enrolled', ...COMMON)
+  @ApiProblems(
+    ...BODY_PROBLEMS,
+    'reauthentication_required',
+    'otp_invalid',
+    'mfa_not_enrolled',
+    ...PROTECTED_ROUTE_PROBLEMS,
+  )
   remove(@CurrentUser() caller: AuthenticatedUser, @Body() body: MfaProofDto, @ClientIp() ip: string): Promise<void> {
     return this.factors.remove(caller, proofOf(body), ip);
   }
@@ -93,7 +90,7 @@ export class MfaController {
     description: 'Needs a recent authentication and an active authenticator. The old codes stop working at once.',
   })
   @ApiOkResponse({ type: RecoveryCodesDto })
-  @ApiProblems(...BODY, 'reauthentication_required', 'mfa_not_enrolled', ...COMMON)
+  @ApiProblems(...BODY_PROBLEMS, 'reauthentication_required', 'mfa_not_enrolled', ...PROTECTED_ROUTE_PROBLEMS)
   regenerateRecoveryCodes(@CurrentUser() caller: AuthenticatedUser): Promise<RecoveryCodesDto> {
     return this.factors.regenerateRecoveryCodes(caller);
   }

@@ -1,12 +1,6 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { epochMs } from '../database/epoch-ms.transformer';
+import { bigintNumber, epochMs } from '../database/epoch-ms.transformer';
 import { User } from '../users/user.entity';
-
-/** PostgreSQL returns BIGINT as a string. */
-const bigintNumber = {
-  to: (value?: number | null) => value,
-  from: (value?: string | number | null) => (value === null || value === undefined ? value : Number(value)),
-};
 
 /**
  * A user's authenticator app (RFC 6238): pending until a code from it confirms the enrolment.

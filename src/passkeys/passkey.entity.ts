@@ -1,12 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { epochMs } from '../database/epoch-ms.transformer';
+import { bigintNumber, epochMs } from '../database/epoch-ms.transformer';
 import { User } from '../users/user.entity';
-
-/** PostgreSQL returns BIGINT as a string. */
-const bigintNumber = {
-  to: (value?: number | null) => value,
-  from: (value?: string | number | null) => (value === null || value === undefined ? value : Number(value)),
-};
 
 /** A WebAuthn credential (passkey) of a user: its public key only; the private key never leaves the authenticator. */
 @Entity('passkeys')

@@ -9,20 +9,12 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
-import { ApiProblems } from '../common/api-problems.decorator';
+import { ApiProblems, BODY_PROBLEMS, PROTECTED_ROUTE_PROBLEMS } from '../common/api-problems.decorator';
 import { CurrentUser, RequiresRecentAuth } from '../common/auth.decorators';
 import type { AuthenticatedUser } from '../users/authenticated-user';
 import { PasskeyDto, PasskeyListDto, PasskeyNameDto, RegisterPasskeyDto, CreationOptionsDto } from './dto/passkey.dto';
 import { PasskeysService } from './passkeys.service';
 
-const COMMON = [
-  'unauthorized',
-  'mfa_enrolment_required',
-  'rate_limited',
-  'service_unavailable',
-  'internal_error',
-] as const;
-const BODY = ['validation_failed', 'payload_too_large', 'unsupported_media_type'] as const;
 const PASSKEY_ID = { name: 'id', format: 'uuid', example: '0b7e4a52-3c1d-4f7e-9a55-2f0c1e6d8b90' };
 
 @ApiTags('passkeys')
@@ -41,7 +33,7 @@ export class PasskeysController {
       "challenge works once, for WEBAUTHN_CHALLENGE_TTL, on any instance. The user's passkeys are excluded.",
   })
   @ApiOkResponse({ type: CreationOptionsDto, description: 'PublicKeyCredentialCreationOptionsJSON' })
-  @ApiProblems(...BODY, 'reauthentication_required', ...COMMON)
+  @ApiProblems(...BODY_PROBLEMS, 'reauthentication_required', ...PROTECTED_ROUTE_PROBLEMS)
   registrationOptions(@CurrentUser() caller: AuthenticatedUser): Promise<PublicKeyCredentialCreationOptionsJSON> {
     return this.passkeys.registrationOptions(caller);
   }
@@ -53,7 +45,13 @@ export class PasskeysController {
     description: 'Checks the challenge, origin (WEBAUTHN_ORIGINS), RP ID, user verification and attestation.',
   })
   @ApiCreatedResponse({ type: PasskeyDto })
-  @ApiProblems(...BODY, 'reauthentication_required', 'passkey_invalid', 'passkey_already_registered', ...COMMON)
+  @ApiProblems(
+    ...BODY_PROBLEMS,
+    'reauthentication_required',
+    'passkey_invalid',
+    'passkey_already_registered',
+    ...PROTECTED_ROUTE_PROBLEMS,
+  )
   register(@CurrentUser() caller: AuthenticatedUser, @Body() body: RegisterPasskeyDto): Promise<PasskeyDto> {
     return this.passkeys.register(caller, body.name, body.response);
   }
@@ -61,7 +59,7 @@ export class PasskeysController {
   @Get()
   @ApiOperation({ summary: "The caller's passkeys" })
   @ApiOkResponse({ type: PasskeyListDto })
-  @ApiProblems(...COMMON)
+  @ApiProblems(...PROTECTED_ROUTE_PROBLEMS)
   list(@CurrentUser() caller: AuthenticatedUser): Promise<PasskeyListDto> {
     return this.passkeys.list(caller);
   }
@@ -70,7 +68,7 @@ export class PasskeysController {
   @ApiOperation({ summary: 'Rename one of the caller’s passkeys' })
   @ApiParam(PASSKEY_ID)
   @ApiOkResponse({ type: PasskeyDto })
-  @ApiProblems(...BODY, 'not_found', ...COMMON)
+  @ApiProblems(...BODY_PROBLEMS, 'not_found', ...PROTECTED_ROUTE_PROBLEMS)
   rename(
     @CurrentUser() caller: AuthenticatedUser,
     @Param('id') id: string,
@@ -88,7 +86,7 @@ export class PasskeysController {
   })
   @ApiParam(PASSKEY_ID)
   @ApiNoContentResponse({ description: 'Removed' })
-  @ApiProblems(...BODY, 'reauthentication_required', 'not_found', ...COMMON)
+  @ApiProblems(...BODY_PROBLEMS, 'reauthentication_required', 'not_found', ...PROTECTED_ROUTE_PROBLEMS)
   remove(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string): Promise<void> {
     return this.passkeys.remove(caller, id);
   }
