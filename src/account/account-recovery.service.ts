@@ -9,9 +9,10 @@ import { SecondFactors, type CheckedProof, type Proof } from '../mfa/second-fact
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import { OtpSender } from '../otp/otp-sender.service';
 import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
-import { RateLimitStore, type LimitRule } from '../rate-limit/rate-limit.store';
+import { RateLimitStore, retryAfterSeconds, type LimitRule } from '../rate-limit/rate-limit.store';
 import { resolveLocale } from '../sms/code-message';
 import { SmsNotices } from '../sms/sms-notices.service';
+import { SessionChanges } from '../sessions/session-changes.service';
 import { SessionsService, type ClientInfo } from '../sessions/sessions.service';
 import { toUserResponse } from '../users/dto/user-response.dto';
 import { UsersService } from '../users/users.service';
@@ -39,6 +40,7 @@ export class AccountRecoveryService {
     private readonly otp: OtpService,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    private readonly sessionChanges: SessionChanges,
     private readonly notices: SmsNotices,
     private readonly sql: Sql,
     @Inject(RateLimitStore) private readonly limits: RateLimitStore,
@@ -63,7 +65,7 @@ export class AccountRecoveryService {
     if (!verdict.allowed) {
       throw new ProblemException('rate_limited', {
         detail: 'Too many failed recoveries of this number today (ACCOUNT_RECOVERY_FAILURE_LIMIT). Try again later.',
-        retryAfter: Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)),
+        retryAfter: retryAfterSeconds(verdict),
       });
     }
     const user = await this.users.findActiveByPhoneNumber(from);
@@ -106,12 +108,12 @@ export class AccountRecoveryService {
     // An unknown number meets no code of this scope: counted and answered like a wrong code.
     const matched = await this.otp.check(recoveryScope(user?.id ?? 0, to), code, client.ip ?? 'unknown');
     const userId = user?.id ?? 0;
-    const { otp, users, sessions } = this;
+    const { otp, users, sessionChanges } = this;
     const outcome = await this.sql
       .transaction(function* () {
         if (!(yield* otp.redeem(matched))) return undefined;
         const moved = yield* users.changePhoneNumber(userId, from, to);
-        const session = yield* sessions.replaceAll(userId, 'account_recovered', client);
+        const session = yield* sessionChanges.replaceAll(userId, 'account_recovered', client);
         yield* users.recordSignIn(moved);
         return { user: moved, session };
       })

@@ -8,10 +8,11 @@ import { Sql } from '../database/sql';
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import { OtpSender } from '../otp/otp-sender.service';
 import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
-import { RateLimitStore, type LimitRule, type LimitVerdict } from '../rate-limit/rate-limit.store';
+import { RateLimitStore, retryAfterSeconds, type LimitRule, type LimitVerdict } from '../rate-limit/rate-limit.store';
 import { resolveLocale } from '../sms/code-message';
 import { SmsNotices } from '../sms/sms-notices.service';
 import type { ClientInfo } from '../sessions/sessions.service';
+import { SessionChanges } from '../sessions/session-changes.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { toUserResponse } from '../users/dto/user-response.dto';
 import type { AuthenticatedUser } from '../users/authenticated-user';
@@ -34,6 +35,7 @@ export class PhoneChangeService {
     private readonly otp: OtpService,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    private readonly sessionChanges: SessionChanges,
     private readonly notices: SmsNotices,
     private readonly sql: Sql,
     @Inject(RateLimitStore) private readonly limits: RateLimitStore,
@@ -67,13 +69,13 @@ export class PhoneChangeService {
     refuseLimit(await this.limits.consume([this.dailyLimit(caller)]));
 
     const from = caller.user.phoneNumber;
-    const { otp, users, sessions } = this;
+    const { otp, users, sessionChanges } = this;
     const revoke = this.config.phoneChangeRevoke;
     const outcome = await this.sql
       .transaction(function* () {
         if (!(yield* otp.redeem(matched))) return undefined;
         const user = yield* users.changePhoneNumber(caller.user.id, from, scope.phoneNumber);
-        const session = yield* sessions.afterPhoneChange(caller, revoke, client);
+        const session = yield* sessionChanges.afterPhoneChange(caller, revoke, client);
         return { user, session };
       })
       .catch((error: unknown) => {
@@ -101,6 +103,6 @@ function refuseLimit(verdict: LimitVerdict): void {
   if (verdict.allowed) return;
   throw new ProblemException('rate_limited', {
     detail: 'Too many phone-number changes today (PHONE_CHANGE_DAILY_LIMIT). Try again later.',
-    retryAfter: Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)),
+    retryAfter: retryAfterSeconds(verdict),
   });
 }

@@ -3,7 +3,7 @@ import { Sql } from '../database/sql';
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import { OtpSender } from '../otp/otp-sender.service';
 import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
-import { SessionsService } from '../sessions/sessions.service';
+import { SessionChanges } from '../sessions/session-changes.service';
 import type { AuthenticatedUser } from '../users/authenticated-user';
 import type { ReauthenticatedDto } from './dto/account.dto';
 
@@ -13,7 +13,7 @@ export class ReauthenticationService {
   constructor(
     private readonly sender: OtpSender,
     private readonly otp: OtpService,
-    private readonly sessions: SessionsService,
+    private readonly sessions: SessionChanges,
     private readonly sql: Sql,
   ) {}
 

@@ -8,7 +8,13 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { ACCEPT_LANGUAGE_HEADER, ApiProblems, USER_AGENT_HEADER } from '../common/api-problems.decorator';
+import {
+  ACCEPT_LANGUAGE_HEADER,
+  ANY_ROUTE_PROBLEMS,
+  ApiProblems,
+  BODY_PROBLEMS,
+  USER_AGENT_HEADER,
+} from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { RateLimit } from '../rate-limit/problem-throttler.guard';
@@ -50,16 +56,12 @@ export class AuthController {
   @ApiHeader(ACCEPT_LANGUAGE_HEADER)
   @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way' })
   @ApiProblems(
-    'validation_failed',
+    ...BODY_PROBLEMS,
     'invalid_phone_number',
     'phone_not_allowed',
     'otp_resend_too_soon',
-    'rate_limited',
-    'payload_too_large',
-    'unsupported_media_type',
     'sms_delivery_failed',
-    'service_unavailable',
-    'internal_error',
+    ...ANY_ROUTE_PROBLEMS,
   )
   sendOtp(@Body() body: SendOtpDto, @Headers('accept-language') acceptLanguage?: string): Promise<SendOtpResponseDto> {
     return this.auth.sendOtp(body.phone_number, { locale: body.locale, acceptLanguage });
@@ -85,17 +87,13 @@ export class AuthController {
     schema: { oneOf: [{ $ref: getSchemaPath(VerifyOtpResponseDto) }, { $ref: getSchemaPath(MfaRequiredDto) }] },
   })
   @ApiProblems(
-    'validation_failed',
+    ...BODY_PROBLEMS,
     'invalid_phone_number',
     'otp_invalid',
     'otp_expired',
     'otp_attempts_exceeded',
     'account_disabled',
-    'rate_limited',
-    'payload_too_large',
-    'unsupported_media_type',
-    'service_unavailable',
-    'internal_error',
+    ...ANY_ROUTE_PROBLEMS,
   )
   verifyOtp(
     @Body() body: VerifyOtpDto,
@@ -118,17 +116,7 @@ export class AuthController {
   })
   @ApiHeader(USER_AGENT_HEADER)
   @ApiOkResponse({ type: VerifyOtpResponseDto, description: 'Signed in' })
-  @ApiProblems(
-    'validation_failed',
-    'mfa_token_invalid',
-    'otp_invalid',
-    'passkey_rejected',
-    'rate_limited',
-    'payload_too_large',
-    'unsupported_media_type',
-    'service_unavailable',
-    'internal_error',
-  )
+  @ApiProblems(...BODY_PROBLEMS, 'mfa_token_invalid', 'otp_invalid', 'passkey_rejected', ...ANY_ROUTE_PROBLEMS)
   completeChallenge(
     @Body() body: MfaChallengeDto,
     @ClientIp() ip: string,
@@ -145,15 +133,7 @@ export class AuthController {
     description: 'For `navigator.credentials.get()`; send its answer as `passkey` to `POST /api/auth/mfa/challenge/`.',
   })
   @ApiOkResponse({ type: RequestOptionsDto, description: 'PublicKeyCredentialRequestOptionsJSON' })
-  @ApiProblems(
-    'validation_failed',
-    'mfa_token_invalid',
-    'rate_limited',
-    'payload_too_large',
-    'unsupported_media_type',
-    'service_unavailable',
-    'internal_error',
-  )
+  @ApiProblems(...BODY_PROBLEMS, 'mfa_token_invalid', ...ANY_ROUTE_PROBLEMS)
   passkeyChallengeOptions(@Body() body: MfaTokenDto): Promise<PublicKeyCredentialRequestOptionsJSON> {
     return this.challenges.passkeyOptions(body.mfa_token);
   }
@@ -168,14 +148,7 @@ export class AuthController {
       'challenge works once, for WEBAUTHN_CHALLENGE_TTL, on any instance.',
   })
   @ApiOkResponse({ type: RequestOptionsDto, description: 'PublicKeyCredentialRequestOptionsJSON' })
-  @ApiProblems(
-    'validation_failed',
-    'rate_limited',
-    'payload_too_large',
-    'unsupported_media_type',
-    'service_unavailable',
-    'internal_error',
-  )
+  @ApiProblems(...BODY_PROBLEMS, ...ANY_ROUTE_PROBLEMS)
   passkeyLoginOptions(): Promise<PublicKeyCredentialRequestOptionsJSON> {
     return this.passkeys.signInOptions();
   }
@@ -192,15 +165,7 @@ export class AuthController {
   })
   @ApiHeader(USER_AGENT_HEADER)
   @ApiOkResponse({ type: VerifyOtpResponseDto, description: 'Signed in' })
-  @ApiProblems(
-    'validation_failed',
-    'passkey_rejected',
-    'rate_limited',
-    'payload_too_large',
-    'unsupported_media_type',
-    'service_unavailable',
-    'internal_error',
-  )
+  @ApiProblems(...BODY_PROBLEMS, 'passkey_rejected', ...ANY_ROUTE_PROBLEMS)
   passkeyLogin(
     @Body() body: PasskeyCredentialDto,
     @ClientIp() ip: string,
@@ -218,16 +183,7 @@ export class AuthController {
       'session (`refresh_token_reused`), except within REFRESH_REUSE_GRACE of the rotation, when it gets the same new pair.',
   })
   @ApiOkResponse({ type: TokensDto, description: 'The new pair; the refresh token sent is now spent' })
-  @ApiProblems(
-    'validation_failed',
-    'unauthorized',
-    'refresh_token_reused',
-    'rate_limited',
-    'payload_too_large',
-    'unsupported_media_type',
-    'service_unavailable',
-    'internal_error',
-  )
+  @ApiProblems(...BODY_PROBLEMS, 'unauthorized', 'refresh_token_reused', ...ANY_ROUTE_PROBLEMS)
   refresh(@Body() body: RefreshDto): Promise<TokensDto> {
     return this.sessions.refresh(body.refresh);
   }
@@ -241,16 +197,7 @@ export class AuthController {
       'out. A replaced one is a replay: its session is revoked (`refresh_token_reused`) and nothing else is.',
   })
   @ApiNoContentResponse({ description: 'Signed out; the revoked sessions’ access tokens stop working at once' })
-  @ApiProblems(
-    'validation_failed',
-    'unauthorized',
-    'refresh_token_reused',
-    'rate_limited',
-    'payload_too_large',
-    'unsupported_media_type',
-    'service_unavailable',
-    'internal_error',
-  )
+  @ApiProblems(...BODY_PROBLEMS, 'unauthorized', 'refresh_token_reused', ...ANY_ROUTE_PROBLEMS)
   logout(@Body() body: LogoutDto): Promise<void> {
     return this.sessions.logout(body.refresh, body.scope ?? 'local');
   }

@@ -4,7 +4,7 @@ import { ProblemException } from '../common/errors/problem.exception';
 import { mfaConfig } from '../config';
 import { Sql } from '../database/sql';
 import { OtpLimitsService } from '../otp/otp-limits.service';
-import { SessionsService } from '../sessions/sessions.service';
+import { SessionChanges } from '../sessions/session-changes.service';
 import type { AuthenticatedUser } from '../users/authenticated-user';
 import type { MfaStatusDto, RecoveryCodesDto, TotpEnrolmentDto } from './dto/mfa.dto';
 import { generateRecoveryCodes } from './recovery-code';
@@ -23,7 +23,7 @@ export class MfaFactorsService {
     private readonly factors: SecondFactors,
     private readonly box: SecretBox,
     private readonly limits: OtpLimitsService,
-    private readonly sessions: SessionsService,
+    private readonly sessions: SessionChanges,
     private readonly sql: Sql,
     @Inject(mfaConfig.KEY) private readonly config: ConfigType<typeof mfaConfig>,
   ) {}

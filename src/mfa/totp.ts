@@ -6,7 +6,7 @@ const DIGITS = 6;
 /** NIST SP 800-63B §5.1.4.1: accept the neighbouring step on either side, for clock drift. */
 const WINDOW = 1;
 
-const TOTP_CODE = /^\d{6}$/;
+export const TOTP_CODE = /^[0-9]{6}$/;
 
 /** A new shared secret (160 bits, RFC 4226 §4's recommendation), base32 as apps take it. */
 export function newTotpSecret(): string {

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../common/errors/problem.exception';
-import type { LimitRule, LimitVerdict } from '../rate-limit/rate-limit.store';
-import { RateLimitStore } from '../rate-limit/rate-limit.store';
+import type { LimitRule } from '../rate-limit/rate-limit.store';
+import { RateLimitStore, retryAfterSeconds } from '../rate-limit/rate-limit.store';
 import { otpConfig } from '../config';
 
 const HOUR = 3_600_000;
@@ -42,10 +42,10 @@ export class OtpLimitsService {
     const verdict = await this.store.consume(rules);
     if (!verdict.allowed) {
       throw verdict.rule === cooldown
-        ? new ProblemException('otp_resend_too_soon', { retryAfter: retryAfter(verdict) })
+        ? new ProblemException('otp_resend_too_soon', { retryAfter: retryAfterSeconds(verdict) })
         : new ProblemException('rate_limited', {
             detail: 'Too many codes were requested. Try again later.',
-            retryAfter: retryAfter(verdict),
+            retryAfter: retryAfterSeconds(verdict),
           });
     }
   }
@@ -67,7 +67,7 @@ export class OtpLimitsService {
     if (!verdict.allowed) {
       throw new ProblemException('rate_limited', {
         detail: 'Too many wrong codes for this number. Try again later.',
-        retryAfter: retryAfter(verdict),
+        retryAfter: retryAfterSeconds(verdict),
       });
     }
   }
@@ -116,8 +116,4 @@ export class OtpLimitsService {
   private streakKey(phoneNumber: string): string {
     return `otp:fail-streak:${phoneNumber}`;
   }
-}
-
-function retryAfter(verdict: Extract<LimitVerdict, { allowed: false }>): number {
-  return Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
 }

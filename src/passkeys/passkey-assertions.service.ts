@@ -11,7 +11,7 @@ import { webauthnConfig } from '../config';
 import type { Step } from '../database/sql';
 import type { Ceremony } from './webauthn-challenge.entity';
 import { PasskeysRepository } from './passkeys.repository';
-import { clientDataOf, transportsOf } from './passkeys.service';
+import { clientDataOf, transportsOf } from './credential';
 import { WebAuthnChallenges } from './webauthn-challenges.service';
 
 const logger = new Logger('PasskeyAssertions');

@@ -13,6 +13,7 @@ import { UUID } from '../common/uuid';
 import { isUniqueViolation } from '../database/database-errors';
 import type { AuthenticatedUser } from '../users/authenticated-user';
 import { toPasskeyDto, type PasskeyDto, type PasskeyListDto } from './dto/passkey.dto';
+import { clientDataOf, knownTransports, transportsOf } from './credential';
 import { PasskeysRepository } from './passkeys.repository';
 import { WebAuthnChallenges } from './webauthn-challenges.service';
 
@@ -112,26 +113,6 @@ export class PasskeysService {
       createHmac('sha256', this.otp.secret).update(`webauthn-user:${userId}`).digest().subarray(0, 16),
     );
   }
-}
-
-export function transportsOf(passkey: { transports: string | null }): AuthenticatorTransportFuture[] | undefined {
-  return passkey.transports ? (passkey.transports.split(',') as AuthenticatorTransportFuture[]) : undefined;
-}
-
-const TRANSPORTS = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'] as const;
-type AuthenticatorTransportFuture = (typeof TRANSPORTS)[number];
-
-/** The browser reports transports as it likes (the library passes them on unchecked): the known ones, once each. */
-function knownTransports(reported: unknown): string | null {
-  if (!Array.isArray(reported)) return null;
-  const known = TRANSPORTS.filter((transport) => reported.includes(transport));
-  return known.length ? known.join(',') : null;
-}
-
-/** The response's clientDataJSON, wherever a malformed body put it (or nothing). */
-export function clientDataOf(response: Record<string, unknown>): unknown {
-  const inner = response.response;
-  return inner && typeof inner === 'object' ? (inner as Record<string, unknown>).clientDataJSON : undefined;
 }
 
 function invalid(detail?: string): ProblemException {

@@ -7,6 +7,11 @@ export interface LimitRule {
 
 export type LimitVerdict = { allowed: true } | { allowed: false; rule: LimitRule; retryAfterMs: number };
 
+/** A refusal's `Retry-After`, in whole seconds and at least 1. */
+export function retryAfterSeconds(verdict: Extract<LimitVerdict, { allowed: false }>): number {
+  return Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+}
+
 export interface WindowCount {
   count: number;
   /** Until the window ends and the count starts again from zero. */

@@ -8,6 +8,7 @@ import { Session } from './session.entity';
 import { SessionsPurgeJob } from './sessions-purge.job';
 import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
+import { SessionChanges } from './session-changes.service';
 import { SessionsService } from './sessions.service';
 import { SigningKeys, SigningKeysModule, jwtModuleOptions } from './signing-keys';
 import { TokenService } from './token.service';
@@ -24,7 +25,7 @@ import { TokenService } from './token.service';
     }),
   ],
   controllers: [SessionsController],
-  providers: [SessionsRepository, SessionsService, TokenService, SessionsPurgeJob],
-  exports: [SessionsService, SigningKeysModule],
+  providers: [SessionsRepository, SessionsService, SessionChanges, TokenService, SessionsPurgeJob],
+  exports: [SessionsService, SessionChanges, SigningKeysModule],
 })
 export class SessionsModule {}

@@ -2,24 +2,24 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swag
 import { IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ProblemException } from '../../common/errors/problem.exception';
 import { FACTOR_TYPES, type FactorType, type Proof } from '../second-factors.service';
+import { TOTP_CODE } from '../totp';
 
-const TOTP_PATTERN = /^[0-9]{6}$/;
 const RECOVERY_PATTERN = /^[0-9A-Za-z -]{10,24}$/;
 
 /** A code from the authenticator app. */
 export class TotpCodeDto {
-  @ApiProperty({ example: '123456', pattern: TOTP_PATTERN.source, description: 'The 6 digits the app shows now' })
+  @ApiProperty({ example: '123456', pattern: TOTP_CODE.source, description: 'The 6 digits the app shows now' })
   @IsString()
-  @Matches(TOTP_PATTERN, { message: 'code must be 6 digits' })
+  @Matches(TOTP_CODE, { message: 'code must be 6 digits' })
   readonly code: string;
 }
 
 /** A second-factor proof: a code from the authenticator app or a recovery code, exactly one. */
 export class MfaProofDto {
-  @ApiPropertyOptional({ example: '123456', pattern: TOTP_PATTERN.source, description: 'From the authenticator app' })
+  @ApiPropertyOptional({ example: '123456', pattern: TOTP_CODE.source, description: 'From the authenticator app' })
   @IsOptional()
   @IsString()
-  @Matches(TOTP_PATTERN, { message: 'totp_code must be 6 digits' })
+  @Matches(TOTP_CODE, { message: 'totp_code must be 6 digits' })
   readonly totp_code?: string;
 
   @ApiPropertyOptional({
