@@ -15,12 +15,14 @@ const FEATURE_USES = {
   metrics: [],
   health: [],
   demo: [],
-  otp: ['sms', 'users'],
+  captcha: [],
+  fraud: ['captcha'],
+  otp: ['sms', 'users', 'fraud'],
   sessions: ['users'],
   passkeys: ['users'],
   mfa: ['otp', 'users', 'sessions', 'passkeys'],
-  auth: ['sessions', 'users', 'otp', 'mfa', 'passkeys'],
-  account: ['otp', 'users', 'sessions', 'sms', 'mfa'],
+  auth: ['sessions', 'users', 'otp', 'mfa', 'passkeys', 'fraud'],
+  account: ['otp', 'users', 'sessions', 'sms', 'mfa', 'fraud'],
 };
 const SHARED_FEATURES = ['metrics'];
 const folders = readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })

@@ -8,7 +8,7 @@ import { Sql } from '../database/sql';
 import { SecondFactors, type CheckedProof, type Proof } from '../mfa/second-factors.service';
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import { OtpSender } from '../otp/otp-sender.service';
-import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
+import { OtpService, type CodeScope, type LanguageHints, type SendRequest } from '../otp/otp.service';
 import { RateLimitStore, retryAfterSeconds, type LimitRule } from '../rate-limit/rate-limit.store';
 import { resolveLocale } from '../sms/code-message';
 import { SmsNotices } from '../sms/sms-notices.service';
@@ -54,7 +54,7 @@ export class AccountRecoveryService {
   async request(
     request: RecoveryRequest,
     proof: Proof,
-    language: LanguageHints,
+    sending: SendRequest,
     client: string,
   ): Promise<SendOtpResponseDto> {
     const from = this.phones.normalize(request.phoneNumber);
@@ -83,7 +83,7 @@ export class AccountRecoveryService {
     }
     await this.sql.perform(this.factors.spend(checked));
     try {
-      return await this.sender.issue(recoveryScope(account.id, to), language);
+      return await this.sender.issue(recoveryScope(account.id, to), sending);
     } catch (error) {
       // No code is on its way (a send limit, the SMS provider): the recovery code is not used up.
       await this.factors.giveBack(checked);

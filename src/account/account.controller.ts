@@ -4,6 +4,7 @@ import {
   ACCEPT_LANGUAGE_HEADER,
   ApiProblems,
   BODY_PROBLEMS,
+  CAPTCHA_PROBLEMS,
   PROTECTED_ROUTE_PROBLEMS,
   USER_AGENT_HEADER,
 } from '../common/api-problems.decorator';
@@ -89,14 +90,21 @@ export class AccountController {
     'reauthentication_required',
     'same_phone_number',
     ...SENDING,
+    ...CAPTCHA_PROBLEMS,
     ...PROTECTED_ROUTE_PROBLEMS,
   )
   requestPhoneChange(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: PhoneChangeDto,
+    @ClientIp() ip: string,
     @Headers('accept-language') acceptLanguage?: string,
   ): Promise<SendOtpResponseDto> {
-    return this.phoneChange.request(caller, body.new_phone_number, { locale: body.locale, acceptLanguage });
+    return this.phoneChange.request(caller, body.new_phone_number, {
+      locale: body.locale,
+      acceptLanguage,
+      captchaToken: body.captcha_token,
+      clientIp: ip,
+    });
   }
 
   @Post('phone/change/verify')

@@ -7,7 +7,7 @@ import { isUniqueViolation } from '../database/database-errors';
 import { Sql } from '../database/sql';
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import { OtpSender } from '../otp/otp-sender.service';
-import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
+import { OtpService, type CodeScope, type LanguageHints, type SendRequest } from '../otp/otp.service';
 import { RateLimitStore, retryAfterSeconds, type LimitRule, type LimitVerdict } from '../rate-limit/rate-limit.store';
 import { resolveLocale } from '../sms/code-message';
 import { SmsNotices } from '../sms/sms-notices.service';
@@ -43,14 +43,10 @@ export class PhoneChangeService {
   ) {}
 
   /** Texts a code to the new number; answers alike whether or not another account holds it. */
-  async request(
-    caller: AuthenticatedUser,
-    newPhoneNumber: string,
-    language: LanguageHints,
-  ): Promise<SendOtpResponseDto> {
+  async request(caller: AuthenticatedUser, newPhoneNumber: string, sending: SendRequest): Promise<SendOtpResponseDto> {
     const scope = changeScope(caller, this.phones.normalizeForSending(newPhoneNumber));
     refuseLimit(await this.limits.check([this.dailyLimit(caller)]));
-    return this.sender.issue(scope, language);
+    return this.sender.issue(scope, sending);
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   ANY_ROUTE_PROBLEMS,
   ApiProblems,
   BODY_PROBLEMS,
+  CAPTCHA_PROBLEMS,
   USER_AGENT_HEADER,
 } from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';
@@ -12,6 +13,7 @@ import { ClientIp } from '../common/client-ip';
 import { proofOf } from '../mfa/dto/mfa.dto';
 import { SendOtpResponseDto } from '../otp/dto/code.dto';
 import { RateLimit } from '../rate-limit/problem-throttler.guard';
+import { ScreensNumberIn } from '../fraud/paused-ranges';
 import { RefusedEarlyPer } from '../rate-limit/refused-early';
 import { AccountRecoveryService } from './account-recovery.service';
 import { AccountRecoveryDto, AccountRecoveryVerifyDto, PhoneChangedDto } from './dto/account.dto';
@@ -25,6 +27,7 @@ export class RecoveryController {
   @Post()
   @HttpCode(HttpStatus.OK)
   @RateLimit('otp-send')
+  @ScreensNumberIn('new_phone_number')
   @ApiOperation({
     summary: 'Lost the phone: prove the second factor, and get a code on the new number',
     description:
@@ -42,6 +45,7 @@ export class RecoveryController {
     'same_phone_number',
     'otp_invalid',
     'otp_resend_too_soon',
+    ...CAPTCHA_PROBLEMS,
     'sms_delivery_failed',
     ...ANY_ROUTE_PROBLEMS,
   )
@@ -53,7 +57,7 @@ export class RecoveryController {
     return this.recovery.request(
       { phoneNumber: body.phone_number, newPhoneNumber: body.new_phone_number },
       proofOf(body),
-      { locale: body.locale, acceptLanguage },
+      { locale: body.locale, acceptLanguage, captchaToken: body.captcha_token, clientIp: ip },
       ip,
     );
   }

@@ -13,11 +13,13 @@ import {
   ANY_ROUTE_PROBLEMS,
   ApiProblems,
   BODY_PROBLEMS,
+  CAPTCHA_PROBLEMS,
   USER_AGENT_HEADER,
 } from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { RateLimit } from '../rate-limit/problem-throttler.guard';
+import { ScreensNumberIn } from '../fraud/paused-ranges';
 import { RefusedEarlyPer } from '../rate-limit/refused-early';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { MfaChallengeDto, MfaRequiredDto, MfaTokenDto, proofOf } from '../mfa/dto/mfa.dto';
@@ -46,12 +48,15 @@ export class AuthController {
   @Post('send-otp')
   @HttpCode(HttpStatus.OK)
   @RateLimit('otp-send')
+  @ScreensNumberIn('phone_number')
   @ApiOperation({
     summary: 'Text a one-time code to a phone number',
     description:
       'Step 1 of signing in. Replaces any earlier code for the number. Answers the same whether or not the number ' +
-      'has an account. Limited per phone (OTP_RESEND_COOLDOWN, OTP_PHONE_SEND_LIMIT) and per client IP ' +
-      '(OTP_IP_SEND_LIMIT). Numbers in OTP_TEST_NUMBERS get their fixed code and no SMS.',
+      'has an account. Limited per phone (OTP_RESEND_COOLDOWN, OTP_PHONE_SEND_LIMIT), per client IP ' +
+      '(OTP_IP_SEND_LIMIT), per country and overall (SMS_COUNTRY_BUDGETS, SMS_HOURLY_BUDGET), and screened for SMS ' +
+      'pumping: a number range whose codes are rarely entered needs a captcha_token or is paused (FRAUD_ACTION). ' +
+      'Numbers in OTP_TEST_NUMBERS get their fixed code and no SMS.',
   })
   @ApiHeader(ACCEPT_LANGUAGE_HEADER)
   @ApiOkResponse({ type: SendOtpResponseDto, description: 'The code is on its way' })
@@ -60,11 +65,21 @@ export class AuthController {
     'invalid_phone_number',
     'phone_not_allowed',
     'otp_resend_too_soon',
+    ...CAPTCHA_PROBLEMS,
     'sms_delivery_failed',
     ...ANY_ROUTE_PROBLEMS,
   )
-  sendOtp(@Body() body: SendOtpDto, @Headers('accept-language') acceptLanguage?: string): Promise<SendOtpResponseDto> {
-    return this.auth.sendOtp(body.phone_number, { locale: body.locale, acceptLanguage });
+  sendOtp(
+    @Body() body: SendOtpDto,
+    @ClientIp() ip: string,
+    @Headers('accept-language') acceptLanguage?: string,
+  ): Promise<SendOtpResponseDto> {
+    return this.auth.sendOtp(body.phone_number, {
+      locale: body.locale,
+      acceptLanguage,
+      captchaToken: body.captcha_token,
+      clientIp: ip,
+    });
   }
 
   @Post('verify-otp')

@@ -10,7 +10,7 @@ import { MfaChallenges } from '../mfa/mfa-challenges.service';
 import { SecondFactors, type Proof } from '../mfa/second-factors.service';
 import { OtpSender } from '../otp/otp-sender.service';
 import { PasskeyAssertions } from '../passkeys/passkey-assertions.service';
-import { OtpService, signInScope, type LanguageHints } from '../otp/otp.service';
+import { OtpService, signInScope, type SendRequest } from '../otp/otp.service';
 import type { Generation } from '../sessions/token.service';
 import { toUserResponse } from '../users/dto/user-response.dto';
 import type { User } from '../users/user.entity';
@@ -36,9 +36,9 @@ export class AuthService {
   ) {}
 
   /** Answers alike whether or not the number has an account, so the reply reveals nothing. */
-  async sendOtp(rawPhoneNumber: string, language: LanguageHints): Promise<SendOtpResponseDto> {
+  async sendOtp(rawPhoneNumber: string, sending: SendRequest): Promise<SendOtpResponseDto> {
     const phoneNumber = this.phones.normalizeForSending(rawPhoneNumber);
-    return this.sender.issue(signInScope(phoneNumber), language);
+    return this.sender.issue(signInScope(phoneNumber), sending);
   }
 
   /**

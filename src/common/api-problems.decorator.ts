@@ -8,6 +8,8 @@ export const BODY_PROBLEMS = ['validation_failed', 'payload_too_large', 'unsuppo
 
 /** What any route can answer, and a protected one besides (no token, an enrolment-only session). */
 export const ANY_ROUTE_PROBLEMS = ['rate_limited', 'service_unavailable', 'internal_error'] as const;
+/** What a route that texts a number the caller has not proven may answer about its captcha. */
+export const CAPTCHA_PROBLEMS = ['captcha_required', 'captcha_invalid', 'captcha_unavailable'] as const;
 export const PROTECTED_ROUTE_PROBLEMS = ['unauthorized', 'mfa_enrolment_required', ...ANY_ROUTE_PROBLEMS] as const;
 
 /** The request headers routes that text or sign in read, for @ApiHeader(). */

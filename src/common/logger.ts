@@ -25,7 +25,7 @@ export function createLogger(level: LogLevel): Logger {
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['req.headers.authorization', '*.otp_code', '*.refresh', '*.access', '*.tokens'],
+      paths: ['req.headers.authorization', '*.otp_code', '*.captcha_token', '*.refresh', '*.access', '*.tokens'],
       censor: '[redacted]',
     },
   });

@@ -1,7 +1,7 @@
 import type { ConfigType } from '@nestjs/config';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { ProblemException } from './errors/problem.exception';
-import { maskPhone, PhoneNumberService } from './phone-number.service';
+import { maskPhone, phoneRegion, PhoneNumberService } from './phone-number.service';
 import type { phoneConfig } from '../config';
 
 function phones(defaultRegion?: CountryCode): PhoneNumberService {
@@ -9,6 +9,7 @@ function phones(defaultRegion?: CountryCode): PhoneNumberService {
     defaultRegion,
     allowedCountries: new Set(),
     allowedTypes: new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE']),
+    refusedPrefixes: ['+881', '+870'],
   };
   return new PhoneNumberService(config);
 }
@@ -95,6 +96,29 @@ describe('PhoneNumberService', () => {
     it('refuses a national number that is not valid in the region', () => {
       expect(rejectionOf(phones('US'), '555-0123').code).toBe('invalid_phone_number');
     });
+  });
+});
+
+describe('normalizeForSending with PHONE_REFUSED_PREFIXES', () => {
+  it.each(['+881631234567', '+870773111111'])('refuses %s, a satellite number libphonenumber calls mobile', (input) => {
+    expect(() => phones().normalizeForSending(input)).toThrow(
+      expect.objectContaining({ code: 'phone_not_allowed' }) as Error,
+    );
+  });
+
+  it('still sends to numbers outside the refused ranges', () => {
+    expect(phones().normalizeForSending('+447911123456')).toBe('+447911123456');
+  });
+});
+
+describe('phoneRegion', () => {
+  it.each([
+    ['+12015550123', 'US'],
+    ['+14165550123', 'CA'],
+    ['+447400123456', 'GB'],
+    ['+881631234567', '+881'],
+  ])('counts %s under %s', (e164, region) => {
+    expect(phoneRegion(e164)).toBe(region);
   });
 });
 

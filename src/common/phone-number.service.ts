@@ -26,6 +26,9 @@ export class PhoneNumberService {
    */
   normalizeForSending(input: string): string {
     const phone = this.parse(input);
+    if (this.config.refusedPrefixes.some((prefix) => phone.number.startsWith(prefix))) {
+      throw notAllowed('Codes are not sent to numbers in this range.');
+    }
     if (this.config.allowedCountries.size && !(phone.country && this.config.allowedCountries.has(phone.country))) {
       throw notAllowed(`Codes are not sent to numbers in ${phone.country ?? 'this numbering plan'}.`);
     }
@@ -68,6 +71,15 @@ function describe(type: NumberType): string {
 
 function describeTypes(types: Set<NumberType>): string {
   return [...types].map((type) => (type ?? 'unknown').toLowerCase().replace(/_/g, '-')).join(' or ');
+}
+
+/**
+ * Where a number's SMS are counted and budgeted: its ISO country (`US`, `GB`), or its calling code
+ * for the non-geographic ranges (`+881`). Call it with a number normalize() accepted.
+ */
+export function phoneRegion(e164: string): string {
+  const phone = parsePhoneNumberFromString(e164, { extract: false });
+  return phone?.country ?? `+${phone?.countryCallingCode ?? e164.slice(1, 4)}`;
 }
 
 /** `+12015550123` → `+1201*****23`: enough to correlate log lines, not enough to identify anyone. */

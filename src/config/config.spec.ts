@@ -893,7 +893,9 @@ describe('config namespaces', () => {
         [
           'account',
           'app',
+          'captcha',
           'database',
+          'fraud',
           'jwt',
           'mfa',
           'otp',

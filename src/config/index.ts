@@ -1,7 +1,9 @@
 import type { ConfigType } from '@nestjs/config';
 import { accountConfig } from './account.config';
 import { appConfig, LOG_LEVELS } from './app.config';
+import { captchaConfig } from './captcha.config';
 import { databaseConfig } from './database.config';
+import { fraudConfig } from './fraud.config';
 import { collectEnvErrors, ConfigError, EnvError } from './env';
 import { jwtConfig } from './jwt.config';
 import { mfaConfig } from './mfa.config';
@@ -20,7 +22,9 @@ export {
   LOG_LEVELS,
   accountConfig,
   appConfig,
+  captchaConfig,
   databaseConfig,
+  fraudConfig,
   jwtConfig,
   mfaConfig,
   otpConfig,
@@ -34,13 +38,16 @@ export {
 };
 
 export { PHONE_CHANGE_REVOCATIONS, type PhoneChangeRevocation } from './account.config';
+export type { FraudAction } from './fraud.config';
 export type { MfaPolicy } from './mfa.config';
 export type { SmsProvider, SmsProviderConfig, TwilioAccountConfig, TwilioSenderConfig } from './sms.config';
 
 const namespaces = {
   account: accountConfig,
   app: appConfig,
+  captcha: captchaConfig,
   database: databaseConfig,
+  fraud: fraudConfig,
   jwt: jwtConfig,
   mfa: mfaConfig,
   otp: otpConfig,

@@ -1,6 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { envDuration, envInt, envOptional, isProduction, reject } from './env';
+import { envCountry } from './phone.config';
 import { envSecret } from './secrets';
 
 /** `OTP_TEST_NUMBERS=+12015550123:123456,…`: E.164 number → fixed code, no SMS sent. */
@@ -47,8 +48,40 @@ function envCodeTtl(name: string): number {
   return ttlMs;
 }
 
+export interface CountryBudgets {
+  /** Hourly SMS per listed country (ISO 3166). */
+  byCountry: Map<string, number>;
+  /** Hourly SMS for each country not listed, and for non-geographic numbers. */
+  otherwise: number;
+}
+
+/**
+ * `SMS_COUNTRY_BUDGETS=US:500,GB:200,*:100`: each country's own share of the hour, so that
+ * pumping one country exhausts its budget and not everyone's. Unlisted countries get `*`, or a
+ * quarter of SMS_HOURLY_BUDGET.
+ */
+function envCountryBudgets(name: string, hourlyBudget: number): CountryBudgets {
+  const budgets: CountryBudgets = { byCountry: new Map(), otherwise: Math.max(1, Math.ceil(hourlyBudget / 4)) };
+  for (const entry of (envOptional(name) ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [country = '', limit = ''] = entry.split(':').map((part) => part.trim());
+    if (!/^[1-9][0-9]*$/.test(limit)) {
+      reject(name, `expected COUNTRY:LIMIT entries such as US:500 or *:100, got "${entry}"`, undefined);
+    } else if (country === '*') {
+      budgets.otherwise = Number(limit);
+    } else {
+      const code = envCountry(name, country);
+      if (code) budgets.byCountry.set(code, Number(limit));
+    }
+  }
+  return budgets;
+}
+
 export const otpConfig = registerAs('otp', () => {
   const codeLength = envCodeLength('OTP_CODE_LENGTH');
+  const smsHourlyBudget = envInt('SMS_HOURLY_BUDGET', 1000, { min: 1 });
   return {
     secret: envSecret('OTP_SECRET'),
     codeLength,
@@ -58,7 +91,8 @@ export const otpConfig = registerAs('otp', () => {
     phoneSendLimit: envInt('OTP_PHONE_SEND_LIMIT', 5, { min: 1 }),
     phoneSendWindowMs: envDuration('OTP_PHONE_SEND_WINDOW', '1h'),
     phoneDailySendLimit: envInt('OTP_PHONE_DAILY_SEND_LIMIT', 10, { min: 1 }),
-    smsHourlyBudget: envInt('SMS_HOURLY_BUDGET', 1000, { min: 1 }),
+    smsHourlyBudget,
+    smsCountryBudgets: envCountryBudgets('SMS_COUNTRY_BUDGETS', smsHourlyBudget),
     phoneFailureLimit: envInt('OTP_PHONE_FAILURE_LIMIT', 20, { min: 1 }),
     phoneFailureWindowMs: envDuration('OTP_PHONE_FAILURE_WINDOW', '1h'),
     maxConsecutiveFailures: envInt('OTP_MAX_CONSECUTIVE_FAILURES', 100, { min: 1 }),

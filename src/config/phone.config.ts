@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { isSupportedCountry, type CountryCode, type NumberType } from 'libphonenumber-js/max';
-import { envOptional, reject } from './env';
+import { envOptional, envOrNone, reject } from './env';
 
 const NUMBER_TYPES: readonly NonNullable<NumberType>[] = [
   'MOBILE',
@@ -16,7 +16,7 @@ const NUMBER_TYPES: readonly NonNullable<NumberType>[] = [
   'VOICEMAIL',
 ];
 
-function envCountry(name: string, value: string): CountryCode | undefined {
+export function envCountry(name: string, value: string): CountryCode | undefined {
   const code = value.trim().toUpperCase();
   if (!isSupportedCountry(code)) {
     return reject(name, `expected ISO 3166 country codes such as US or GB, got "${value}"`, undefined);
@@ -38,6 +38,24 @@ function envNumberTypes(name: string, fallback: NonNullable<NumberType>[]): Set<
   return new Set((types.length ? types : fallback) as NumberType[]);
 }
 
+/**
+ * Non-geographic ranges nobody signs up from but toll fraud loves: international freephone and
+ * shared cost (+800, +808), Inmarsat (+870), UPT (+878), satellite phones (+881), international
+ * networks (+882, +883), humanitarian (+888) and international premium rate (+979). Their SMS
+ * cost many times a mobile's.
+ */
+const REFUSED_PREFIXES = '+800,+808,+870,+878,+881,+882,+883,+888,+979';
+
+function envPrefixes(name: string): string[] {
+  const prefixes = (envOrNone(name, REFUSED_PREFIXES) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  const bad = prefixes.find((prefix) => !/^\+[1-9][0-9]{0,14}$/.test(prefix));
+  if (bad) reject(name, `expected E.164 prefixes such as +881 or +4470, got "${bad}"`, undefined);
+  return prefixes;
+}
+
 export const phoneConfig = registerAs('phone', () => {
   const region = envOptional('PHONE_DEFAULT_REGION');
   return {
@@ -47,5 +65,7 @@ export const phoneConfig = registerAs('phone', () => {
       envList('PHONE_ALLOWED_COUNTRIES').flatMap((c) => envCountry('PHONE_ALLOWED_COUNTRIES', c) ?? []),
     ),
     allowedTypes: envNumberTypes('PHONE_ALLOWED_TYPES', ['MOBILE', 'FIXED_LINE_OR_MOBILE']),
+    /** Numbers starting with any of these get no code, whatever their type; empty refuses none. */
+    refusedPrefixes: envPrefixes('PHONE_REFUSED_PREFIXES'),
   };
 });

@@ -56,6 +56,34 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly sendRefusals = new Counter({
+    name: 'otp_send_refusals_total',
+    help: 'Code sends refused before any SMS, by reason (limits, budgets, breaker, captcha)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly screenedSends = new Counter({
+    name: 'otp_screened_sends_total',
+    help: 'Codes texted to numbers not yet proven (sign-in, phone change, recovery), by country; the conversion breaker counts these',
+    labelNames: ['country'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly screenedVerifications = new Counter({
+    name: 'otp_screened_verifications_total',
+    help: 'Those codes verified, by country; conversion = rate of this ÷ rate of otp_screened_sends_total',
+    labelNames: ['country'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly breakerTrips = new Counter({
+    name: 'otp_breaker_trips_total',
+    help: 'Conversion breaker trips by scope (prefix or country) and action (challenge or block)',
+    labelNames: ['scope', 'action'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -75,6 +103,22 @@ export class MetricsService {
   smsCall(seconds: number, failure?: string): void {
     this.smsDuration.observe({ outcome: failure ? 'failure' : 'ok' }, seconds);
     if (failure) this.smsFailures.inc({ reason: failure });
+  }
+
+  sendRefused(reason: string): void {
+    this.sendRefusals.inc({ reason });
+  }
+
+  screenedSend(country: string): void {
+    this.screenedSends.inc({ country });
+  }
+
+  screenedVerification(country: string): void {
+    this.screenedVerifications.inc({ country });
+  }
+
+  breakerTripped(scope: string, action: string): void {
+    this.breakerTrips.inc({ scope, action });
   }
 
   signIn(isNewUser: boolean): void {

@@ -12,6 +12,9 @@ export const CODE_PURPOSES = [
 ] as const;
 export type CodePurpose = (typeof CODE_PURPOSES)[number];
 
+/** Codes texted to a number the caller has not proven: SMS pumping's way in, so they are screened. */
+export const SCREENED_PURPOSES: ReadonlySet<CodePurpose> = new Set(['sign_in', 'phone_change', 'account_recovery']);
+
 /**
  * One issued code. Only the HMAC of the code is kept, and only the newest row of its scope (phone,
  * purpose and user) can be redeemed; older rows stay for auditing until purged.

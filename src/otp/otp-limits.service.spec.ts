@@ -2,6 +2,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { ProblemException } from '../common/errors/problem.exception';
 import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
 import type { otpConfig } from '../config';
+import { MetricsService } from '../metrics/metrics.service';
 import { OtpLimitsService } from './otp-limits.service';
 
 const PHONE = '+12015550123';
@@ -24,6 +25,7 @@ const CONFIG: ConfigType<typeof otpConfig> = {
   phoneSendWindowMs: HOUR,
   phoneDailySendLimit: 1000,
   smsHourlyBudget: 1000,
+  smsCountryBudgets: { byCountry: new Map(), otherwise: 1000 },
   phoneFailureLimit: 1000,
   phoneFailureWindowMs: HOUR,
   maxConsecutiveFailures: 1000,
@@ -41,7 +43,7 @@ describe('OtpLimitsService', () => {
   });
 
   function createLimits(overrides: Partial<ConfigType<typeof otpConfig>> = {}): OtpLimitsService {
-    return new OtpLimitsService(new MemoryRateLimitStore(() => now), { ...CONFIG, ...overrides });
+    return new OtpLimitsService(new MemoryRateLimitStore(() => now), { ...CONFIG, ...overrides }, new MetricsService());
   }
 
   /** The problem a refused call throws, for asserting its code and Retry-After together. */

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../common/errors/problem.exception';
+import { phoneRegion } from '../common/phone-number.service';
+import { MetricsService } from '../metrics/metrics.service';
 import type { LimitRule } from '../rate-limit/rate-limit.store';
 import { RateLimitStore, retryAfterSeconds } from '../rate-limit/rate-limit.store';
 import { otpConfig } from '../config';
@@ -20,12 +22,14 @@ export class OtpLimitsService {
   constructor(
     @Inject(RateLimitStore) private readonly store: RateLimitStore,
     @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
-   * Counts one send against the resend cooldown, the phone's hourly and daily caps and the
-   * hourly SMS budget, or throws without counting anything. Each SMS costs money and toll fraud
-   * ("SMS pumping") works by triggering many, so all of these hold before any SMS leaves.
+   * Counts one send against the resend cooldown, the phone's hourly and daily caps, its
+   * country's hourly SMS budget and the service's, or throws without counting anything. Each SMS
+   * costs money and toll fraud ("SMS pumping") works by triggering many, so all of these hold
+   * before any SMS leaves; the country budgets keep one pumped country from spending everyone's.
    */
   async admitSend(phoneNumber: string, { sendsSms }: { sendsSms: boolean }): Promise<void> {
     const cooldown = this.cooldownRule(phoneNumber);
@@ -37,10 +41,11 @@ export class OtpLimitsService {
         windowMs: this.config.phoneSendWindowMs,
       },
       { key: `otp:send:day:${phoneNumber}`, limit: this.config.phoneDailySendLimit, windowMs: DAY },
-      ...(sendsSms ? [{ key: 'otp:send:budget', limit: this.config.smsHourlyBudget, windowMs: HOUR }] : []),
+      ...(sendsSms ? this.budgetRules(phoneNumber) : []),
     ];
     const verdict = await this.store.consume(rules);
     if (!verdict.allowed) {
+      this.metrics.sendRefused(refusalReason(verdict.rule));
       throw verdict.rule === cooldown
         ? new ProblemException('otp_resend_too_soon', { retryAfter: retryAfterSeconds(verdict) })
         : new ProblemException('rate_limited', {
@@ -92,6 +97,15 @@ export class OtpLimitsService {
     await this.store.reset([this.streakKey(phoneNumber)]);
   }
 
+  private budgetRules(phoneNumber: string): LimitRule[] {
+    const { byCountry, otherwise } = this.config.smsCountryBudgets;
+    const region = phoneRegion(phoneNumber);
+    return [
+      { key: `otp:send:budget:${region}`, limit: byCountry.get(region) ?? otherwise, windowMs: HOUR },
+      { key: 'otp:send:budget', limit: this.config.smsHourlyBudget, windowMs: HOUR },
+    ];
+  }
+
   private cooldownRule(phoneNumber: string): LimitRule | undefined {
     const windowMs = this.config.resendCooldownMs;
     return windowMs ? { key: `otp:cooldown:${phoneNumber}`, limit: 1, windowMs } : undefined;
@@ -116,4 +130,12 @@ export class OtpLimitsService {
   private streakKey(phoneNumber: string): string {
     return `otp:fail-streak:${phoneNumber}`;
   }
+}
+
+/** For the metrics: which kind of admitSend's rules refused. */
+function refusalReason({ key }: LimitRule): string {
+  if (key.startsWith('otp:cooldown:')) return 'cooldown';
+  if (key === 'otp:send:budget') return 'sms_budget';
+  if (key.startsWith('otp:send:budget:')) return 'country_budget';
+  return 'phone_limit';
 }

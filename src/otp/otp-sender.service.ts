@@ -2,10 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { otpConfig } from '../config';
 import { Sql } from '../database/sql';
+import { SendScreening, type SendContext } from '../fraud/send-screening.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { resolveLocale, type SmsLocale } from '../sms/code-message';
 import { codeSent, type SendOtpResponseDto } from './dto/code.dto';
 import { generateCode, hashCode } from './otp-code';
+import { SCREENED_PURPOSES } from './otp-code.entity';
 import { OtpCodesRepository, type CodeScope } from './otp-codes.repository';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
@@ -16,6 +18,9 @@ export interface LanguageHints {
   acceptLanguage?: string;
 }
 
+/** What a code-sending route passes on from its request. */
+export type SendRequest = LanguageHints & SendContext;
+
 /** Issues codes and texts them; OtpService checks and redeems them. */
 @Injectable()
 export class OtpSender {
@@ -25,23 +30,30 @@ export class OtpSender {
     private readonly delivery: OtpDeliveryService,
     private readonly limits: OtpLimitsService,
     private readonly metrics: MetricsService,
+    private readonly screening: SendScreening,
     private readonly sql: Sql,
   ) {}
 
   /**
    * Replaces any live code of the scope with a new one and texts it. The limits are the number's,
-   * whatever the purpose. A configured test number gets its fixed code and no SMS, under the same
-   * limits as everyone else.
+   * whatever the purpose; a number the caller has not proven is screened against SMS pumping
+   * first. A configured test number gets its fixed code and no SMS, under the same limits as
+   * everyone else.
    */
-  async issue(scope: CodeScope, language: LanguageHints): Promise<SendOtpResponseDto> {
+  async issue(scope: CodeScope, request: SendRequest): Promise<SendOtpResponseDto> {
     const { phoneNumber } = scope;
-    const locale = resolveLocale(language.locale, language.acceptLanguage);
+    const locale = resolveLocale(request.locale, request.acceptLanguage);
     const testCode = this.config.testNumbers.get(phoneNumber);
+    const screened = testCode === undefined && SCREENED_PURPOSES.has(scope.purpose);
+    const admission = screened ? await this.screening.admit(phoneNumber, request) : undefined;
     await this.limits.admitSend(phoneNumber, { sendsSms: testCode === undefined });
     // With a provider that makes its own codes (Twilio Verify) this one is never sent, and its
     // hash is a placeholder nobody can match: OtpService asks the provider instead.
     const code = testCode ?? generateCode(this.config.codeLength);
     try {
+      // The breaker counts only sends the limits let through, or anyone could trip a range by
+      // hammering a number past its caps; a send its count then refuses leaves those caps spent.
+      if (admission) await this.screening.sent(phoneNumber, admission);
       const id = await this.store(scope, code);
       if (testCode === undefined) await this.text(id, phoneNumber, code, locale);
     } catch (error) {

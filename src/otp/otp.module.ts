@@ -2,6 +2,7 @@ import { Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/com
 import type { ConfigType } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { appConfig, otpConfig } from '../config';
+import { FraudModule } from '../fraud/fraud.module';
 import { SmsModule } from '../sms/sms.module';
 import { OtpCode } from './otp-code.entity';
 import { OtpCodesPurgeJob } from './otp-codes-purge.job';
@@ -12,7 +13,7 @@ import { OtpSender } from './otp-sender.service';
 import { OtpService } from './otp.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([OtpCode]), SmsModule],
+  imports: [TypeOrmModule.forFeature([OtpCode]), SmsModule, FraudModule],
   providers: [OtpCodesRepository, OtpSender, OtpService, OtpLimitsService, OtpDeliveryService, OtpCodesPurgeJob],
   exports: [OtpSender, OtpService, OtpLimitsService],
 })

@@ -16,6 +16,7 @@ import { OtpService, signInScope } from './otp.service';
 import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
 import { Sql } from '../database/sql';
 import { OtpCodesRepository } from './otp-codes.repository';
+import type { SendScreening } from '../fraud/send-screening.service';
 
 const PHONE = '+12015550123';
 const OTHER_PHONE = '+447911123456';
@@ -33,6 +34,7 @@ const OTP_CONFIG: ConfigType<typeof otpConfig> = {
   phoneSendWindowMs: 3_600_000,
   phoneDailySendLimit: 1000,
   smsHourlyBudget: 1000,
+  smsCountryBudgets: { byCountry: new Map(), otherwise: 1000 },
   phoneFailureLimit: 1000,
   phoneFailureWindowMs: 3_600_000,
   maxConsecutiveFailures: 1000,
@@ -47,6 +49,12 @@ describe('OtpService', () => {
   let codes: Repository<OtpCode>;
   let sender: { send: jest.Mock<Promise<void>, [CodeMessage]> };
   let warn: jest.SpyInstance;
+  // Screening against SMS pumping has its own specs; here it lets everything through.
+  const screening = {
+    admit: jest.fn(() => Promise.resolve()),
+    sent: jest.fn(() => Promise.resolve()),
+    verified: jest.fn(() => Promise.resolve()),
+  } as unknown as SendScreening;
 
   /** The sending and the checking side over one repository, one set of limits and one SMS sender. */
   type Codes = Pick<OtpSender, 'issue'> & Pick<OtpService, 'check' | 'redeem' | 'redeemed'>;
@@ -56,9 +64,9 @@ describe('OtpService', () => {
     const metrics = new MetricsService();
     const repository = new OtpCodesRepository(new Sql(database()));
     const delivery = new OtpDeliveryService(sender, SMS_CONFIG, config, metrics);
-    const limits = new OtpLimitsService(new MemoryRateLimitStore(), config);
-    const sending = new OtpSender(repository, config, delivery, limits, metrics, new Sql(database()));
-    const checking = new OtpService(repository, config, delivery, limits, metrics);
+    const limits = new OtpLimitsService(new MemoryRateLimitStore(), config, metrics);
+    const sending = new OtpSender(repository, config, delivery, limits, metrics, screening, new Sql(database()));
+    const checking = new OtpService(repository, config, delivery, limits, metrics, screening);
     return {
       issue: (scope, language) => sending.issue(scope, language),
       check: (scope, code, client) => checking.check(scope, code, client),

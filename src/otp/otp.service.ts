@@ -4,7 +4,8 @@ import { ProblemException } from '../common/errors/problem.exception';
 import { otpConfig } from '../config';
 import type { Step } from '../database/sql';
 import { MetricsService, type VerificationResult } from '../metrics/metrics.service';
-import type { OtpCode } from './otp-code.entity';
+import { SendScreening } from '../fraud/send-screening.service';
+import { SCREENED_PURPOSES, type CodePurpose, type OtpCode } from './otp-code.entity';
 import { hashCode, hashesMatch } from './otp-code';
 import { OtpCodesRepository, type CodeScope } from './otp-codes.repository';
 import { OtpDeliveryService } from './otp-delivery.service';
@@ -12,7 +13,7 @@ import { OtpLimitsService } from './otp-limits.service';
 
 export type { CodeScope } from './otp-codes.repository';
 export type { CodePurpose } from './otp-code.entity';
-export type { LanguageHints } from './otp-sender.service';
+export type { LanguageHints, SendRequest } from './otp-sender.service';
 
 /** The scope of a code that signs in: anyone who holds the number may redeem it. */
 export function signInScope(phoneNumber: string): CodeScope {
@@ -23,6 +24,7 @@ export function signInScope(phoneNumber: string): CodeScope {
 export interface MatchedCode {
   id: number;
   phoneNumber: string;
+  purpose: CodePurpose;
 }
 
 /** Checks and redeems codes; OtpSender issues and texts them. */
@@ -34,6 +36,7 @@ export class OtpService {
     private readonly delivery: OtpDeliveryService,
     private readonly limits: OtpLimitsService,
     private readonly metrics: MetricsService,
+    private readonly screening: SendScreening,
   ) {}
 
   /**
@@ -71,13 +74,16 @@ export class OtpService {
    * another request spent the code first, which is answered otp_invalid. Counts either in the
    * metrics and the limits.
    */
-  async redeemed<T>({ phoneNumber }: MatchedCode, outcome: T | undefined): Promise<T> {
+  async redeemed<T>({ phoneNumber, purpose }: MatchedCode, outcome: T | undefined): Promise<T> {
     if (outcome === undefined) {
       this.metrics.verification('otp_invalid');
       throw new ProblemException('otp_invalid');
     }
     this.metrics.verification('success');
-    await this.limits.recordSuccess(phoneNumber);
+    await Promise.all([
+      this.limits.recordSuccess(phoneNumber),
+      SCREENED_PURPOSES.has(purpose) && this.screening.verified(phoneNumber),
+    ]);
     return outcome;
   }
 
@@ -98,7 +104,7 @@ export class OtpService {
       await this.limits.recordWrongGuess(phoneNumber, client, { liveCode: true });
       throw new ProblemException('otp_invalid');
     }
-    return { id: counted.id, phoneNumber };
+    return { id: counted.id, phoneNumber, purpose: scope.purpose };
   }
 
   /** Our own HMAC comparison, or, for providers that made the code (Twilio Verify), theirs. */

@@ -42,7 +42,7 @@ describe.each(backends())('security: send caps on %s', (backend) => {
   });
 
   describe('with SMS_HOURLY_BUDGET=3', () => {
-    const app = useTestApp(backend, { env: { SMS_HOURLY_BUDGET: '3' } });
+    const app = useTestApp(backend, { env: { SMS_HOURLY_BUDGET: '3', SMS_COUNTRY_BUDGETS: '*:100' } });
 
     it('refuses the 4th SMS of the hour whatever the phone, with rate_limited and no SMS', async () => {
       const t = app();

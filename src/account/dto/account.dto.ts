@@ -1,7 +1,7 @@
 import { ApiProperty, IntersectionType } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { MfaProofDto } from '../../mfa/dto/mfa.dto';
-import { LocaleDto, OtpCodeDto, PhoneNumberDto } from '../../otp/dto/code.dto';
+import { CaptchaDto, LocaleDto, OtpCodeDto, PhoneNumberDto } from '../../otp/dto/code.dto';
 import { TokensDto } from '../../sessions/dto/tokens.dto';
 import { UserResponseDto } from '../../users/dto/user-response.dto';
 
@@ -18,12 +18,18 @@ export class NewPhoneNumberDto {
   readonly new_phone_number: string;
 }
 
-export class PhoneChangeDto extends IntersectionType(NewPhoneNumberDto, LocaleDto) {}
+export class PhoneChangeDto extends IntersectionType(NewPhoneNumberDto, LocaleDto, CaptchaDto) {}
 
 export class PhoneChangeVerifyDto extends IntersectionType(NewPhoneNumberDto, OtpCodeDto, LocaleDto) {}
 
 /** The lost number (`phone_number`), the one to move to, and a second-factor proof. */
-export class AccountRecoveryDto extends IntersectionType(PhoneNumberDto, NewPhoneNumberDto, MfaProofDto, LocaleDto) {}
+export class AccountRecoveryDto extends IntersectionType(
+  PhoneNumberDto,
+  NewPhoneNumberDto,
+  MfaProofDto,
+  LocaleDto,
+  CaptchaDto,
+) {}
 
 export class AccountRecoveryVerifyDto extends IntersectionType(
   PhoneNumberDto,

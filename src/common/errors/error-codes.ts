@@ -108,6 +108,21 @@ export const ERROR_CODES = {
     title: 'Passkey already registered',
     detail: 'This passkey is registered already.',
   },
+  captcha_required: {
+    status: HttpStatus.BAD_REQUEST,
+    title: 'Captcha required',
+    detail: 'Solve the captcha and send its token as captcha_token.',
+  },
+  captcha_invalid: {
+    status: HttpStatus.BAD_REQUEST,
+    title: 'Captcha not accepted',
+    detail: 'The captcha token is invalid, expired or already used. Solve the captcha again.',
+  },
+  captcha_unavailable: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    title: 'Captcha check unavailable',
+    detail: 'The captcha could not be checked, so no code was sent. Try again in a moment.',
+  },
   account_disabled: {
     status: HttpStatus.FORBIDDEN,
     title: 'Account disabled',

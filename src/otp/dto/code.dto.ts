@@ -32,6 +32,21 @@ export class LocaleDto {
   readonly locale?: string;
 }
 
+/** A captcha's answer, for routes that text a number the caller has not proven. */
+export class CaptchaDto {
+  @ApiPropertyOptional({
+    example: '0.zrSnRHO7h0HwSjSCU8oyzbjEtD8p...',
+    maxLength: 4096,
+    description:
+      'The token of the CAPTCHA_PROVIDER widget (Turnstile, hCaptcha or reCAPTCHA). Needed when CAPTCHA_MODE=always, ' +
+      "or when the number's range is under the conversion breaker (CAPTCHA_MODE=on_risk); single use",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  readonly captcha_token?: string;
+}
+
 /** A code from an SMS, for any purpose. */
 export class OtpCodeDto {
   @ApiProperty({

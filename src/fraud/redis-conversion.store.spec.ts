@@ -1,0 +1,144 @@
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
+import { ProblemException } from '../common/errors/problem.exception';
+import { CONTRACT_RULES, describeConversionStoreContract, trippedBy } from './conversion.store.contract';
+import type { BreakerScope, ConversionRules } from './conversion.store';
+import { RedisConversionStore } from './redis-conversion.store';
+
+/**
+ * Against the real Redis at TEST_REDIS_URL (DESIGN §8), each test under a key prefix of its own
+ * that is deleted afterwards. Times are the caller's, so the contract needs no clock of Redis's.
+ */
+const url = process.env.TEST_REDIS_URL;
+if (!url && process.env.CI === 'true') {
+  throw new Error('CI=true but TEST_REDIS_URL is not set: the Redis store spec would be skipped');
+}
+
+/** Options as the app's own connection (rate-limit.module.ts): fail fast, never queue. */
+const connect = (at: string) =>
+  new Redis(at, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 1_000 });
+
+const ready = (redis: Redis) =>
+  redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', resolve));
+
+const uniquePrefix = () => `otp-auth-test-${randomBytes(6).toString('hex')}:fraud:`;
+
+(url ? describe : describe.skip)('RedisConversionStore (real Redis)', () => {
+  const connections: Redis[] = [];
+  let admin: Redis;
+
+  /** A store on a connection of its own, as another instance of the service would have. */
+  async function instance(prefix: string, rules: ConversionRules = CONTRACT_RULES): Promise<RedisConversionStore> {
+    const redis = connect(url!);
+    connections.push(redis);
+    await ready(redis);
+    return new RedisConversionStore(redis, prefix, rules);
+  }
+
+  async function cleanUp(prefix: string): Promise<void> {
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length) await admin.del(...keys);
+    connections.splice(0).forEach((redis) => redis.disconnect());
+  }
+
+  beforeAll(async () => {
+    admin = connect(url!);
+    await ready(admin);
+  });
+
+  afterAll(() => admin.disconnect());
+
+  describeConversionStoreContract('RedisConversionStore', async (rules) => {
+    const prefix = uniquePrefix();
+    return {
+      store: await instance(prefix, rules),
+      sharing: () => instance(prefix, rules),
+      close: () => cleanUp(prefix),
+    };
+  });
+
+  describe('specific to Redis', () => {
+    const T0 = 1_783_512_000_000;
+    const prefixScope: BreakerScope = { key: 'prefix:+1201555', minSends: 3 };
+    const countryScope: BreakerScope = { key: 'country:US', minSends: 100 };
+    let prefix: string;
+    let store: RedisConversionStore;
+
+    beforeEach(async () => {
+      prefix = uniquePrefix();
+      store = await instance(prefix);
+    });
+
+    afterEach(() => cleanUp(prefix));
+
+    it('leaves no key without an expiry: window counts live two windows, a trip its cooldown', async () => {
+      await store.recordVerified([countryScope.key], T0);
+      for (let i = 0; i < 3; i++) await store.recordSend([countryScope, prefixScope], T0 + 1);
+
+      const keys = (await admin.keys(`${prefix}*`)).sort();
+      expect(keys).toEqual([`${prefix}country:US:${T0 / CONTRACT_RULES.windowMs}`, `${prefix}trip:prefix:+1201555`]);
+      const [window, trip] = await Promise.all(keys.map((key) => admin.pttl(key)));
+      expect(window).toBeGreaterThan(2 * CONTRACT_RULES.windowMs - 1_000);
+      expect(window).toBeLessThanOrEqual(2 * CONTRACT_RULES.windowMs);
+      expect(trip).toBeGreaterThan(CONTRACT_RULES.cooldownMs - 1_000);
+      expect(trip).toBeLessThanOrEqual(CONTRACT_RULES.cooldownMs);
+    });
+
+    it('keeps a trip by the caller’s clock, even one far ahead of Redis’s', async () => {
+      const farAhead = Date.now() + 365 * 86_400_000;
+      for (let i = 0; i < 3; i++) await store.recordSend([prefixScope], farAhead);
+
+      await expect(store.trippedFor([prefixScope.key], farAhead + 1_000)).resolves.toBe(
+        CONTRACT_RULES.cooldownMs - 1_000,
+      );
+    });
+
+    it('keeps stores with different prefixes apart, as two deployments sharing one Redis', async () => {
+      const other = new RedisConversionStore(admin, `${prefix}other:`, CONTRACT_RULES);
+      for (let i = 0; i < 3; i++) await store.recordSend([prefixScope], T0);
+
+      await expect(other.trippedFor([prefixScope.key], T0)).resolves.toBe(0);
+      await expect(other.recordSend([prefixScope], T0).then(trippedBy)).resolves.toEqual([]);
+    });
+
+    describe('when Redis cannot be reached', () => {
+      let down: RedisConversionStore;
+      let redis: Redis;
+
+      beforeEach(async () => {
+        const closed = createServer();
+        await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+        const { port } = closed.address() as AddressInfo;
+        await new Promise<void>((resolve) => closed.close(() => resolve()));
+        redis = connect(`redis://127.0.0.1:${port}`);
+        redis.on('error', () => undefined);
+        down = new RedisConversionStore(redis, prefix, CONTRACT_RULES);
+      });
+
+      afterEach(() => redis.disconnect());
+
+      const failsClosed = async (operation: Promise<unknown>) => {
+        const error: unknown = await operation.then(
+          () => 'resolved',
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ProblemException);
+        expect(error).toMatchObject({ code: 'service_unavailable', problem: { retryAfter: 5 } });
+        expect((error as ProblemException).getStatus()).toBe(503);
+      };
+
+      it('fails closed: every operation rejects with service_unavailable and a Retry-After, never "not tripped"', async () => {
+        await failsClosed(down.trippedFor([prefixScope.key], T0));
+        await failsClosed(down.recordSend([prefixScope], T0));
+        await failsClosed(down.recordVerified([prefixScope.key], T0));
+      });
+
+      it('answers empty key and scope lists without asking Redis', async () => {
+        await expect(down.trippedFor([], T0)).resolves.toBe(0);
+        await expect(down.recordSend([], T0).then(trippedBy)).resolves.toEqual([]);
+        await expect(down.recordVerified([], T0)).resolves.toBeUndefined();
+      });
+    });
+  });
+});
