@@ -26,6 +26,7 @@ export class PhoneNumberService {
    */
   normalizeForSending(input: string): string {
     const phone = this.parse(input);
+    remember(phone);
     if (this.config.refusedPrefixes.some((prefix) => phone.number.startsWith(prefix))) {
       throw notAllowed('Codes are not sent to numbers in this range.');
     }
@@ -78,8 +79,25 @@ function describeTypes(types: Set<NumberType>): string {
  * for the non-geographic ranges (`+881`). Call it with a number normalize() accepted.
  */
 export function phoneRegion(e164: string): string {
+  const known = regions.get(e164);
+  if (known) return known;
   const phone = parsePhoneNumberFromString(e164, { extract: false });
-  return phone?.country ?? `+${phone?.countryCallingCode ?? e164.slice(1, 4)}`;
+  return phone ? remember(phone) : `+${e164.slice(1, 4)}`;
+}
+
+/**
+ * The regions of the numbers last texted: a send asks for its number's region three times (the
+ * breaker's check, the country budget, the breaker's count), and parsing is most of what a send
+ * costs before its SMS (docs/benchmarks.md, "SMS pumping").
+ */
+const regions = new Map<string, string>();
+const MAX_REGIONS = 1_000;
+
+function remember(phone: PhoneNumber): string {
+  const region = phone.country ?? `+${phone.countryCallingCode}`;
+  if (regions.size >= MAX_REGIONS) regions.delete(regions.keys().next().value!);
+  regions.set(phone.number, region);
+  return region;
 }
 
 /** `+12015550123` → `+1201*****23`: enough to correlate log lines, not enough to identify anyone. */
