@@ -1,5 +1,5 @@
-import { appEnvironment, readConfig } from './config';
-import { PHONE_CAPACITY, PhoneAllocator, checkPhoneSample, phoneAt } from './phones';
+import { FRAUD, appEnvironment, readConfig } from './config';
+import { PHONE_CAPACITY, PhoneAllocator, checkPhoneSample, phoneAt, prefixPhones } from './phones';
 
 describe('readConfig', () => {
   it('runs both backends and the RSS measurement on SQLite by default', () => {
@@ -7,7 +7,7 @@ describe('readConfig', () => {
 
     expect(config).toMatchObject({
       backends: ['sqlite', 'postgres'],
-      scenarios: ['profile', 'verify-otp', 'send-otp', 'flood-phone', 'flood-ip'],
+      scenarios: ['profile', 'verify-otp', 'send-otp', 'flood-phone', 'flood-ip', 'pumping'],
       duration: 4,
       rssDuration: 90,
       rssBackends: ['sqlite'],
@@ -46,6 +46,13 @@ describe('readConfig', () => {
     expect(() => readConfig({ BENCH_PROFILE: 'sqlite:refresh' })).toThrow(/unknown "sqlite:refresh"/);
   });
 
+  it('takes the pumping scenario like the floods, to run or to profile', () => {
+    expect(readConfig({ BENCH_SCENARIOS: 'send-otp,pumping', BENCH_PROFILE: 'postgres:pumping' })).toMatchObject({
+      scenarios: ['send-otp', 'pumping'],
+      profileTargets: ['postgres:pumping'],
+    });
+  });
+
   it('does not pin on a single core', () => {
     expect(readConfig({}, 1).pin).toBe(false);
   });
@@ -78,6 +85,30 @@ describe('appEnvironment', () => {
     expect(environment).not.toHaveProperty('OTP_IP_SEND_LIMIT');
     expect(environment).toMatchObject({ OTP_PHONE_SEND_LIMIT: '1000000000', OTP_RESEND_COOLDOWN: '0s' });
   });
+
+  it('keeps the conversion breaker out of the way unless the pumping scenario asks for it', () => {
+    for (const limits of ['raised', 'phone', 'ip'] as const) {
+      const environment = appEnvironment({ ...base, limits });
+
+      expect(environment).toMatchObject({ FRAUD_MIN_SENDS: '1000000000', FRAUD_COUNTRY_MIN_SENDS: '1000000000' });
+      expect(environment).not.toHaveProperty('FRAUD_ACTION');
+    }
+  });
+
+  it('trips the breaker on a prefix after a few sends for the pumping scenario, every limit raised', () => {
+    expect(appEnvironment({ ...base, limits: 'fraud' })).toMatchObject({
+      FRAUD_ACTION: 'block',
+      FRAUD_MIN_SENDS: String(FRAUD.minSends),
+      FRAUD_PREFIX_DROP_DIGITS: '4',
+      FRAUD_COOLDOWN: '24h',
+      FRAUD_COUNTRY_MIN_SENDS: '1000000000',
+      SMS_COUNTRY_BUDGETS: '*:1000000000',
+      THROTTLE_LIMIT: '1000000000',
+      OTP_IP_SEND_LIMIT: '1000000000',
+      OTP_PHONE_SEND_LIMIT: '1000000000',
+      OTP_RESEND_COOLDOWN: '0s',
+    });
+  });
 });
 
 describe('phones', () => {
@@ -94,5 +125,22 @@ describe('phones', () => {
     expect(phoneAt(1_000_000)).toBe('+12022000000');
     expect(() => phoneAt(PHONE_CAPACITY)).toThrow(/past the generator/);
     expect(checkPhoneSample(200)).toBe(200);
+  });
+
+  it('hands out every valid number of one prefix, and nobody else any of them', () => {
+    const phones = new PhoneAllocator();
+    phones.take(12_345);
+
+    const start = phones.takePrefix(4);
+    const prefix = prefixPhones(start, 4);
+
+    expect(start).toBe(20_000);
+    expect(prefix).toHaveLength(10_000);
+    expect(new Set(prefix).size).toBe(10_000);
+    expect(prefix[0]).toBe('+12012020000');
+    expect(prefix[9_999]).toBe('+12012029999');
+    expect(phones.take(1)).toBe(30_000);
+    expect(() => prefixPhones(12_345, 4)).toThrow(/does not start a prefix/);
+    expect(() => phones.takePrefix(7)).toThrow(/drops 1 to 6 digits/);
   });
 });

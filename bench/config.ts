@@ -63,10 +63,20 @@ const PHONE_LIMITS = [
 ];
 
 /**
- * Which of the app's limits keep their defaults: none (`raised`, the success paths), the per-phone
- * ones (`phone`, the wrong-code flood) or the per-IP ones (`ip`, the over-the-limit flood).
+ * The conversion breaker in the `pumping` scenario: a prefix (the number without its last
+ * `prefixDropDigits` digits, 10,000 numbers) trips after `minSends` sends none of which was
+ * verified, and stays tripped for longer than any run. The country threshold stays raised, so
+ * only the prefix trips.
  */
-export type Limits = 'raised' | 'phone' | 'ip';
+export const FRAUD = { minSends: 20, prefixDropDigits: 4, cooldown: '24h' };
+
+/**
+ * Which of the app's limits keep their defaults: none (`raised`, the success paths), the per-phone
+ * ones (`phone`, the wrong-code flood) or the per-IP ones (`ip`, the over-the-limit flood); or
+ * every limit raised but the conversion breaker's per-prefix threshold lowered to FRAUD's
+ * (`fraud`, the pumping scenario).
+ */
+export type Limits = 'raised' | 'phone' | 'ip' | 'fraud';
 
 export interface AppEnvironmentOptions {
   port: number;
@@ -117,8 +127,17 @@ export function appEnvironment({
     OTP_PHONE_SEND_LIMIT: HUGE,
     OTP_PHONE_DAILY_SEND_LIMIT: HUGE,
     SMS_HOURLY_BUDGET: HUGE,
+    SMS_COUNTRY_BUDGETS: `*:${HUGE}`,
+    FRAUD_MIN_SENDS: HUGE,
+    FRAUD_COUNTRY_MIN_SENDS: HUGE,
     OTP_PHONE_FAILURE_LIMIT: HUGE,
     OTP_MAX_CONSECUTIVE_FAILURES: HUGE,
+    ...(limits === 'fraud' && {
+      FRAUD_ACTION: 'block',
+      FRAUD_MIN_SENDS: String(FRAUD.minSends),
+      FRAUD_PREFIX_DROP_DIGITS: String(FRAUD.prefixDropDigits),
+      FRAUD_COOLDOWN: FRAUD.cooldown,
+    }),
   };
   for (const name of defaults) delete environment[name];
   return environment;
@@ -134,10 +153,11 @@ export function baseEnvironment(): Record<string, string> {
 
 export const BACKENDS = ['sqlite', 'postgres'] as const satisfies readonly Dialect[];
 /**
- * The success paths, and two floods of refusals: `flood-phone`, one number hammered with wrong codes
- * on verify-otp under the per-phone limits; `flood-ip`, send-otp from one client over its IP limit.
+ * The success paths, and three floods of refusals: `flood-phone`, one number hammered with wrong
+ * codes on verify-otp under the per-phone limits; `flood-ip`, send-otp from one client over its IP
+ * limit; `pumping`, send-otp to the numbers of a prefix the conversion breaker has tripped on.
  */
-export const SCENARIOS = ['profile', 'verify-otp', 'send-otp', 'flood-phone', 'flood-ip'] as const;
+export const SCENARIOS = ['profile', 'verify-otp', 'send-otp', 'flood-phone', 'flood-ip', 'pumping'] as const;
 export type Backend = (typeof BACKENDS)[number];
 export type Scenario = (typeof SCENARIOS)[number];
 export type ProfileTarget = `${Backend}:${Scenario}`;

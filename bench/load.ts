@@ -35,6 +35,8 @@ export interface SendSpec extends BaseSpec {
   fields: RequestFields;
   phoneStart: number;
   phoneCount: number;
+  /** When the numbers are spent, start over from `phoneStart` instead of stopping (one prefix's numbers). */
+  repeat?: boolean;
   amount?: number;
 }
 
@@ -131,11 +133,12 @@ function run(spec: LoadSpec): Promise<LoadResult> {
         },
       };
     } else {
-      const { phoneStart, phoneCount, fields } = spec as SendSpec;
+      const { phoneStart, phoneCount, fields, repeat } = spec as SendSpec;
       request = {
         ...base,
         setupRequest: (req, context) => {
-          if (next >= phoneCount) {
+          if (next >= phoneCount && repeat) next = 0;
+          else if (next >= phoneCount) {
             stoppedBy = 'exhausted';
             instance.stop();
             next = phoneCount - 1;

@@ -1,6 +1,8 @@
 // Fresh, valid US numbers for the send-otp and verify-otp scenarios: index → E.164, no storage.
 // NPA-2XX-XXXX in these area codes is FIXED_LINE_OR_MOBILE in libphonenumber-js/max, which is
 // what the app's default PHONE_ALLOWED_TYPES accepts; checkPhoneSample() proves it for each run.
+// The last six digits are the index's (modulo a million), so 10^d indices from a multiple of 10^d (d ≤ 6) are the
+// numbers of one prefix: one E.164 number without its last d digits (the pumping scenario's).
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 const AREA_CODES = [
@@ -29,18 +31,53 @@ export class PhoneAllocator {
     this.next += count;
     return start;
   }
+
+  /**
+   * The first index of every number of one prefix nobody else was given: the 10^`dropDigits`
+   * numbers that differ only in their last `dropDigits` digits (prefixPhones lists them).
+   */
+  takePrefix(dropDigits: number): number {
+    const size = prefixSize(dropDigits);
+    this.next = Math.ceil(this.next / size) * size;
+    return this.take(size);
+  }
+}
+
+/** How many numbers a prefix holds when `dropDigits` digits are dropped; at most one area code's. */
+function prefixSize(dropDigits: number): number {
+  const size = 10 ** dropDigits;
+  if (!Number.isInteger(dropDigits) || dropDigits < 1 || size > PER_AREA_CODE)
+    throw new Error(`a prefix of the phone generator drops 1 to 6 digits, not ${dropDigits}`);
+  return size;
+}
+
+/**
+ * The numbers of the prefix that starts at index `start` (from PhoneAllocator.takePrefix), in
+ * index order; throws unless they all share it and are numbers the app texts to.
+ */
+export function prefixPhones(start: number, dropDigits: number): string[] {
+  const size = prefixSize(dropDigits);
+  if (start % size) throw new Error(`phone index ${start} does not start a prefix of ${size} numbers`);
+  const phones = Array.from({ length: size }, (_, i) => phoneAt(start + i));
+  const prefix = phones[0].slice(0, -dropDigits);
+  for (const phone of phones) {
+    if (!phone.startsWith(prefix)) throw new Error(`generated phone ${phone} is not in the prefix ${prefix}`);
+    checkPhone(phone);
+  }
+  return phones;
+}
+
+function checkPhone(phone: string): void {
+  const parsed = parsePhoneNumberFromString(phone);
+  const type = parsed?.isValid() ? parsed.getType() : 'INVALID';
+  if (parsed?.number !== phone || !['FIXED_LINE_OR_MOBILE', 'MOBILE'].includes(type ?? '')) {
+    throw new Error(`generated phone ${phone} is ${type} for libphonenumber-js/max; fix AREA_CODES`);
+  }
 }
 
 /** Throws unless `size` numbers spread over the whole range are valid numbers the app texts to. */
 export function checkPhoneSample(size = 2_000): number {
   const step = Math.floor(PHONE_CAPACITY / size);
-  for (let i = 0; i < size; i++) {
-    const phone = phoneAt(i * step + (i % step));
-    const parsed = parsePhoneNumberFromString(phone);
-    const type = parsed?.isValid() ? parsed.getType() : 'INVALID';
-    if (parsed?.number !== phone || !['FIXED_LINE_OR_MOBILE', 'MOBILE'].includes(type ?? '')) {
-      throw new Error(`generated phone ${phone} is ${type} for libphonenumber-js/max; fix AREA_CODES`);
-    }
-  }
+  for (let i = 0; i < size; i++) checkPhone(phoneAt(i * step + (i % step)));
   return size;
 }

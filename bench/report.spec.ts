@@ -132,6 +132,30 @@ describe('analyse', () => {
     expect(verdicts.filter((v) => v.measure.includes('p99'))).toHaveLength(1);
   });
 
+  it('compares send-otp to a tripped prefix with send-otp, and counts an answer other than its refusal as wrong', () => {
+    const send = measurement('sqlite/send-otp/app', 'app', [result(1000), result(800)]);
+    const pumping = measurement(
+      'sqlite/pumping/app',
+      'app',
+      [result(5000, { non2xx: 5000 }), result(4000, { non2xx: 3990, wrongAnswers: 10 })],
+      'pumping',
+    );
+
+    const { rows, verdicts } = analyse([send, pumping], []);
+
+    expect(rows[1].ratios?.['send-otp']).toMatchObject({ perRound: [5, 5], ratio: 5 });
+    expect(
+      verdicts.find((v) => v.measure === 'sqlite send-otp to a tripped prefix (pumping) ÷ send-otp'),
+    ).toMatchObject({ value: 5, target: '≥ 3', met: true });
+    expect(
+      verdicts.find((v) => v.measure === 'sqlite send-otp to a tripped prefix (pumping) errors + wrong answers'),
+    ).toMatchObject({ value: 10, met: false });
+    expect(verdicts.filter((v) => v.measure.includes('p99'))).toHaveLength(1);
+    expect(formatResults({ rows, verdicts }, []).results).toMatch(
+      /\| sqlite +\| send-otp to a tripped prefix \(pumping\) +\| app +\| 4,500 .*\| 5\.00 vs send-otp +\|/,
+    );
+  });
+
   it("judges the app's tail by the median p99 over the median p50", () => {
     const app = measurement('sqlite/send-otp/app', 'app', [result(500, { p50: 2, p99: 12 })]);
 

@@ -20,7 +20,11 @@ export const TARGETS = {
 export type ServerLabel = 'app' | 'peer' | 'B1' | 'B3' | 'B4' | 'B5';
 
 /** Each flood, and the success path on the same route that its refusals are compared with. */
-export const FLOOD_OF: Partial<Record<Scenario, Scenario>> = { 'flood-phone': 'verify-otp', 'flood-ip': 'send-otp' };
+export const FLOOD_OF: Partial<Record<Scenario, Scenario>> = {
+  'flood-phone': 'verify-otp',
+  'flood-ip': 'send-otp',
+  pumping: 'send-otp',
+};
 
 export function isFlood(scenario: Scenario): boolean {
   return scenario in FLOOD_OF;
@@ -313,6 +317,7 @@ const LABELS: Record<Scenario, string> = {
   'send-otp': 'send-otp',
   'flood-phone': 'verify-otp flood (wrong codes)',
   'flood-ip': 'send-otp flood (over IP limit)',
+  pumping: 'send-otp to a tripped prefix (pumping)',
 };
 
 export function label(scenario: Scenario): string {

@@ -3,8 +3,9 @@
 //   1. installs the better-auth peer (bench/peer/, its own lock file) when it is missing or stale,
 //      and times boots of the app and the peer on SQLite (spawn → first 200, idle RSS);
 //   2. starts the app (dist/src/main.js), the baselines B1, B3, B4, B5 and the peer, each its own
-//      process on the server core, each on its own throw-away database; and the app twice more with
-//      some of its limits at their defaults, for the floods of refusals;
+//      process on the server core, each on its own throw-away database; and the app three times more
+//      with some of its limits at their defaults or its conversion breaker at low thresholds, for
+//      the floods of refusals;
 //   3. seeds each scenario (a signed-in user; codes issued through the servers' own send-otp);
 //   4. warms every server up, then runs BENCH_ROUNDS interleaved rounds of BENCH_DURATION seconds
 //      with autocannon on the other core, checking every answer's status and body, and reports
@@ -28,13 +29,22 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_API, PEER_API, type AuthApi } from './apis';
 import type { BodyCheck } from './checks';
-import { B1_PHONE, NODE_FLAGS, ROOT, readConfig, type Backend, type ProfileTarget, type Scenario } from './config';
+import {
+  B1_PHONE,
+  FRAUD,
+  NODE_FLAGS,
+  ROOT,
+  readConfig,
+  type Backend,
+  type ProfileTarget,
+  type Scenario,
+} from './config';
 import { formatProfile, summariseProfile, type ProfileSummary } from './cpuprofile';
 import { BenchDatabases, checkPostgres, checkRedis } from './databases';
 import { LoadGenerator } from './drive';
 import type { LoadResult, LoadSpec } from './load';
 import { ensurePeerInstalled, peerVersions } from './peer';
-import { PhoneAllocator, checkPhoneSample, phoneAt } from './phones';
+import { PhoneAllocator, checkPhoneSample, phoneAt, prefixPhones } from './phones';
 import { canPin, killAllNow, memoryOf, stopAll, stopProcess, tail } from './processes';
 import {
   analyse,
@@ -52,6 +62,7 @@ import {
   seedBaselineCodes,
   seedBaselineUser,
   signInThroughApi,
+  tripPrefix,
   type CodePair,
 } from './seed';
 import { Servers, type AppOptions, type Server } from './servers';
@@ -331,6 +342,9 @@ async function floodPhone(backend: Backend, name: string): Promise<Target> {
   });
 }
 
+/** A send-otp refused by a limit or the conversion breaker: they answer alike. */
+const RATE_LIMITED: BodyCheck = { kind: 'problem', answers: [{ status: 429, code: 'rate_limited' }] };
+
 /** Most sends one client could make before its limit: far more than OTP_IP_SEND_LIMIT's default. */
 const MAX_SENDS_TO_LIMIT = 1_000;
 
@@ -341,15 +355,48 @@ const MAX_SENDS_TO_LIMIT = 1_000;
  */
 async function floodIp(backend: Backend, name: string): Promise<Target> {
   const srv = await appContender(backend).start(name, { limits: 'ip' });
-  const flood = sendTarget(meta(backend, 'flood-ip', 'app'), srv, APP_API, {
-    kind: 'problem',
-    answers: [{ status: 429, code: 'rate_limited' }],
-  });
+  const flood = sendTarget(meta(backend, 'flood-ip', 'app'), srv, APP_API, RATE_LIMITED);
   flood.seed = async () => {
     const sent = await exceedIpLimit(srv.url, phones.take(MAX_SENDS_TO_LIMIT), MAX_SENDS_TO_LIMIT);
     log(`  ${flood.id}: refused after ${sent} sends`);
   };
   return flood;
+}
+
+/**
+ * SMS pumping: send-otp to the numbers of one prefix (FRAUD.prefixDropDigits digits dropped, 10,000
+ * numbers) after the conversion breaker has tripped on it, the breaker's per-prefix threshold at
+ * FRAUD.minSends and every other limit raised. Before the warm-up the harness sends FRAUD.minSends
+ * codes to distinct numbers of the prefix and verifies none; every measured request then carries a
+ * number of the prefix (all of them in turn, over again) and must be refused with 429
+ * rate_limited, before anything is counted, written or texted.
+ */
+async function pumping(backend: Backend, name: string): Promise<Target> {
+  const srv = await appContender(backend).start(name, { limits: 'fraud' });
+  const phoneStart = phones.takePrefix(FRAUD.prefixDropDigits);
+  const prefix = prefixPhones(phoneStart, FRAUD.prefixDropDigits);
+  const which = meta(backend, 'pumping', 'app');
+  return target(which, srv, {
+    seed: async () => {
+      await tripPrefix(srv.url, prefix, FRAUD.minSends);
+      const range = `${prefix[0].slice(0, -FRAUD.prefixDropDigits)}${'X'.repeat(FRAUD.prefixDropDigits)}`;
+      log(`  ${which.id}: ${range} refused after ${FRAUD.minSends} unverified sends`);
+    },
+    spec: (duration) => ({
+      url: srv.url,
+      method: 'POST',
+      path: APP_API.paths.send,
+      headers: JSON_HEADERS,
+      connections: config.connections,
+      mode: 'send',
+      fields: APP_API.fields,
+      check: RATE_LIMITED,
+      duration,
+      phoneStart,
+      phoneCount: prefix.length,
+      repeat: true,
+    }),
+  });
 }
 
 /** The app's target for each scenario; verify-otp sizes its pools of codes for `rounds` of `duration`. */
@@ -363,6 +410,7 @@ function appTargets(
     'send-otp': (backend, name) => freshSend(appContender(backend), backend, name),
     'flood-phone': floodPhone,
     'flood-ip': floodIp,
+    pumping,
   };
 }
 

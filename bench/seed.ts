@@ -87,6 +87,27 @@ export async function exceedIpLimit(baseUrl: string, phoneStart: number, max: nu
   throw new Error(`seeding: ${max} sends from one client and still no 429; is the per-IP limit on?`);
 }
 
+/**
+ * Trips the app's conversion breaker on one prefix: send-otp to the first `minSends` of its
+ * `phones`, each answered 200 and none verified; then proves the trip by the prefix's last number
+ * (never texted) being refused with 429 `rate_limited`. Throws if either does not happen.
+ */
+export async function tripPrefix(baseUrl: string, phones: string[], minSends: number): Promise<void> {
+  if (phones.length <= minSends)
+    throw new Error(`seeding: a prefix of ${phones.length} numbers cannot trip at ${minSends}`);
+  for (const phone of phones.slice(0, minSends)) {
+    const sent = await postJson(`${baseUrl}${APP_API.paths.send}`, { phone_number: phone });
+    if (sent.status !== 200) throw new Error(`seeding: send-otp answered ${sent.status} ${JSON.stringify(sent.body)}`);
+  }
+  const probe = await postJson(`${baseUrl}${APP_API.paths.send}`, { phone_number: phones[phones.length - 1] });
+  if (probe.status !== 429 || (probe.body as { code?: string } | null)?.code !== 'rate_limited') {
+    throw new Error(
+      `seeding: after ${minSends} unverified sends to its prefix, send-otp answered ${probe.status} ` +
+        `${JSON.stringify(probe.body)}; did the conversion breaker trip?`,
+    );
+  }
+}
+
 export interface IssueOptions extends ApiServer {
   phoneStart: number;
   count: number;
