@@ -38,6 +38,13 @@ describe('SMS pumping settings', () => {
       );
     });
 
+    it('challenges instead of blocking by default once a CAPTCHA_PROVIDER can ask the captcha', () => {
+      process.env.CAPTCHA_PROVIDER = 'turnstile';
+      expect(fraudConfig().action).toBe('challenge');
+      process.env.FRAUD_ACTION = 'block';
+      expect(fraudConfig().action).toBe('block');
+    });
+
     it('refuses FRAUD_ACTION=challenge without a CAPTCHA_PROVIDER to ask the captcha', () => {
       process.env.FRAUD_ACTION = 'challenge';
       expect(() => fraudConfig()).toThrow('Invalid environment variable FRAUD_ACTION: challenge asks for a captcha');

@@ -19,10 +19,13 @@ function envNumbers(name: string): Set<string> {
   return numbers;
 }
 
-/** A challenge is a captcha, so it needs a provider to check one. */
+/**
+ * A challenge is a captcha, so it needs a provider to check one. With a provider it is the default:
+ * anyone can trip a range by texting it, and a captcha, unlike a block, keeps nobody out (DESIGN §7).
+ */
 function envAction(name: string): FraudAction {
-  const action = envOneOf(name, 'block', FRAUD_ACTIONS);
   const captcha = (envOptional('CAPTCHA_PROVIDER') ?? 'none').toLowerCase();
+  const action = envOneOf(name, captcha === 'none' ? 'block' : 'challenge', FRAUD_ACTIONS);
   if (action === 'challenge' && captcha === 'none') {
     return reject(name, 'challenge asks for a captcha: set CAPTCHA_PROVIDER too, or choose block', action);
   }
