@@ -219,6 +219,7 @@ function b5(app: App, db: RawDb, { otpCodes }: AppStatements): void {
       phone_number: phone,
       expires_in_minutes: Number((ttlSeconds / 60).toFixed(2)),
       expires_in_seconds: ttlSeconds,
+      channel: 'sms',
     };
   });
 }

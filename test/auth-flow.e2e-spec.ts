@@ -27,6 +27,7 @@ describe.each(dialects())('auth flow on %s', (dialect) => {
         phone_number: '+12015550110',
         expires_in_minutes: 5,
         expires_in_seconds: 300,
+        channel: 'sms',
       });
       expect(t.sms.countFor('+12015550110')).toBe(1);
       expect(t.sms.lastCodeFor('+12015550110')).toMatch(/^\d{6}$/);

@@ -529,7 +529,7 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       return { res, received: hook.received[0], code: hook.received[0].payload.code };
     }
 
-    it('posts one correctly signed JSON body {type, to, code, body, locale}, and the code signs in', async () => {
+    it('posts one correctly signed JSON body {type, message_id, channel, to, code, body, locale}, and the code signs in', async () => {
       const phone = nextPhone();
 
       const { res, received, code } = await send(phone);
@@ -540,7 +540,15 @@ describe.each(dialects())('SMS providers on %s', (dialect) => {
       expect(received.headers['webhook-id']).toMatch(/^msg_[\w-]+$/);
       expect(Math.abs(Number(received.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
       expect(received.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
-      expect(received.payload).toEqual({ type: 'otp', to: phone, code, body: english(code), locale: 'en' });
+      expect(received.payload).toEqual({
+        type: 'otp',
+        message_id: received.headers['webhook-id'],
+        channel: 'sms',
+        to: phone,
+        code,
+        body: english(code),
+        locale: 'en',
+      });
       expect(code).toMatch(/^\d{6}$/);
       await app().api.verifyOtp(phone, code).expect(200);
     });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql';
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import { OtpSender } from '../otp/otp-sender.service';
-import { OtpService, type CodeScope, type LanguageHints } from '../otp/otp.service';
+import { OtpService, type CodeScope, type SendRequest } from '../otp/otp.service';
 import { SessionChanges } from '../sessions/session-changes.service';
 import type { AuthenticatedUser } from '../users/authenticated-user';
 import { UsersService } from '../users/users.service';
@@ -22,8 +22,8 @@ export class AccountDeletionService {
     private readonly sql: Sql,
   ) {}
 
-  sendCode(caller: AuthenticatedUser, language: LanguageHints): Promise<SendOtpResponseDto> {
-    return this.sender.issue(deletionScope(caller), language);
+  sendCode(caller: AuthenticatedUser, sending: SendRequest): Promise<SendOtpResponseDto> {
+    return this.sender.issue(deletionScope(caller), sending);
   }
 
   async delete(caller: AuthenticatedUser, code: string, client: string): Promise<void> {

@@ -10,7 +10,7 @@ import {
 } from '../common/api-problems.decorator';
 import { AllowedBeforeMfa, CurrentUser, RequiresRecentAuth } from '../common/auth.decorators';
 import { ClientIp } from '../common/client-ip';
-import { LocaleDto, OtpCodeDto, SendOtpResponseDto } from '../otp/dto/code.dto';
+import { OtpCodeDto, SendCodeDto, SendOtpResponseDto } from '../otp/dto/code.dto';
 import { RateLimit } from '../rate-limit/problem-throttler.guard';
 import { RefusedEarlyPer } from '../rate-limit/refused-early';
 import type { AuthenticatedUser } from '../users/authenticated-user';
@@ -21,7 +21,13 @@ import { ReauthenticationService } from './reauthentication.service';
 
 /** Problems every route here can answer, besides its own. */
 /** A provider may refuse the number too (the account's own, or the new one). */
-const SENDING = ['invalid_phone_number', 'phone_not_allowed', 'otp_resend_too_soon', 'sms_delivery_failed'] as const;
+const SENDING = [
+  'invalid_phone_number',
+  'phone_not_allowed',
+  'channel_not_enabled',
+  'otp_resend_too_soon',
+  'sms_delivery_failed',
+] as const;
 const REDEEMING = ['otp_invalid', 'otp_expired', 'otp_attempts_exceeded'] as const;
 
 @ApiTags('account')
@@ -49,10 +55,10 @@ export class AccountController {
   @ApiProblems(...BODY_PROBLEMS, ...SENDING, ...PROTECTED_ROUTE_PROBLEMS)
   reauthenticate(
     @CurrentUser() caller: AuthenticatedUser,
-    @Body() body: LocaleDto,
+    @Body() body: SendCodeDto,
     @Headers('accept-language') acceptLanguage?: string,
   ): Promise<SendOtpResponseDto> {
-    return this.reauthentication.sendCode(caller, { locale: body.locale, acceptLanguage });
+    return this.reauthentication.sendCode(caller, { locale: body.locale, acceptLanguage, channel: body.channel });
   }
 
   @Post('reauthenticate/verify')
@@ -104,6 +110,7 @@ export class AccountController {
       acceptLanguage,
       captchaToken: body.captcha_token,
       clientIp: ip,
+      channel: body.channel,
     });
   }
 
@@ -158,10 +165,10 @@ export class AccountController {
   @ApiProblems(...BODY_PROBLEMS, 'reauthentication_required', ...SENDING, ...PROTECTED_ROUTE_PROBLEMS)
   requestDeletion(
     @CurrentUser() caller: AuthenticatedUser,
-    @Body() body: LocaleDto,
+    @Body() body: SendCodeDto,
     @Headers('accept-language') acceptLanguage?: string,
   ): Promise<SendOtpResponseDto> {
-    return this.deletion.sendCode(caller, { locale: body.locale, acceptLanguage });
+    return this.deletion.sendCode(caller, { locale: body.locale, acceptLanguage, channel: body.channel });
   }
 
   @Delete('account')

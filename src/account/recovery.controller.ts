@@ -44,6 +44,7 @@ export class RecoveryController {
     'phone_not_allowed',
     'same_phone_number',
     'otp_invalid',
+    'channel_not_enabled',
     'otp_resend_too_soon',
     ...CAPTCHA_PROBLEMS,
     'sms_delivery_failed',
@@ -57,7 +58,13 @@ export class RecoveryController {
     return this.recovery.request(
       { phoneNumber: body.phone_number, newPhoneNumber: body.new_phone_number },
       proofOf(body),
-      { locale: body.locale, acceptLanguage, captchaToken: body.captcha_token, clientIp: ip },
+      {
+        locale: body.locale,
+        acceptLanguage,
+        captchaToken: body.captcha_token,
+        clientIp: ip,
+        channel: body.channel,
+      },
       ip,
     );
   }

@@ -64,6 +64,7 @@ export class AuthController {
     ...BODY_PROBLEMS,
     'invalid_phone_number',
     'phone_not_allowed',
+    'channel_not_enabled',
     'otp_resend_too_soon',
     ...CAPTCHA_PROBLEMS,
     'sms_delivery_failed',
@@ -79,6 +80,7 @@ export class AuthController {
       acceptLanguage,
       captchaToken: body.captcha_token,
       clientIp: ip,
+      channel: body.channel,
     });
   }
 

@@ -514,6 +514,117 @@ describe('config namespaces', () => {
     });
   });
 
+  describe('sms channels', () => {
+    const FROM = '+12015550199';
+    const TWILIO = {
+      SMS_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: 'AC' + '1'.repeat(32),
+      TWILIO_AUTH_TOKEN: 'c'.repeat(32),
+      TWILIO_FROM: FROM,
+    };
+    const CONTENT_SID = 'HX' + 'ab'.repeat(16);
+    const twilio = () => {
+      const config = smsConfig();
+      if (config.provider !== 'twilio') throw new Error(`expected twilio, got ${config.provider}`);
+      return config.twilio;
+    };
+
+    it('asks for no WhatsApp template, no other numbers and no receipts by default', () => {
+      Object.assign(process.env, TWILIO);
+      expect(twilio()).toMatchObject({
+        whatsappFrom: undefined,
+        whatsappContentSid: undefined,
+        voiceFrom: undefined,
+        statusCallbackUrl: undefined,
+      });
+    });
+
+    it('exposes every channel setting of the twilio provider', () => {
+      Object.assign(process.env, TWILIO, {
+        TWILIO_WHATSAPP_FROM: '+14155238886',
+        TWILIO_WHATSAPP_CONTENT_SID: CONTENT_SID,
+        TWILIO_VOICE_FROM: '+12015550188',
+        TWILIO_STATUS_CALLBACK_URL: 'https://auth.example.com/api/sms/status/twilio/',
+      });
+      expect(twilio()).toMatchObject({
+        sender: { from: FROM },
+        whatsappFrom: '+14155238886',
+        whatsappContentSid: CONTENT_SID,
+        voiceFrom: '+12015550188',
+        statusCallbackUrl: 'https://auth.example.com/api/sms/status/twilio/',
+      });
+    });
+
+    it('calls from TWILIO_FROM when a Messaging Service sends the texts, and from nothing without it', () => {
+      Object.assign(process.env, TWILIO, { TWILIO_MESSAGING_SERVICE_SID: 'MG' + '0'.repeat(32) });
+      expect(twilio()).toMatchObject({ sender: { messagingServiceSid: 'MG' + '0'.repeat(32) }, voiceFrom: FROM });
+      delete process.env.TWILIO_FROM;
+      expect(twilio().voiceFrom).toBeUndefined();
+    });
+
+    it('gives the channel settings to the twilio provider only', () => {
+      Object.assign(process.env, TWILIO, {
+        SMS_PROVIDER: 'twilio-verify',
+        TWILIO_VERIFY_SERVICE_SID: 'VA' + '0'.repeat(32),
+        TWILIO_VOICE_FROM: '+12015550188',
+      });
+      expect(smsConfig()).not.toHaveProperty('twilio.voiceFrom');
+    });
+
+    it.each(['TWILIO_WHATSAPP_FROM', 'TWILIO_VOICE_FROM'])('refuses a %s that is not E.164, naming it', (variable) => {
+      for (const value of ['12015550199', '+0201555019', '+1 201 555 0199', '+1201555019912345', 'sender']) {
+        process.env = { [variable]: value };
+        expectEnvError(() => smsConfig(), variable);
+        Object.assign(process.env, TWILIO);
+        expectEnvError(() => smsConfig(), variable);
+      }
+    });
+
+    it('says to drop the whatsapp: prefix from TWILIO_WHATSAPP_FROM', () => {
+      process.env.TWILIO_WHATSAPP_FROM = 'whatsapp:+14155238886';
+      expect(() => smsConfig()).toThrow('without the whatsapp: prefix');
+    });
+
+    it.each(['MG' + '0'.repeat(32), 'HX123', 'HX' + 'g'.repeat(32)])(
+      'refuses TWILIO_WHATSAPP_CONTENT_SID=%s, naming it',
+      (value) => {
+        process.env.TWILIO_WHATSAPP_CONTENT_SID = value;
+        expectEnvError(() => smsConfig(), 'TWILIO_WHATSAPP_CONTENT_SID');
+      },
+    );
+
+    it.each([
+      'https://auth.example.com/api/sms/status/twilio/',
+      'http://127.0.0.1:4010/api/sms/status/twilio/',
+      'http://localhost:3000/api/sms/status/twilio/',
+      'http://[::1]:3000/api/sms/status/twilio/',
+    ])('accepts TWILIO_STATUS_CALLBACK_URL=%s outside production', (url) => {
+      Object.assign(process.env, TWILIO, { TWILIO_STATUS_CALLBACK_URL: url });
+      expect(twilio().statusCallbackUrl).toBe(url);
+    });
+
+    it.each([
+      'http://auth.example.com/api/sms/status/twilio/',
+      'ftp://auth.example.com/status',
+      'auth.example.com/api/sms/status/twilio/',
+      'https://',
+    ])('refuses TWILIO_STATUS_CALLBACK_URL=%j, naming it', (url) => {
+      process.env.TWILIO_STATUS_CALLBACK_URL = url;
+      expectEnvError(() => smsConfig(), 'TWILIO_STATUS_CALLBACK_URL');
+    });
+
+    it('refuses a plain-http TWILIO_STATUS_CALLBACK_URL in production, even to loopback', () => {
+      Object.assign(process.env, TWILIO, {
+        NODE_ENV: 'production',
+        TWILIO_STATUS_CALLBACK_URL: 'http://127.0.0.1:3000/api/sms/status/twilio/',
+      });
+      expectEnvError(() => smsConfig(), 'TWILIO_STATUS_CALLBACK_URL');
+      expect(() => smsConfig()).toThrow('https in production');
+      process.env.TWILIO_STATUS_CALLBACK_URL = 'https://auth.example.com/api/sms/status/twilio/';
+      expect(twilio().statusCallbackUrl).toBe('https://auth.example.com/api/sms/status/twilio/');
+    });
+  });
+
   describe('database', () => {
     it.each([
       ['sqlite:data/app.sqlite', { type: 'sqlite', database: 'data/app.sqlite' }],
@@ -895,6 +1006,7 @@ describe('config namespaces', () => {
           'app',
           'captcha',
           'database',
+          'delivery',
           'fraud',
           'jwt',
           'mfa',

@@ -3,6 +3,7 @@ import { accountConfig } from './account.config';
 import { appConfig, LOG_LEVELS } from './app.config';
 import { captchaConfig } from './captcha.config';
 import { databaseConfig } from './database.config';
+import { deliveryConfig } from './delivery.config';
 import { fraudConfig } from './fraud.config';
 import { collectEnvErrors, ConfigError, EnvError } from './env';
 import { jwtConfig } from './jwt.config';
@@ -24,6 +25,7 @@ export {
   appConfig,
   captchaConfig,
   databaseConfig,
+  deliveryConfig,
   fraudConfig,
   jwtConfig,
   mfaConfig,
@@ -47,6 +49,7 @@ const namespaces = {
   app: appConfig,
   captcha: captchaConfig,
   database: databaseConfig,
+  delivery: deliveryConfig,
   fraud: fraudConfig,
   jwt: jwtConfig,
   mfa: mfaConfig,

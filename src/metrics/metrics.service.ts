@@ -84,6 +84,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly deliveries = new Counter({
+    name: 'otp_delivery_total',
+    help: 'Code deliveries by channel, status (sent or failed when handed to the provider) and country',
+    labelNames: ['channel', 'status', 'country'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -103,6 +110,10 @@ export class MetricsService {
   smsCall(seconds: number, failure?: string): void {
     this.smsDuration.observe({ outcome: failure ? 'failure' : 'ok' }, seconds);
     if (failure) this.smsFailures.inc({ reason: failure });
+  }
+
+  delivery(channel: string, status: string, country: string): void {
+    this.deliveries.inc({ channel, status, country });
   }
 
   sendRefused(reason: string): void {

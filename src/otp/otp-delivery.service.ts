@@ -1,16 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../common/errors/problem.exception';
-import { maskPhone } from '../common/phone-number.service';
-import { otpConfig, smsConfig } from '../config';
+import { maskPhone, phoneRegion } from '../common/phone-number.service';
+import { deliveryConfig, EnvError, otpConfig, smsConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { renderCodeMessage, type SmsLocale } from '../sms/code-message';
-import { SmsDeliveryError, SmsSender, callWithTimeout } from '../sms/sms-sender';
+import { SmsDeliveryError, SmsSender, callWithTimeout, type Channel } from '../sms/sms-sender';
+import { OtpLimitsService } from './otp-limits.service';
 
 /**
- * Talks to the SMS provider for OtpService: texts codes and, for providers that make their own
+ * Talks to the SMS provider for OtpService: sends codes on their channel, once more on the next
+ * channel when the first fails (OTP_FALLBACK), and, for providers that make their own codes
  * (Twilio Verify), asks them whether a code is right. Each call has the SMS_TIMEOUT deadline and
- * is never retried; provider failures become the API's problems.
+ * is never retried on its channel; provider failures become the API's problems.
  */
 @Injectable()
 export class OtpDeliveryService {
@@ -20,25 +22,86 @@ export class OtpDeliveryService {
     @Inject(SmsSender) private readonly sender: SmsSender,
     @Inject(smsConfig.KEY) private readonly sms: ConfigType<typeof smsConfig>,
     @Inject(otpConfig.KEY) private readonly otp: ConfigType<typeof otpConfig>,
+    @Inject(deliveryConfig.KEY) private readonly delivery: ConfigType<typeof deliveryConfig>,
+    private readonly limits: OtpLimitsService,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    const unsupported = delivery.channels.find((channel) => !sender.channels.includes(channel));
+    if (unsupported) {
+      throw new EnvError(
+        'OTP_CHANNELS',
+        `SMS_PROVIDER=${sms.provider} cannot deliver codes on ${unsupported} as configured (it can on ${sender.channels.join(', ')})`,
+      );
+    }
+  }
 
   /** Whether the provider, not our HMAC, decides if a code is right. */
   get providerChecksCodes(): boolean {
     return this.sender.check !== undefined;
   }
 
-  async text(to: string, code: string, locale: SmsLocale): Promise<void> {
+  /**
+   * The channels a code to this number is tried on, in order: the one asked for, else those of
+   * OTP_CHANNELS that may reach the number's country; the next one is the fallback.
+   */
+  plan(to: string, requested: Channel | undefined): Channel[] {
+    const region = phoneRegion(to);
+    const open = this.delivery.channels.filter((channel) => this.delivery.countries.get(channel)?.has(region) ?? true);
+    if (requested ? !open.includes(requested) : !open.length) {
+      throw new ProblemException('channel_not_enabled', {
+        detail: requested
+          ? `Codes are not sent by ${requested} to this number.`
+          : 'No channel is enabled for numbers of this country.',
+        errors: requested ? [{ field: 'channel', message: `channel must be one of ${open.join(', ')}` }] : undefined,
+      });
+    }
+    return requested ? [requested, ...open.filter((channel) => channel !== requested)] : open;
+  }
+
+  /**
+   * Sends the code on the plan's first channel; if that fails and OTP_FALLBACK allows, sends the
+   * same code once on the next channel, counted against the number's caps and the budgets like
+   * any send. Returns the channel that took it.
+   */
+  async deliver(to: string, code: string, locale: SmsLocale, [first, next]: Channel[]): Promise<Channel> {
+    try {
+      await this.send(to, code, locale, first);
+      return first;
+    } catch (error) {
+      const failure = asDeliveryError(error);
+      // A number no channel can reach, or nowhere to fall back to: the failure stands.
+      if (!next || this.delivery.fallback === 'off' || failure.reason === 'invalid_number') {
+        throw this.problem(to, failure);
+      }
+      try {
+        await this.limits.admitFallback(to);
+      } catch {
+        throw this.problem(to, failure);
+      }
+      this.logger.warn(`Code to ${maskPhone(to)} failed on ${first} (${failure.reason}); falling back to ${next}`);
+      try {
+        await this.send(to, code, locale, next);
+      } catch (fallbackError) {
+        throw this.problem(to, asDeliveryError(fallbackError));
+      }
+      return next;
+    }
+  }
+
+  private async send(to: string, code: string, locale: SmsLocale, channel: Channel): Promise<void> {
     const { appName, webOtpDomain } = this.sms;
     const body = renderCodeMessage({ appName, code, ttlMs: this.otp.ttlMs, locale, webOtpDomain });
     const started = performance.now();
+    const country = phoneRegion(to);
     try {
-      await this.withDeadline((signal) => this.sender.send({ to, code, body, locale }, signal));
+      await this.withDeadline((signal) => this.sender.send({ to, code, body, locale, channel }, signal));
       this.metrics.smsCall((performance.now() - started) / 1000);
+      this.metrics.delivery(channel, 'sent', country);
     } catch (error) {
       const failure = asDeliveryError(error);
       this.metrics.smsCall((performance.now() - started) / 1000, failure.reason);
-      throw this.problem(to, failure);
+      this.metrics.delivery(channel, 'failed', country);
+      throw failure;
     }
   }
 

@@ -35,12 +35,7 @@ export class OtpLimitsService {
     const cooldown = this.cooldownRule(phoneNumber);
     const rules: LimitRule[] = [
       ...(cooldown ? [cooldown] : []),
-      {
-        key: `otp:send:hour:${phoneNumber}`,
-        limit: this.config.phoneSendLimit,
-        windowMs: this.config.phoneSendWindowMs,
-      },
-      { key: `otp:send:day:${phoneNumber}`, limit: this.config.phoneDailySendLimit, windowMs: DAY },
+      ...this.capRules(phoneNumber),
       ...(sendsSms ? this.budgetRules(phoneNumber) : []),
     ];
     const verdict = await this.store.consume(rules);
@@ -52,6 +47,18 @@ export class OtpLimitsService {
             detail: 'Too many codes were requested. Try again later.',
             retryAfter: retryAfterSeconds(verdict),
           });
+    }
+  }
+
+  /**
+   * Counts a fallback attempt (the same code on the next channel) against the number's caps and
+   * the budgets, like any message sent; the resend cooldown does not apply, it is the same send.
+   */
+  async admitFallback(phoneNumber: string): Promise<void> {
+    const verdict = await this.store.consume([...this.capRules(phoneNumber), ...this.budgetRules(phoneNumber)]);
+    if (!verdict.allowed) {
+      this.metrics.sendRefused(refusalReason(verdict.rule));
+      throw new ProblemException('rate_limited', { retryAfter: retryAfterSeconds(verdict) });
     }
   }
 
@@ -95,6 +102,17 @@ export class OtpLimitsService {
   /** The streak counts consecutive failures, so a success ends it. */
   async recordSuccess(phoneNumber: string): Promise<void> {
     await this.store.reset([this.streakKey(phoneNumber)]);
+  }
+
+  private capRules(phoneNumber: string): LimitRule[] {
+    return [
+      {
+        key: `otp:send:hour:${phoneNumber}`,
+        limit: this.config.phoneSendLimit,
+        windowMs: this.config.phoneSendWindowMs,
+      },
+      { key: `otp:send:day:${phoneNumber}`, limit: this.config.phoneDailySendLimit, windowMs: DAY },
+    ];
   }
 
   private budgetRules(phoneNumber: string): LimitRule[] {

@@ -5,6 +5,7 @@ import { Sql } from '../database/sql';
 import { SendScreening, type SendContext } from '../fraud/send-screening.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { resolveLocale, type SmsLocale } from '../sms/code-message';
+import type { Channel } from '../sms/sms-sender';
 import { codeSent, type SendOtpResponseDto } from './dto/code.dto';
 import { generateCode, hashCode } from './otp-code';
 import { SCREENED_PURPOSES } from './otp-code.entity';
@@ -19,7 +20,7 @@ export interface LanguageHints {
 }
 
 /** What a code-sending route passes on from its request. */
-export type SendRequest = LanguageHints & SendContext;
+export type SendRequest = LanguageHints & SendContext & { channel?: Channel };
 
 /** Issues codes and texts them; OtpService checks and redeems them. */
 @Injectable()
@@ -44,25 +45,27 @@ export class OtpSender {
     const { phoneNumber } = scope;
     const locale = resolveLocale(request.locale, request.acceptLanguage);
     const testCode = this.config.testNumbers.get(phoneNumber);
+    const plan = this.delivery.plan(phoneNumber, request.channel);
     const screened = testCode === undefined && SCREENED_PURPOSES.has(scope.purpose);
     const admission = screened ? await this.screening.admit(phoneNumber, request) : undefined;
     await this.limits.admitSend(phoneNumber, { sendsSms: testCode === undefined });
     // With a provider that makes its own codes (Twilio Verify) this one is never sent, and its
     // hash is a placeholder nobody can match: OtpService asks the provider instead.
     const code = testCode ?? generateCode(this.config.codeLength);
+    let channel = plan[0];
     try {
       // The breaker counts only sends the limits let through, or anyone could trip a range by
       // hammering a number past its caps; a send its count then refuses leaves those caps spent.
       if (admission) await this.screening.sent(phoneNumber, admission);
       const id = await this.store(scope, code);
-      if (testCode === undefined) await this.text(id, phoneNumber, code, locale);
+      if (testCode === undefined) channel = await this.text(id, phoneNumber, code, locale, plan);
     } catch (error) {
       // Nothing reached the phone, so the next try must not wait out the resend cooldown.
       await this.limits.releaseCooldown(phoneNumber).catch(() => undefined);
       throw error;
     }
     this.metrics.codeSent();
-    return codeSent(phoneNumber, Math.ceil(this.config.ttlMs / 1000));
+    return codeSent(phoneNumber, Math.ceil(this.config.ttlMs / 1000), channel);
   }
 
   /**
@@ -85,9 +88,15 @@ export class OtpSender {
     });
   }
 
-  private async text(id: number, phoneNumber: string, code: string, locale: SmsLocale): Promise<void> {
+  private async text(
+    id: number,
+    phoneNumber: string,
+    code: string,
+    locale: SmsLocale,
+    plan: Channel[],
+  ): Promise<Channel> {
     try {
-      await this.delivery.text(phoneNumber, code, locale);
+      return await this.delivery.deliver(phoneNumber, code, locale, plan);
     } catch (error) {
       // The code may never have reached the phone, so it must never be redeemable.
       await this.codes.invalidate(id, new Date());

@@ -3,8 +3,8 @@ import type { ConfigType } from '@nestjs/config';
 import type { Repository } from 'typeorm';
 import { useMemoryDatabase } from '../../test/helpers/memory-database';
 import type { ProblemException } from '../common/errors/problem.exception';
-import type { otpConfig, smsConfig } from '../config';
-import type { CodeMessage } from '../sms/sms-sender';
+import type { deliveryConfig, otpConfig, smsConfig } from '../config';
+import type { Channel, CodeMessage } from '../sms/sms-sender';
 import { SmsDeliveryError } from '../sms/sms-sender';
 import { OtpCode } from './otp-code.entity';
 import { hashCode } from './otp-code';
@@ -41,13 +41,20 @@ const OTP_CONFIG: ConfigType<typeof otpConfig> = {
   testNumbers: new Map(),
 };
 
+/** Codes go by SMS only: the channels and their fallback have their own specs. */
+const DELIVERY_CONFIG: ConfigType<typeof deliveryConfig> = {
+  channels: ['sms'],
+  countries: new Map(),
+  fallback: 'off',
+};
+
 /** OtpService reads only the message and deadline settings from the SMS namespace. */
 const SMS_CONFIG = { appName: 'Acme', timeoutMs: 10_000, webOtpDomain: undefined } as ConfigType<typeof smsConfig>;
 
 describe('OtpService', () => {
   const database = useMemoryDatabase();
   let codes: Repository<OtpCode>;
-  let sender: { send: jest.Mock<Promise<void>, [CodeMessage]> };
+  let sender: { channels: Channel[]; send: jest.Mock<Promise<void>, [CodeMessage]> };
   let warn: jest.SpyInstance;
   // Screening against SMS pumping has its own specs; here it lets everything through.
   const screening = {
@@ -63,8 +70,8 @@ describe('OtpService', () => {
     const config = { ...OTP_CONFIG, ...overrides };
     const metrics = new MetricsService();
     const repository = new OtpCodesRepository(new Sql(database()));
-    const delivery = new OtpDeliveryService(sender, SMS_CONFIG, config, metrics);
     const limits = new OtpLimitsService(new MemoryRateLimitStore(), config, metrics);
+    const delivery = new OtpDeliveryService(sender, SMS_CONFIG, config, DELIVERY_CONFIG, limits, metrics);
     const sending = new OtpSender(repository, config, delivery, limits, metrics, screening, new Sql(database()));
     const checking = new OtpService(repository, config, delivery, limits, metrics, screening);
     return {
@@ -110,7 +117,7 @@ describe('OtpService', () => {
 
   beforeEach(async () => {
     await codes.clear();
-    sender = { send: jest.fn((_message: CodeMessage) => Promise.resolve()) };
+    sender = { channels: ['sms'], send: jest.fn((_message: CodeMessage) => Promise.resolve()) };
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     jest.setSystemTime(T0);
@@ -126,6 +133,7 @@ describe('OtpService', () => {
       await expect(createService().issue(signInScope(PHONE), { locale: 'en' })).resolves.toEqual({
         message: 'OTP sent successfully',
         phone_number: PHONE,
+        channel: 'sms',
         expires_in_minutes: 5,
         expires_in_seconds: 300,
       });

@@ -1,4 +1,4 @@
-import { renderCodeMessage, resolveLocale, SMS_LOCALES, type SmsLocale } from './code-message';
+import { renderCodeMessage, renderVoiceTwiml, resolveLocale, SMS_LOCALES, type SmsLocale } from './code-message';
 
 const MINUTE = 60_000;
 const render = (locale: SmsLocale, ttlMs = 5 * MINUTE, webOtpDomain?: string) =>
@@ -117,5 +117,71 @@ describe('resolveLocale', () => {
     [undefined, 'garbage;;;,,'],
   ])('falls back to English for locale %j and Accept-Language %j', (field, header) => {
     expect(resolveLocale(field, header)).toBe('en');
+  });
+});
+
+describe('renderVoiceTwiml', () => {
+  const twiml = (locale: SmsLocale, code = '012345', appName = 'Acme') => renderVoiceTwiml({ appName, code, locale });
+  /** The text of each <Say>, in order. */
+  const spoken = (xml: string) => [...xml.matchAll(/<Say [^>]*>([^<]*)<\/Say>/g)].map((match) => match[1]);
+
+  it('reads the English code digit by digit, twice, with a pause before and between', () => {
+    expect(twiml('en')).toBe(
+      '<Response><Pause length="1"/>' +
+        '<Say language="en-US" voice="Polly.Joanna">Your Acme code is 0, 1, 2, 3, 4, 5.</Say>' +
+        '<Pause length="1"/>' +
+        '<Say language="en-US" voice="Polly.Joanna">Once again, your code is 0, 1, 2, 3, 4, 5.</Say>' +
+        '</Response>',
+    );
+  });
+
+  it('reads the Spanish code in Spanish, with a Spanish voice', () => {
+    expect(twiml('es')).toBe(
+      '<Response><Pause length="1"/>' +
+        '<Say language="es-ES" voice="Polly.Lucia">Tu código de Acme es 0, 1, 2, 3, 4, 5.</Say>' +
+        '<Pause length="1"/>' +
+        '<Say language="es-ES" voice="Polly.Lucia">Repito, tu código es 0, 1, 2, 3, 4, 5.</Say>' +
+        '</Response>',
+    );
+  });
+
+  it.each<[SmsLocale, string, string, string]>([
+    ['en', 'en-US', 'Your Acme code is', 'Once again'],
+    ['es', 'es-ES', 'Tu código de Acme es', 'Repito'],
+    ['fr', 'fr-FR', 'Votre code Acme est', 'Je répète'],
+    ['de', 'de-DE', 'Ihr Acme-Code lautet', 'Noch einmal'],
+    ['pt', 'pt-BR', 'O seu código Acme é', 'Repetindo'],
+  ])('speaks %s as %s: the code twice, the second time announced as a repeat', (locale, language, intro, repeat) => {
+    const xml = twiml(locale);
+    const says = spoken(xml);
+
+    expect(says).toHaveLength(2);
+    expect(says[0]).toBe(`${intro} 0, 1, 2, 3, 4, 5.`);
+    expect(says[1].startsWith(repeat)).toBe(true);
+    expect(says[1].endsWith(' 0, 1, 2, 3, 4, 5.')).toBe(true);
+    expect(xml.match(/<Say language="([^"]+)"/g)).toEqual([
+      `<Say language="${language}"`,
+      `<Say language="${language}"`,
+    ]);
+    expect(xml.split('<Pause length="1"/>')).toHaveLength(3);
+  });
+
+  it('never says the code as one number: no two digits of it are adjacent', () => {
+    for (const locale of SMS_LOCALES) {
+      for (const text of spoken(twiml(locale, '9876543210'))) {
+        expect(text).toContain('9, 8, 7, 6, 5, 4, 3, 2, 1, 0.');
+        expect(text).not.toMatch(/\d\d/);
+      }
+    }
+  });
+
+  it('escapes the app name for XML, so a name cannot break or add to the TwiML', () => {
+    const xml = twiml('en', '123456', `Tom & Jerry's <Say>"Shop"</Say>`);
+
+    expect(spoken(xml)[0]).toBe(
+      'Your Tom &amp; Jerry&apos;s &lt;Say&gt;&quot;Shop&quot;&lt;/Say&gt; code is 1, 2, 3, 4, 5, 6.',
+    );
+    expect(xml.match(/<Say /g)).toHaveLength(2);
+    expect(xml).not.toContain('<Say>');
   });
 });

@@ -77,3 +77,70 @@ export function resolveLocale(explicit?: string, acceptLanguage?: string): SmsLo
   }
   return 'en';
 }
+
+interface VoiceWording {
+  /** `<Say language>`: the five languages, in the locale most callers expect. */
+  language: string;
+  /** A voice that speaks `language`: Twilio's default voice ("man") has no Brazilian Portuguese. */
+  voice: string;
+  first: (app: string, digits: string) => string;
+  again: (digits: string) => string;
+}
+
+const VOICE_WORDING: Record<SmsLocale, VoiceWording> = {
+  en: {
+    language: 'en-US',
+    voice: 'Polly.Joanna',
+    first: (app, digits) => `Your ${app} code is ${digits}`,
+    again: (digits) => `Once again, your code is ${digits}`,
+  },
+  es: {
+    language: 'es-ES',
+    voice: 'Polly.Lucia',
+    first: (app, digits) => `Tu código de ${app} es ${digits}`,
+    again: (digits) => `Repito, tu código es ${digits}`,
+  },
+  fr: {
+    language: 'fr-FR',
+    voice: 'Polly.Lea',
+    first: (app, digits) => `Votre code ${app} est ${digits}`,
+    again: (digits) => `Je répète, votre code est ${digits}`,
+  },
+  de: {
+    language: 'de-DE',
+    voice: 'Polly.Vicki',
+    first: (app, digits) => `Ihr ${app}-Code lautet ${digits}`,
+    again: (digits) => `Noch einmal, Ihr Code lautet ${digits}`,
+  },
+  pt: {
+    language: 'pt-BR',
+    voice: 'Polly.Camila',
+    first: (app, digits) => `O seu código ${app} é ${digits}`,
+    again: (digits) => `Repetindo, o seu código é ${digits}`,
+  },
+};
+
+export interface VoiceMessageOptions {
+  appName: string;
+  code: string;
+  locale: SmsLocale;
+}
+
+/**
+ * TwiML for a call that reads the code out. Digits are separated so the voice says "one, two,
+ * three" rather than "one hundred and twenty-three", and the code is said twice, since a listener
+ * cannot scroll back; the opening pause lets the phone reach the ear before the code starts.
+ */
+export function renderVoiceTwiml({ appName, code, locale }: VoiceMessageOptions): string {
+  const { language, voice, first, again } = VOICE_WORDING[locale];
+  const digits = `${[...code].join(', ')}.`;
+  const say = (text: string) => `<Say language="${language}" voice="${voice}">${escapeXml(text)}</Say>`;
+  const pause = '<Pause length="1"/>';
+  return `<Response>${pause}${say(first(appName, digits))}${pause}${say(again(digits))}</Response>`;
+}
+
+const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => XML_ENTITIES[char]);
+}

@@ -4,7 +4,7 @@ import type { smsConfig } from '../config';
 import { SMS_LOCALES } from './code-message';
 import { renderPhoneChangedNotice } from './notice-message';
 import { SmsNotices } from './sms-notices.service';
-import { SmsDeliveryError, type NoticeMessage, type SmsSender } from './sms-sender';
+import { CHANNELS, SmsDeliveryError, type NoticeMessage, type SmsSender } from './sms-sender';
 
 const SMS = { provider: 'mock', appName: 'Acme', timeoutMs: 1_000 } as ConfigType<typeof smsConfig>;
 
@@ -19,7 +19,7 @@ describe('SmsNotices', () => {
 
   it('texts the old number the phone-changed notice in the locale asked for', async () => {
     const notify = jest.fn<Promise<void>, [NoticeMessage, AbortSignal]>().mockResolvedValue(undefined);
-    const sender: SmsSender = { send: jest.fn(), notify };
+    const sender: SmsSender = { channels: CHANNELS, send: jest.fn(), notify };
 
     await expect(new SmsNotices(sender, SMS).phoneNumberChanged('+12015550123', 'de')).resolves.toBe(true);
 
@@ -30,7 +30,11 @@ describe('SmsNotices', () => {
   });
 
   it('logs and answers false when the provider fails, so the change it reports still stands', async () => {
-    const sender: SmsSender = { send: jest.fn(), notify: () => Promise.reject(new SmsDeliveryError('down')) };
+    const sender: SmsSender = {
+      channels: CHANNELS,
+      send: jest.fn(),
+      notify: () => Promise.reject(new SmsDeliveryError('down')),
+    };
 
     await expect(new SmsNotices(sender, SMS).phoneNumberChanged('+12015550123', 'en')).resolves.toBe(false);
 
@@ -38,7 +42,7 @@ describe('SmsNotices', () => {
   });
 
   it('logs and answers false for a provider that cannot text notices (Twilio Verify)', async () => {
-    const sender: SmsSender = { send: jest.fn(), check: jest.fn() };
+    const sender: SmsSender = { channels: CHANNELS, send: jest.fn(), check: jest.fn() };
 
     await expect(
       new SmsNotices(sender, { ...SMS, provider: 'twilio-verify' } as typeof SMS).phoneNumberChanged(

@@ -1,4 +1,7 @@
+import type { Channel } from '../config/delivery.config';
 import type { SmsLocale } from './code-message';
+
+export { CHANNELS, type Channel } from '../config/delivery.config';
 
 /** A one-time code on its way to a phone. */
 export interface CodeMessage {
@@ -6,9 +9,15 @@ export interface CodeMessage {
   to: string;
   /** The code; providers that generate their own (Twilio Verify) ignore it. */
   code: string;
-  /** The rendered text, in `locale`, with the WebOTP line when configured. */
+  /** The rendered text, in `locale`, with the WebOTP line when configured (SMS and WhatsApp). */
   body: string;
   locale: SmsLocale;
+  channel: Channel;
+}
+
+/** What the provider said it took: its id for the message, which its delivery receipts name. */
+export interface SentMessage {
+  messageId?: string;
 }
 
 /** A text that carries no code: a notice about the account, e.g. that its number was changed. */
@@ -30,8 +39,11 @@ export interface NoticeMessage {
  * after a timeout the first attempt may still be delivered, and a retry would text twice.
  */
 export interface SmsSender {
+  /** The channels this provider can deliver codes on. */
+  readonly channels: readonly Channel[];
+
   /** Resolves once the provider accepted the message; rejects with {@link SmsDeliveryError}. */
-  send(message: CodeMessage, signal: AbortSignal): Promise<void>;
+  send(message: CodeMessage, signal: AbortSignal): Promise<SentMessage | void>;
 
   /** Whether `code` is the one this provider sent to `to`; rejects with {@link SmsDeliveryError}. */
   check?(to: string, code: string, signal: AbortSignal): Promise<boolean>;
@@ -48,10 +60,12 @@ export const SmsSender = Symbol('SmsSender');
 
 /**
  * Why a provider refused or failed: `invalid_number` and `not_allowed` are the caller's to fix;
+ * `channel_refused` is the provider refusing the channel for this number (another may work);
  * `misconfigured` is the operator's (and names the setting); `rate_limited` and `unavailable`
  * pass with time.
  */
-export type SmsFailure = 'invalid_number' | 'not_allowed' | 'misconfigured' | 'rate_limited' | 'unavailable';
+export type SmsFailure =
+  'invalid_number' | 'not_allowed' | 'channel_refused' | 'misconfigured' | 'rate_limited' | 'unavailable';
 
 export class SmsDeliveryError extends Error {
   constructor(

@@ -1,9 +1,11 @@
 import type { ConfigType } from '@nestjs/config';
+import { FakeTwilio } from '../../test/helpers/fake-twilio';
 import { smsConfig, type SmsProviderConfig } from '../config';
 import { MockSmsAdapter } from './adapters/mock-sms.adapter';
 import { TwilioSmsAdapter } from './adapters/twilio-sms.adapter';
 import { TwilioVerifyAdapter } from './adapters/twilio-verify.adapter';
 import { WebhookSmsAdapter } from './adapters/webhook-sms.adapter';
+import { renderVoiceTwiml } from './code-message';
 import { createSmsSender } from './sms.module';
 
 type SmsConfig = ConfigType<typeof smsConfig>;
@@ -43,6 +45,26 @@ describe('createSmsSender', () => {
     expect(createSmsSender(PROVIDERS.mock).check).toBeUndefined();
   });
 
+  it.each([
+    ['mock', PROVIDERS.mock],
+    ['twilio with TWILIO_FROM', PROVIDERS.twilio],
+    ['twilio-verify', PROVIDERS.twilioVerify],
+    ['webhook', PROVIDERS.webhook],
+  ])('offers every channel with SMS_PROVIDER=%s', (_provider, settings) => {
+    expect(createSmsSender(settings).channels).toEqual(['sms', 'whatsapp', 'voice']);
+  });
+
+  it('offers calls through a Messaging Service only with a number to call from', () => {
+    const { twilioMessagingService } = PROVIDERS;
+    expect(createSmsSender(twilioMessagingService).channels).toEqual(['sms', 'whatsapp']);
+    if (twilioMessagingService.provider !== 'twilio') throw new Error('expected twilio');
+    const withVoice = {
+      ...twilioMessagingService,
+      twilio: { ...twilioMessagingService.twilio, voiceFrom: '+12015550188' },
+    };
+    expect(createSmsSender(withVoice).channels).toEqual(['sms', 'whatsapp', 'voice']);
+  });
+
   describe('from the environment, through smsConfig', () => {
     const saved = process.env;
 
@@ -64,6 +86,47 @@ describe('createSmsSender', () => {
       });
 
       expect(createSmsSender(smsConfig())).toBeInstanceOf(TwilioSmsAdapter);
+    });
+
+    it('hands the Twilio adapter the app name and every channel setting', async () => {
+      const twilio = await FakeTwilio.start();
+      try {
+        Object.assign(process.env, {
+          APP_NAME: 'Acme',
+          SMS_PROVIDER: 'twilio',
+          TWILIO_ACCOUNT_SID: twilio.accountSid,
+          TWILIO_AUTH_TOKEN: twilio.authToken,
+          TWILIO_API_BASE_URL: twilio.url,
+          TWILIO_MESSAGING_SERVICE_SID: 'MG' + '0'.repeat(32),
+          TWILIO_FROM: '+12015550199',
+          TWILIO_WHATSAPP_FROM: '+14155238886',
+          TWILIO_WHATSAPP_CONTENT_SID: 'HX' + '1'.repeat(32),
+          TWILIO_STATUS_CALLBACK_URL: 'https://auth.example.com/api/sms/status/twilio/',
+        });
+        const sender = createSmsSender(smsConfig());
+        const message = { to: '+12015550123', code: '012345', body: 'text', locale: 'de' } as const;
+
+        await sender.send({ ...message, channel: 'whatsapp' }, new AbortController().signal);
+        await sender.send({ ...message, channel: 'voice' }, new AbortController().signal);
+
+        expect(twilio.requests.map((request) => request.form)).toEqual([
+          {
+            To: 'whatsapp:+12015550123',
+            From: 'whatsapp:+14155238886',
+            ContentSid: 'HX' + '1'.repeat(32),
+            ContentVariables: '{"1":"012345"}',
+            StatusCallback: 'https://auth.example.com/api/sms/status/twilio/',
+          },
+          {
+            To: '+12015550123',
+            From: '+12015550199',
+            Twiml: renderVoiceTwiml({ appName: 'Acme', code: '012345', locale: 'de' }),
+            StatusCallback: 'https://auth.example.com/api/sms/status/twilio/',
+          },
+        ]);
+      } finally {
+        await twilio.close();
+      }
     });
   });
 });

@@ -27,11 +27,17 @@ export function createSmsSender(config: ConfigType<typeof smsConfig>): SmsSender
   switch (config.provider) {
     case 'mock':
       return new MockSmsAdapter(config.mock);
-    case 'twilio':
-      return new (twilioModules().TwilioSmsAdapter)(
-        twilioClient(config.twilio, config.timeoutMs),
-        config.twilio.sender,
-      );
+    case 'twilio': {
+      const { sender, whatsappFrom, whatsappContentSid, voiceFrom, statusCallbackUrl } = config.twilio;
+      return new (twilioModules().TwilioSmsAdapter)(twilioClient(config.twilio, config.timeoutMs), {
+        appName: config.appName,
+        sender,
+        whatsappFrom,
+        whatsappContentSid,
+        voiceFrom,
+        statusCallbackUrl,
+      });
+    }
     case 'twilio-verify':
       return new (twilioModules().TwilioVerifyAdapter)(
         twilioClient(config.twilio, config.timeoutMs),

@@ -1,19 +1,35 @@
-import { SmsDeliveryError, type CodeMessage, type NoticeMessage, type SmsSender } from '../../src/sms/sms-sender';
+import {
+  CHANNELS,
+  SmsDeliveryError,
+  type Channel,
+  type CodeMessage,
+  type NoticeMessage,
+  type SentMessage,
+  type SmsSender,
+} from '../../src/sms/sms-sender';
 
 /** Stands in for the SMS provider in e2e tests: records every message, fails on demand. */
 export class RecordingSmsSender implements SmsSender {
+  readonly channels = CHANNELS;
   readonly sent: CodeMessage[] = [];
   /** Every message the app tried to send, including those that failed while `failing` was set. */
   readonly attempted: CodeMessage[] = [];
   /** Every notice (a text without a code) the app sent. */
   readonly notices: NoticeMessage[] = [];
+  /** Every send and notice fails (as `unavailable`). */
   failing = false;
+  /** Sends on these channels fail (as `unavailable`) while the others go through: for fallback tests. */
+  failingChannels = new Set<Channel>();
+  private delivered = 0;
 
-  send(message: CodeMessage): Promise<void> {
+  send(message: CodeMessage): Promise<SentMessage> {
     this.attempted.push(message);
     if (this.failing) return Promise.reject(new SmsDeliveryError('recording sender set to fail'));
+    if (this.failingChannels.has(message.channel)) {
+      return Promise.reject(new SmsDeliveryError(`recording sender set to fail on ${message.channel}`, 'unavailable'));
+    }
     this.sent.push(message);
-    return Promise.resolve();
+    return Promise.resolve({ messageId: `rec_${++this.delivered}` });
   }
 
   notify(message: NoticeMessage): Promise<void> {

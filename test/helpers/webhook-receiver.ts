@@ -6,6 +6,10 @@ import { closeServer, listenOnLoopback, readBody } from './loopback';
 /** What an SMS gateway behind SMS_WEBHOOK_URL is handed. */
 export interface SmsHookPayload {
   type: string;
+  /** The `webhook-id` header's value: the gateway names the message by it in delivery receipts. */
+  message_id: string;
+  /** `sms`, `whatsapp` or `voice`; codes only. */
+  channel?: string;
   to: string;
   code: string;
   body: string;

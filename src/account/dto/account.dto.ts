@@ -1,7 +1,7 @@
 import { ApiProperty, IntersectionType } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { MfaProofDto } from '../../mfa/dto/mfa.dto';
-import { CaptchaDto, LocaleDto, OtpCodeDto, PhoneNumberDto } from '../../otp/dto/code.dto';
+import { CaptchaDto, ChannelDto, LocaleDto, OtpCodeDto, PhoneNumberDto } from '../../otp/dto/code.dto';
 import { TokensDto } from '../../sessions/dto/tokens.dto';
 import { UserResponseDto } from '../../users/dto/user-response.dto';
 
@@ -18,7 +18,7 @@ export class NewPhoneNumberDto {
   readonly new_phone_number: string;
 }
 
-export class PhoneChangeDto extends IntersectionType(NewPhoneNumberDto, LocaleDto, CaptchaDto) {}
+export class PhoneChangeDto extends IntersectionType(NewPhoneNumberDto, LocaleDto, ChannelDto, CaptchaDto) {}
 
 export class PhoneChangeVerifyDto extends IntersectionType(NewPhoneNumberDto, OtpCodeDto, LocaleDto) {}
 
@@ -28,6 +28,7 @@ export class AccountRecoveryDto extends IntersectionType(
   NewPhoneNumberDto,
   MfaProofDto,
   LocaleDto,
+  ChannelDto,
   CaptchaDto,
 ) {}
 

@@ -108,6 +108,11 @@ export const ERROR_CODES = {
     title: 'Passkey already registered',
     detail: 'This passkey is registered already.',
   },
+  channel_not_enabled: {
+    status: HttpStatus.BAD_REQUEST,
+    title: 'Channel not enabled',
+    detail: 'Codes are not sent on this channel to this number. Ask for another channel, or leave it out.',
+  },
   captcha_required: {
     status: HttpStatus.BAD_REQUEST,
     title: 'Captcha required',

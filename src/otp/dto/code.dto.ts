@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { SMS_LOCALES } from '../../sms/code-message';
+import { CHANNELS, type Channel } from '../../sms/sms-sender';
 
 /** The number a code goes to or proves, as the client typed it. */
 export class PhoneNumberDto {
@@ -31,6 +32,23 @@ export class LocaleDto {
   @MaxLength(35)
   readonly locale?: string;
 }
+
+/** The channel a code should go out on. */
+export class ChannelDto {
+  @ApiPropertyOptional({
+    enum: CHANNELS,
+    example: 'whatsapp',
+    description:
+      "sms, whatsapp or voice (a call that reads the code); one of OTP_CHANNELS allowed for the number's country. " +
+      'Default: the first of those; on failure the code goes once on the next (OTP_FALLBACK)',
+  })
+  @IsOptional()
+  @IsIn(CHANNELS, { message: `channel must be one of ${CHANNELS.join(', ')}` })
+  readonly channel?: Channel;
+}
+
+/** A request for a code to the account's own number: its language and channel. */
+export class SendCodeDto extends IntersectionType(LocaleDto, ChannelDto) {}
 
 /** A captcha's answer, for routes that text a number the caller has not proven. */
 export class CaptchaDto {
@@ -76,13 +94,21 @@ export class SendOtpResponseDto {
 
   @ApiProperty({ type: 'integer', example: 300, description: 'Code lifetime in seconds' })
   readonly expires_in_seconds: number;
+
+  @ApiProperty({
+    enum: CHANNELS,
+    example: 'sms',
+    description: 'The channel the code went out on: the one asked for, or the first of OTP_CHANNELS, or the fallback',
+  })
+  readonly channel: Channel;
 }
 
-export function codeSent(phoneNumber: string, ttlSeconds: number): SendOtpResponseDto {
+export function codeSent(phoneNumber: string, ttlSeconds: number, channel: Channel): SendOtpResponseDto {
   return {
     message: 'OTP sent successfully',
     phone_number: phoneNumber,
     expires_in_minutes: Number((ttlSeconds / 60).toFixed(2)),
     expires_in_seconds: ttlSeconds,
+    channel,
   };
 }

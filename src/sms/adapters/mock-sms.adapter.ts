@@ -1,7 +1,16 @@
 import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SmsDeliveryError, type CodeMessage, type NoticeMessage, type SmsSender } from '../sms-sender';
+import {
+  CHANNELS,
+  SmsDeliveryError,
+  type Channel,
+  type CodeMessage,
+  type NoticeMessage,
+  type SentMessage,
+  type SmsSender,
+} from '../sms-sender';
 
 export interface MockSmsOptions {
   /** Share of sends that fail, 0 to 1, like the seed's simulated 5%. */
@@ -16,6 +25,7 @@ export interface MockSmsOptions {
  * purpose, so a developer can sign in) and appends it to the outbox file that `npm run demo` reads.
  */
 export class MockSmsAdapter implements SmsSender {
+  readonly channels = CHANNELS;
   private readonly logger = new Logger('MockSms');
   private readonly random: () => number;
 
@@ -23,23 +33,30 @@ export class MockSmsAdapter implements SmsSender {
     this.random = options.random ?? Math.random;
   }
 
-  send({ to, body }: CodeMessage): Promise<void> {
-    return this.deliver('code', to, body);
+  async send({ to, body, channel }: CodeMessage): Promise<SentMessage> {
+    await this.deliver({ kind: 'code', channel }, to, body);
+    return { messageId: `mock_${randomUUID()}` };
   }
 
   notify({ to, body }: NoticeMessage): Promise<void> {
-    return this.deliver('notice', to, body);
+    return this.deliver({ kind: 'notice' }, to, body);
   }
 
-  private async deliver(kind: 'code' | 'notice', to: string, body: string): Promise<void> {
+  private async deliver(
+    label: { kind: 'code'; channel: Channel } | { kind: 'notice' },
+    to: string,
+    body: string,
+  ): Promise<void> {
     if (this.random() < this.options.failureRate) {
       throw new SmsDeliveryError('Mock SMS provider simulated a delivery failure');
     }
-    this.logger.log(`SMS to ${to}: ${body}`);
+    this.logger.log(`${'channel' in label ? LOG_NAMES[label.channel] : 'SMS'} to ${to}: ${body}`);
     if (this.options.outbox) {
       await mkdir(dirname(this.options.outbox), { recursive: true });
-      const line = { kind, to, body, sent_at: new Date().toISOString() };
+      const line = { ...label, to, body, sent_at: new Date().toISOString() };
       await appendFile(this.options.outbox, JSON.stringify(line) + '\n');
     }
   }
 }
+
+const LOG_NAMES: Record<Channel, string> = { sms: 'SMS', whatsapp: 'WhatsApp message', voice: 'Call' };

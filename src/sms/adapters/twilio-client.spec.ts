@@ -1,5 +1,5 @@
 import RestException from 'twilio/lib/base/RestException';
-import { SmsDeliveryError, type SmsFailure } from '../sms-sender';
+import { CHANNELS, SmsDeliveryError, type Channel, type SmsFailure } from '../sms-sender';
 import { toDeliveryError } from './twilio-client';
 
 /** What the SDK throws for a Twilio error answer. */
@@ -43,6 +43,63 @@ describe('toDeliveryError', () => {
 
     expect(error.reason).toBe('misconfigured');
     expect(error.details.setting).toContain(setting);
+  });
+
+  it.each<[number, number, string]>([
+    [60205, 403, 'Verify: SMS to a landline'],
+    [60223, 400, 'Verify: the delivery channel is disabled in the service'],
+    [68008, 400, 'Verify: the WhatsApp channel is not configured'],
+    [63003, 400, 'WhatsApp: the number is no WhatsApp user'],
+    [63024, 400, 'WhatsApp: Meta refuses the recipient'],
+    [13224, 400, 'Voice: Twilio cannot call the number'],
+    [13225, 400, 'Voice: calling the number is forbidden'],
+    [13227, 400, 'Voice: Geo Permissions refuse the destination (<Dial>)'],
+    [21214, 400, "Voice: the 'To' number cannot be reached by a call"],
+    [21215, 400, 'Voice: Geo Permissions refuse the destination (Calls API)'],
+    [21216, 400, 'Voice: Twilio blocks calls to the number'],
+  ])('maps Twilio error %i (HTTP %i) to channel_refused: %s', (code, status) => {
+    const error = toDeliveryError(twilioError(status, code));
+
+    expect(error.reason).toBe('channel_refused');
+    expect(error.details.setting).toBeUndefined();
+    expect(error.details.retryAfterSeconds).toBeUndefined();
+  });
+
+  it('maps WhatsApp 63016 (outside the 24-hour window) to channel_refused, pointing at the template setting', () => {
+    const error = toDeliveryError(twilioError(400, 63016), 'whatsapp');
+
+    expect(error.reason).toBe('channel_refused');
+    expect(error.details.setting).toBe('TWILIO_WHATSAPP_CONTENT_SID');
+  });
+
+  it('maps 21217 (a call to a number that does not look valid) to invalid_number', () => {
+    expect(toDeliveryError(twilioError(400, 21217), 'voice').reason).toBe('invalid_number');
+  });
+
+  it('maps 63007 (the From is no WhatsApp sender) to misconfigured, naming TWILIO_WHATSAPP_FROM', () => {
+    const error = toDeliveryError(twilioError(400, 63007), 'whatsapp');
+
+    expect(error.reason).toBe('misconfigured');
+    expect(error.details.setting).toBe('TWILIO_WHATSAPP_FROM');
+  });
+
+  it.each<[Channel | undefined, string]>([
+    [undefined, 'TWILIO_FROM'],
+    ['sms', 'TWILIO_FROM'],
+    ['whatsapp', 'TWILIO_WHATSAPP_FROM / TWILIO_FROM'],
+    ['voice', 'TWILIO_VOICE_FROM / TWILIO_FROM'],
+  ])('names the sender setting of the channel (%s) when Twilio refuses the From: %s', (channel, setting) => {
+    for (const code of [21212, 21606, 21659]) {
+      const error = toDeliveryError(twilioError(400, code), channel);
+
+      expect(error.reason).toBe('misconfigured');
+      expect(error.details.setting).toBe(setting);
+    }
+  });
+
+  it('keeps a number refusal a refusal of the number on every channel: 60410 is not a channel to fall back from', () => {
+    for (const channel of CHANNELS)
+      expect(toDeliveryError(twilioError(403, 60410), channel).reason).toBe('not_allowed');
   });
 
   it('lets the Twilio code win over the HTTP status: a 403 with 60410 is a refused number, not bad credentials', () => {

@@ -1,36 +1,51 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { SmsDeliveryError, type CodeMessage, type NoticeMessage, type SmsFailure, type SmsSender } from '../sms-sender';
+import {
+  CHANNELS,
+  SmsDeliveryError,
+  type CodeMessage,
+  type NoticeMessage,
+  type SentMessage,
+  type SmsFailure,
+  type SmsSender,
+} from '../sms-sender';
 
 export interface WebhookSmsOptions {
   url: string;
   secret: string;
 }
 
-/** What a gateway may answer with 422 to say why it refused a number. */
+/** What a gateway may answer with 422 to say why it refused a number, or the channel for it. */
 const REFUSALS: Record<string, SmsFailure> = {
   invalid_phone_number: 'invalid_number',
   phone_not_allowed: 'not_allowed',
+  channel_not_enabled: 'channel_refused',
 };
 
 /**
  * Hands each code to an operator's own HTTP endpoint, which texts it through any gateway (the
  * idea of Supabase's "send SMS hook"). The JSON body is signed the Standard Webhooks way:
  * `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">` keyed by SMS_WEBHOOK_SECRET,
- * so the receiver can tell our requests from forgeries and replays.
+ * so the receiver can tell our requests from forgeries and replays. The gateway delivers on the
+ * payload's `channel` (it may refuse one with 422 `channel_not_enabled`), and names the message by
+ * its `message_id`, the `webhook-id` too, in the delivery receipts it sends back.
  */
 export class WebhookSmsAdapter implements SmsSender {
+  readonly channels = CHANNELS;
+
   constructor(private readonly options: WebhookSmsOptions) {}
 
-  send({ to, code, body, locale }: CodeMessage, signal: AbortSignal): Promise<void> {
-    return this.post(JSON.stringify({ type: 'otp', to, code, body, locale }), signal);
+  async send({ to, code, body, locale, channel }: CodeMessage, signal: AbortSignal): Promise<SentMessage> {
+    const id = messageId();
+    await this.post(id, JSON.stringify({ type: 'otp', message_id: id, channel, to, code, body, locale }), signal);
+    return { messageId: id };
   }
 
   notify({ to, body, locale }: NoticeMessage, signal: AbortSignal): Promise<void> {
-    return this.post(JSON.stringify({ type: 'notice', to, body, locale }), signal);
+    const id = messageId();
+    return this.post(id, JSON.stringify({ type: 'notice', message_id: id, to, body, locale }), signal);
   }
 
-  private async post(payload: string, signal: AbortSignal): Promise<void> {
-    const id = `msg_${randomUUID()}`;
+  private async post(id: string, payload: string, signal: AbortSignal): Promise<void> {
     const timestamp = Math.floor(Date.now() / 1000).toString();
     let response: Response;
     try {
@@ -54,6 +69,8 @@ export class WebhookSmsAdapter implements SmsSender {
   }
 }
 
+const messageId = () => `msg_${randomUUID()}`;
+
 export function sign(secret: string, content: string): string {
   return createHmac('sha256', secret).update(content).digest('base64');
 }
@@ -63,7 +80,10 @@ async function failure(response: Response): Promise<SmsDeliveryError> {
   if (status === 422) {
     const answer = (await response.json().catch(() => ({}))) as { code?: string };
     const reason = REFUSALS[answer.code ?? ''];
-    if (reason) return new SmsDeliveryError(`The SMS webhook refused the number (${answer.code})`, reason);
+    if (reason) {
+      const refused = reason === 'channel_refused' ? 'the channel for this number' : 'the number';
+      return new SmsDeliveryError(`The SMS webhook refused ${refused} (${answer.code})`, reason);
+    }
   }
   if (status === 429) {
     return new SmsDeliveryError('The SMS webhook is rate limiting', 'rate_limited', {

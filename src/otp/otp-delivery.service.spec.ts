@@ -1,0 +1,158 @@
+import { Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { deliveryConfig, otpConfig, smsConfig } from '../config';
+import { MetricsService } from '../metrics/metrics.service';
+import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
+import { SmsDeliveryError, type Channel, type CodeMessage, type SmsFailure } from '../sms/sms-sender';
+import { OtpDeliveryService } from './otp-delivery.service';
+import { OtpLimitsService } from './otp-limits.service';
+
+type DeliveryConfig = ConfigType<typeof deliveryConfig>;
+
+const US = '+12015550123';
+const BR = '+5511961234567';
+
+const OTP_CONFIG = {
+  ttlMs: 300_000,
+  phoneSendLimit: 2,
+  phoneSendWindowMs: 3_600_000,
+  phoneDailySendLimit: 10,
+  smsHourlyBudget: 1000,
+  smsCountryBudgets: { byCountry: new Map(), otherwise: 1000 },
+} as ConfigType<typeof otpConfig>;
+const SMS_CONFIG = { provider: 'mock', appName: 'Acme', timeoutMs: 10_000 } as ConfigType<typeof smsConfig>;
+
+/** A provider that can deliver on every channel and fails on those in `failing`. */
+function provider(failing: Partial<Record<Channel, SmsFailure>> = {}) {
+  const sent: CodeMessage[] = [];
+  const sender = {
+    channels: ['sms', 'whatsapp', 'voice'] as Channel[],
+    sent,
+    send: jest.fn((message: CodeMessage) => {
+      const failure = failing[message.channel];
+      if (failure) return Promise.reject(new SmsDeliveryError(`${message.channel} failed`, failure));
+      sent.push(message);
+      return Promise.resolve();
+    }),
+  };
+  return sender;
+}
+
+describe('OtpDeliveryService', () => {
+  let metrics: MetricsService;
+  let warn: jest.SpyInstance;
+
+  beforeEach(() => {
+    metrics = new MetricsService();
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => warn.mockRestore());
+
+  function delivery(config: Partial<DeliveryConfig>, sender = provider()): OtpDeliveryService {
+    const limits = new OtpLimitsService(new MemoryRateLimitStore(), OTP_CONFIG, metrics);
+    const settings: DeliveryConfig = { channels: ['sms'], countries: new Map(), fallback: 'on_failure', ...config };
+    return new OtpDeliveryService(sender, SMS_CONFIG, OTP_CONFIG, settings, limits, metrics);
+  }
+
+  describe('plan', () => {
+    it('tries the channels of OTP_CHANNELS in their order, the asked one first', () => {
+      const service = delivery({ channels: ['whatsapp', 'sms', 'voice'] });
+      expect(service.plan(US, undefined)).toEqual(['whatsapp', 'sms', 'voice']);
+      expect(service.plan(US, 'voice')).toEqual(['voice', 'whatsapp', 'sms']);
+    });
+
+    it('refuses a channel that is not enabled with channel_not_enabled, naming the field', () => {
+      const service = delivery({ channels: ['sms'] });
+      expect(() => service.plan(US, 'whatsapp')).toThrow(
+        expect.objectContaining({
+          code: 'channel_not_enabled',
+          problem: expect.objectContaining({ errors: [{ field: 'channel', message: 'channel must be one of sms' }] }),
+        }) as Error,
+      );
+    });
+
+    it('keeps a channel to the countries its list names, and refuses it elsewhere', () => {
+      const service = delivery({ channels: ['whatsapp', 'sms'], countries: new Map([['whatsapp', new Set(['BR'])]]) });
+      expect(service.plan(BR, undefined)).toEqual(['whatsapp', 'sms']);
+      expect(service.plan(US, undefined)).toEqual(['sms']);
+      expect(() => service.plan(US, 'whatsapp')).toThrow(
+        expect.objectContaining({ code: 'channel_not_enabled' }) as Error,
+      );
+    });
+
+    it('refuses a number no enabled channel may reach', () => {
+      const service = delivery({ channels: ['whatsapp'], countries: new Map([['whatsapp', new Set(['BR'])]]) });
+      expect(() => service.plan(US, undefined)).toThrow(
+        expect.objectContaining({ code: 'channel_not_enabled' }) as Error,
+      );
+    });
+  });
+
+  describe('deliver', () => {
+    it('sends on the first channel and says so', async () => {
+      const sender = provider();
+      await expect(delivery({}, sender).deliver(US, '123456', 'en', ['whatsapp', 'sms'])).resolves.toBe('whatsapp');
+      expect(sender.sent.map((m) => [m.channel, m.code])).toEqual([['whatsapp', '123456']]);
+    });
+
+    it('sends the same code once on the next channel when the first fails', async () => {
+      const sender = provider({ whatsapp: 'channel_refused' });
+      await expect(delivery({}, sender).deliver(US, '123456', 'en', ['whatsapp', 'sms', 'voice'])).resolves.toBe('sms');
+      expect(sender.send.mock.calls.map(([m]) => [m.channel, m.code])).toEqual([
+        ['whatsapp', '123456'],
+        ['sms', '123456'],
+      ]);
+    });
+
+    it('answers sms_delivery_failed when the fallback fails too, and tries no third channel', async () => {
+      const sender = provider({ whatsapp: 'unavailable', sms: 'unavailable' });
+      await expect(delivery({}, sender).deliver(US, '1', 'en', ['whatsapp', 'sms', 'voice'])).rejects.toMatchObject({
+        code: 'sms_delivery_failed',
+      });
+      expect(sender.send).toHaveBeenCalledTimes(2);
+    });
+
+    it('does not fall back with OTP_FALLBACK=off, nor for a number that is not valid', async () => {
+      const off = provider({ whatsapp: 'unavailable' });
+      await expect(
+        delivery({ fallback: 'off' }, off).deliver(US, '1', 'en', ['whatsapp', 'sms']),
+      ).rejects.toMatchObject({
+        code: 'sms_delivery_failed',
+      });
+      const invalid = provider({ whatsapp: 'invalid_number' });
+      await expect(delivery({}, invalid).deliver(US, '1', 'en', ['whatsapp', 'sms'])).rejects.toMatchObject({
+        code: 'invalid_phone_number',
+      });
+      expect([off.send, invalid.send].map((send) => send.mock.calls.length)).toEqual([1, 1]);
+    });
+
+    it("counts the fallback against the number's caps: past them the first failure stands", async () => {
+      // OTP_PHONE_SEND_LIMIT=2: the two fallbacks below use it up, the third is not sent.
+      const sender = provider({ whatsapp: 'unavailable' });
+      const service = delivery({}, sender);
+      await service.deliver(US, '1', 'en', ['whatsapp', 'sms']);
+      await service.deliver(US, '2', 'en', ['whatsapp', 'sms']);
+
+      await expect(service.deliver(US, '3', 'en', ['whatsapp', 'sms'])).rejects.toMatchObject({
+        code: 'sms_delivery_failed',
+      });
+      expect(sender.sent.map((m) => m.code)).toEqual(['1', '2']);
+    });
+
+    it('counts each attempt in otp_delivery_total by channel, status and country', async () => {
+      await delivery({}, provider({ whatsapp: 'unavailable' })).deliver(BR, '1', 'pt', ['whatsapp', 'sms']);
+
+      const text = await metrics.registry.metrics();
+      expect(text).toContain('otp_delivery_total{channel="whatsapp",status="failed",country="BR"} 1');
+      expect(text).toContain('otp_delivery_total{channel="sms",status="sent",country="BR"} 1');
+    });
+  });
+
+  it('refuses to start when OTP_CHANNELS names a channel the provider cannot deliver on', () => {
+    const smsOnly = { ...provider(), channels: ['sms'] as Channel[] };
+    expect(() => delivery({ channels: ['sms', 'voice'] }, smsOnly)).toThrow(
+      'Invalid environment variable OTP_CHANNELS: SMS_PROVIDER=mock cannot deliver codes on voice',
+    );
+  });
+});
