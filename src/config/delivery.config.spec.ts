@@ -12,7 +12,12 @@ describe('delivery settings (OTP_CHANNELS, OTP_*_COUNTRIES, OTP_FALLBACK)', () =
   });
 
   it('sends by SMS to every country, falling back on failure, by default', () => {
-    expect(deliveryConfig()).toEqual({ channels: ['sms'], countries: new Map(), fallback: 'on_failure' });
+    expect(deliveryConfig()).toEqual({
+      channels: ['sms'],
+      countries: new Map(),
+      fallback: 'on_failure',
+      fallbackWindowMs: 120_000,
+    });
   });
 
   it('reads the channels in their order of preference, and each channel’s countries', () => {
@@ -23,7 +28,19 @@ describe('delivery settings (OTP_CHANNELS, OTP_*_COUNTRIES, OTP_FALLBACK)', () =
       channels: ['whatsapp', 'sms', 'voice'],
       countries: new Map([['whatsapp', new Set(['BR', 'IN'])]]),
       fallback: 'off',
+      fallbackWindowMs: 120_000,
     });
+  });
+
+  it('takes a receipt fallback window shorter than OTP_TTL, and half of a short OTP_TTL by default', () => {
+    process.env.OTP_TTL = '1m';
+    expect(deliveryConfig().fallbackWindowMs).toBe(30_000);
+    process.env.OTP_FALLBACK_WINDOW = '45s';
+    expect(deliveryConfig().fallbackWindowMs).toBe(45_000);
+    process.env.OTP_FALLBACK_WINDOW = '1m';
+    expect(() => deliveryConfig()).toThrow(
+      'Invalid environment variable OTP_FALLBACK_WINDOW: must be shorter than OTP_TTL',
+    );
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { envOneOf, envOptional, reject } from './env';
+import { envDuration, envOneOf, envOptional, reject } from './env';
 import { envCountry } from './phone.config';
 
 /** How a code reaches the phone: a text, a WhatsApp message, or a call that reads it out. */
@@ -34,9 +34,20 @@ function envChannelCountries(): Map<Channel, Set<string>> {
   return countries;
 }
 
+/** A receipt's fallback must leave time to type the code: 2 minutes, or half of OTP_TTL when shorter. */
+function envFallbackWindow(name: string, ttlMs: number): number {
+  if (envOptional(name) === undefined) return Math.min(120_000, Math.floor(ttlMs / 2));
+  const windowMs = envDuration(name, '2m');
+  return windowMs < ttlMs
+    ? windowMs
+    : reject(name, 'must be shorter than OTP_TTL, to leave time to type the code', ttlMs);
+}
+
 /** How codes reach phones: the channels, in the order they are tried, and the one fallback. */
 export const deliveryConfig = registerAs('delivery', () => ({
   channels: envChannels('OTP_CHANNELS'),
   countries: envChannelCountries(),
   fallback: envOneOf('OTP_FALLBACK', 'on_failure', FALLBACKS),
+  /** How long after a send an `undelivered` or `failed` receipt still brings the fallback. */
+  fallbackWindowMs: envFallbackWindow('OTP_FALLBACK_WINDOW', envDuration('OTP_TTL', '5m')),
 }));

@@ -1,4 +1,12 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  randomInt,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /** A uniformly random code of `length` digits, leading zeros kept. */
 export function generateCode(length: number): string {
@@ -23,4 +31,27 @@ const SHA256_HEX = /^[0-9a-f]{64}$/i;
 export function hashesMatch(expectedHex: string, actualHex: string): boolean {
   if (!SHA256_HEX.test(expectedHex) || !SHA256_HEX.test(actualHex)) return false;
   return timingSafeEqual(Buffer.from(expectedHex, 'hex'), Buffer.from(actualHex, 'hex'));
+}
+
+const sealKey = (secret: string) => Buffer.from(hkdfSync('sha256', secret, '', 'otp-code-fallback', 32));
+
+/**
+ * A code kept for its one fallback (a receipt saying it did not arrive), sealed with AES-256-GCM
+ * under a key derived from OTP_SECRET and bound to its delivery (`context`): the table alone gives
+ * no code away, and it is wiped once the fallback is sent or its window ends.
+ */
+export function sealCode(secret: string, code: string, context: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealKey(secret), iv).setAAD(Buffer.from(context));
+  const body = Buffer.concat([cipher.update(code, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return `${iv.toString('base64url')}.${body.toString('base64url')}`;
+}
+
+/** The sealed code; throws when it was tampered with, moved to another delivery or sealed under another key. */
+export function openCode(secret: string, sealed: string, context: string): string {
+  const [iv = '', body = ''] = sealed.split('.');
+  const bytes = Buffer.from(body, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', sealKey(secret), Buffer.from(iv, 'base64url'));
+  decipher.setAAD(Buffer.from(context)).setAuthTag(bytes.subarray(-16));
+  return Buffer.concat([decipher.update(bytes.subarray(0, -16)), decipher.final()]).toString('utf8');
 }

@@ -32,6 +32,7 @@ const otpCodesStatements = (sql: Sql, rows: EntityRows<OtpCode>) => ({
         AND consumed_at IS NULL AND invalidated_at IS NULL AND expires_at > ${p('now')} AND attempts < ${p('maxAttempts')}
       RETURNING id, code_hash`,
   ),
+  byId: sql.statement<{ id: number }>((p) => `SELECT ${rows.selectList()} FROM otp_codes WHERE id = ${p('id')}`),
   latest: sql.statement<ScopeParams>(
     (p) => `SELECT ${rows.selectList()} FROM otp_codes WHERE ${inScope(p)} ORDER BY id DESC LIMIT 1`,
   ),
@@ -92,6 +93,11 @@ export class OtpCodesRepository {
   ): Promise<Pick<OtpCode, 'id' | 'codeHash'> | undefined> {
     const params = { ...scopeParams(scope), now: now.getTime(), maxAttempts };
     const row = await this.sql.first(this.statements.countAttempt, params);
+    return row && this.rows.hydrate(row);
+  }
+
+  async byId(id: number): Promise<OtpCode | undefined> {
+    const row = await this.sql.first(this.statements.byId, { id });
     return row && this.rows.hydrate(row);
   }
 

@@ -4,15 +4,19 @@ import type { deliveryConfig, otpConfig, smsConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
 import { SmsDeliveryError, type Channel, type CodeMessage, type SmsFailure } from '../sms/sms-sender';
-import { OtpDeliveryService } from './otp-delivery.service';
+import { openCode } from './otp-code';
+import { OtpDeliveryService, sealContext } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
+import type { NewSmsDelivery, SmsDeliveriesRepository } from './sms-deliveries.repository';
 
 type DeliveryConfig = ConfigType<typeof deliveryConfig>;
 
 const US = '+12015550123';
+const CODE_ID = 7;
 const BR = '+5511961234567';
 
 const OTP_CONFIG = {
+  secret: 'unit-test-otp-secret',
   ttlMs: 300_000,
   phoneSendLimit: 2,
   phoneSendWindowMs: 3_600_000,
@@ -22,8 +26,8 @@ const OTP_CONFIG = {
 } as ConfigType<typeof otpConfig>;
 const SMS_CONFIG = { provider: 'mock', appName: 'Acme', timeoutMs: 10_000 } as ConfigType<typeof smsConfig>;
 
-/** A provider that can deliver on every channel and fails on those in `failing`. */
-function provider(failing: Partial<Record<Channel, SmsFailure>> = {}) {
+/** A provider that can deliver on every channel, fails on those in `failing`, and names messages `messageId`. */
+function provider(failing: Partial<Record<Channel, SmsFailure>> = {}, messageId?: string) {
   const sent: CodeMessage[] = [];
   const sender = {
     channels: ['sms', 'whatsapp', 'voice'] as Channel[],
@@ -32,7 +36,7 @@ function provider(failing: Partial<Record<Channel, SmsFailure>> = {}) {
       const failure = failing[message.channel];
       if (failure) return Promise.reject(new SmsDeliveryError(`${message.channel} failed`, failure));
       sent.push(message);
-      return Promise.resolve();
+      return Promise.resolve(messageId === undefined ? undefined : { messageId });
     }),
   };
   return sender;
@@ -41,9 +45,15 @@ function provider(failing: Partial<Record<Channel, SmsFailure>> = {}) {
 describe('OtpDeliveryService', () => {
   let metrics: MetricsService;
   let warn: jest.SpyInstance;
+  let deliveries: SmsDeliveriesRepository & { inserted: NewSmsDelivery[] };
 
   beforeEach(() => {
     metrics = new MetricsService();
+    const inserted: NewSmsDelivery[] = [];
+    deliveries = {
+      inserted,
+      insert: (row: NewSmsDelivery) => Promise.resolve(void inserted.push(row)),
+    } as unknown as SmsDeliveriesRepository & { inserted: NewSmsDelivery[] };
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
   });
 
@@ -51,8 +61,14 @@ describe('OtpDeliveryService', () => {
 
   function delivery(config: Partial<DeliveryConfig>, sender = provider()): OtpDeliveryService {
     const limits = new OtpLimitsService(new MemoryRateLimitStore(), OTP_CONFIG, metrics);
-    const settings: DeliveryConfig = { channels: ['sms'], countries: new Map(), fallback: 'on_failure', ...config };
-    return new OtpDeliveryService(sender, SMS_CONFIG, OTP_CONFIG, settings, limits, metrics);
+    const settings: DeliveryConfig = {
+      channels: ['sms'],
+      countries: new Map(),
+      fallback: 'on_failure',
+      fallbackWindowMs: 120_000,
+      ...config,
+    };
+    return new OtpDeliveryService(sender, SMS_CONFIG, OTP_CONFIG, settings, limits, metrics, deliveries);
   }
 
   describe('plan', () => {
@@ -92,13 +108,17 @@ describe('OtpDeliveryService', () => {
   describe('deliver', () => {
     it('sends on the first channel and says so', async () => {
       const sender = provider();
-      await expect(delivery({}, sender).deliver(US, '123456', 'en', ['whatsapp', 'sms'])).resolves.toBe('whatsapp');
+      await expect(delivery({}, sender).deliver(CODE_ID, US, '123456', 'en', ['whatsapp', 'sms'])).resolves.toBe(
+        'whatsapp',
+      );
       expect(sender.sent.map((m) => [m.channel, m.code])).toEqual([['whatsapp', '123456']]);
     });
 
     it('sends the same code once on the next channel when the first fails', async () => {
       const sender = provider({ whatsapp: 'channel_refused' });
-      await expect(delivery({}, sender).deliver(US, '123456', 'en', ['whatsapp', 'sms', 'voice'])).resolves.toBe('sms');
+      await expect(
+        delivery({}, sender).deliver(CODE_ID, US, '123456', 'en', ['whatsapp', 'sms', 'voice']),
+      ).resolves.toBe('sms');
       expect(sender.send.mock.calls.map(([m]) => [m.channel, m.code])).toEqual([
         ['whatsapp', '123456'],
         ['sms', '123456'],
@@ -107,7 +127,9 @@ describe('OtpDeliveryService', () => {
 
     it('answers sms_delivery_failed when the fallback fails too, and tries no third channel', async () => {
       const sender = provider({ whatsapp: 'unavailable', sms: 'unavailable' });
-      await expect(delivery({}, sender).deliver(US, '1', 'en', ['whatsapp', 'sms', 'voice'])).rejects.toMatchObject({
+      await expect(
+        delivery({}, sender).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms', 'voice']),
+      ).rejects.toMatchObject({
         code: 'sms_delivery_failed',
       });
       expect(sender.send).toHaveBeenCalledTimes(2);
@@ -116,12 +138,12 @@ describe('OtpDeliveryService', () => {
     it('does not fall back with OTP_FALLBACK=off, nor for a number that is not valid', async () => {
       const off = provider({ whatsapp: 'unavailable' });
       await expect(
-        delivery({ fallback: 'off' }, off).deliver(US, '1', 'en', ['whatsapp', 'sms']),
+        delivery({ fallback: 'off' }, off).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms']),
       ).rejects.toMatchObject({
         code: 'sms_delivery_failed',
       });
       const invalid = provider({ whatsapp: 'invalid_number' });
-      await expect(delivery({}, invalid).deliver(US, '1', 'en', ['whatsapp', 'sms'])).rejects.toMatchObject({
+      await expect(delivery({}, invalid).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms'])).rejects.toMatchObject({
         code: 'invalid_phone_number',
       });
       expect([off.send, invalid.send].map((send) => send.mock.calls.length)).toEqual([1, 1]);
@@ -131,17 +153,58 @@ describe('OtpDeliveryService', () => {
       // OTP_PHONE_SEND_LIMIT=2: the two fallbacks below use it up, the third is not sent.
       const sender = provider({ whatsapp: 'unavailable' });
       const service = delivery({}, sender);
-      await service.deliver(US, '1', 'en', ['whatsapp', 'sms']);
-      await service.deliver(US, '2', 'en', ['whatsapp', 'sms']);
+      await service.deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms']);
+      await service.deliver(CODE_ID, US, '2', 'en', ['whatsapp', 'sms']);
 
-      await expect(service.deliver(US, '3', 'en', ['whatsapp', 'sms'])).rejects.toMatchObject({
+      await expect(service.deliver(CODE_ID, US, '3', 'en', ['whatsapp', 'sms'])).rejects.toMatchObject({
         code: 'sms_delivery_failed',
       });
       expect(sender.sent.map((m) => m.code)).toEqual(['1', '2']);
     });
 
+    it('records the attempt with the provider’s message id, and the code sealed for a receipt’s fallback', async () => {
+      const sender = provider({}, 'SM1');
+      await delivery({}, sender).deliver(CODE_ID, US, '123456', 'es', ['whatsapp', 'sms']);
+
+      expect(deliveries.inserted).toEqual([
+        expect.objectContaining({
+          otpCodeId: CODE_ID,
+          channel: 'whatsapp',
+          nextChannel: 'sms',
+          locale: 'es',
+          messageId: 'SM1',
+          status: 'sent',
+          fallbackAt: null,
+        }),
+      ]);
+      const { sealedCode } = deliveries.inserted[0];
+      expect(sealedCode).not.toContain('123456');
+      expect(openCode(OTP_CONFIG.secret, sealedCode!, sealContext(CODE_ID, 'whatsapp'))).toBe('123456');
+      expect(() => openCode(OTP_CONFIG.secret, sealedCode!, sealContext(CODE_ID + 1, 'whatsapp'))).toThrow();
+    });
+
+    it('keeps no sealed code where no fallback can follow (OTP_FALLBACK=off, or no next channel)', async () => {
+      const sender = provider({}, 'SM2');
+      await delivery({ fallback: 'off' }, sender).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms']);
+      await delivery({}, sender).deliver(CODE_ID, US, '1', 'en', ['sms']);
+
+      expect(deliveries.inserted.map((row) => [row.nextChannel, row.sealedCode])).toEqual([
+        [null, null],
+        [null, null],
+      ]);
+    });
+
+    it('records a failed first attempt as fallen back, then the fallback’s own attempt', async () => {
+      await delivery({}, provider({ whatsapp: 'unavailable' })).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms']);
+
+      expect(deliveries.inserted.map((row) => [row.channel, row.status, row.fallbackAt !== null])).toEqual([
+        ['whatsapp', 'failed', true],
+        ['sms', 'sent', false],
+      ]);
+    });
+
     it('counts each attempt in otp_delivery_total by channel, status and country', async () => {
-      await delivery({}, provider({ whatsapp: 'unavailable' })).deliver(BR, '1', 'pt', ['whatsapp', 'sms']);
+      await delivery({}, provider({ whatsapp: 'unavailable' })).deliver(CODE_ID, BR, '1', 'pt', ['whatsapp', 'sms']);
 
       const text = await metrics.registry.metrics();
       expect(text).toContain('otp_delivery_total{channel="whatsapp",status="failed",country="BR"} 1');

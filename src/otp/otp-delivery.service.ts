@@ -6,7 +6,9 @@ import { deliveryConfig, EnvError, otpConfig, smsConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { renderCodeMessage, type SmsLocale } from '../sms/code-message';
 import { SmsDeliveryError, SmsSender, callWithTimeout, type Channel } from '../sms/sms-sender';
+import { sealCode } from './otp-code';
 import { OtpLimitsService } from './otp-limits.service';
+import { SmsDeliveriesRepository, type NewSmsDelivery } from './sms-deliveries.repository';
 
 /**
  * Talks to the SMS provider for OtpService: sends codes on their channel, once more on the next
@@ -25,6 +27,7 @@ export class OtpDeliveryService {
     @Inject(deliveryConfig.KEY) private readonly delivery: ConfigType<typeof deliveryConfig>,
     private readonly limits: OtpLimitsService,
     private readonly metrics: MetricsService,
+    private readonly deliveries: SmsDeliveriesRepository,
   ) {
     const unsupported = delivery.channels.find((channel) => !sender.channels.includes(channel));
     if (unsupported) {
@@ -59,50 +62,113 @@ export class OtpDeliveryService {
   }
 
   /**
-   * Sends the code on the plan's first channel; if that fails and OTP_FALLBACK allows, sends the
-   * same code once on the next channel, counted against the number's caps and the budgets like
-   * any send. Returns the channel that took it.
+   * Sends code `codeId` on the plan's first channel; if that fails and OTP_FALLBACK allows, sends
+   * the same code once on the next channel, counted against the number's caps and the budgets like
+   * any send. Each attempt is recorded for its delivery receipts, and a first attempt that a
+   * receipt may still report undelivered keeps the code sealed for its fallback. Returns the
+   * channel that took it.
    */
-  async deliver(to: string, code: string, locale: SmsLocale, [first, next]: Channel[]): Promise<Channel> {
+  async deliver(
+    codeId: number,
+    to: string,
+    code: string,
+    locale: SmsLocale,
+    [first, next]: Channel[],
+  ): Promise<Channel> {
+    const fallback = next && this.delivery.fallback === 'on_failure' ? next : undefined;
+    const attempt = { otpCodeId: codeId, locale, createdAt: new Date() };
+    let messageId: string | undefined;
     try {
-      await this.send(to, code, locale, first);
-      return first;
+      messageId = await this.send(to, code, locale, first);
     } catch (error) {
       const failure = asDeliveryError(error);
+      await this.record({ ...attempt, channel: first, status: 'failed', fallbackAt: fallback ? new Date() : null });
       // A number no channel can reach, or nowhere to fall back to: the failure stands.
-      if (!next || this.delivery.fallback === 'off' || failure.reason === 'invalid_number') {
-        throw this.problem(to, failure);
-      }
+      if (!fallback || failure.reason === 'invalid_number') throw this.problem(to, failure);
       try {
         await this.limits.admitFallback(to);
       } catch {
         throw this.problem(to, failure);
       }
-      this.logger.warn(`Code to ${maskPhone(to)} failed on ${first} (${failure.reason}); falling back to ${next}`);
-      try {
-        await this.send(to, code, locale, next);
-      } catch (fallbackError) {
-        throw this.problem(to, asDeliveryError(fallbackError));
-      }
-      return next;
+      this.logger.warn(`Code to ${maskPhone(to)} failed on ${first} (${failure.reason}); falling back to ${fallback}`);
+      const fallbackFailure = await this.attempt(codeId, to, code, locale, fallback);
+      if (fallbackFailure) throw this.problem(to, fallbackFailure);
+      return fallback;
+    }
+    // Providers that make their own codes (Verify) send their code, not ours: no sealed copy.
+    const sealable = fallback && messageId && !this.providerChecksCodes;
+    await this.record({
+      ...attempt,
+      channel: first,
+      messageId: messageId ?? null,
+      nextChannel: sealable ? fallback : null,
+      sealedCode: sealable ? sealCode(this.otp.secret, code, sealContext(codeId, first)) : null,
+    });
+    return first;
+  }
+
+  /**
+   * Sends the code on `channel` as the fallback a receipt asked for, and records the attempt; false
+   * when it failed (logged: no one is waiting for the answer).
+   */
+  async resend(codeId: number, to: string, code: string, locale: SmsLocale, channel: Channel): Promise<boolean> {
+    const failure = await this.attempt(codeId, to, code, locale, channel);
+    if (failure) this.logger.warn(`Fallback of a code to ${maskPhone(to)} on ${channel} failed (${failure.reason})`);
+    return !failure;
+  }
+
+  /** One recorded attempt with no fallback of its own; the failure, if it failed. */
+  private async attempt(
+    codeId: number,
+    to: string,
+    code: string,
+    locale: SmsLocale,
+    channel: Channel,
+  ): Promise<SmsDeliveryError | undefined> {
+    const attempt = { otpCodeId: codeId, locale, createdAt: new Date(), channel };
+    try {
+      const messageId = await this.send(to, code, locale, channel);
+      await this.record({ ...attempt, messageId: messageId ?? null });
+      return undefined;
+    } catch (error) {
+      await this.record({ ...attempt, status: 'failed' });
+      return asDeliveryError(error);
     }
   }
 
-  private async send(to: string, code: string, locale: SmsLocale, channel: Channel): Promise<void> {
+  private async send(to: string, code: string, locale: SmsLocale, channel: Channel): Promise<string | undefined> {
     const { appName, webOtpDomain } = this.sms;
     const body = renderCodeMessage({ appName, code, ttlMs: this.otp.ttlMs, locale, webOtpDomain });
     const started = performance.now();
     const country = phoneRegion(to);
     try {
-      await this.withDeadline((signal) => this.sender.send({ to, code, body, locale, channel }, signal));
+      const sent = await this.withDeadline((signal) => this.sender.send({ to, code, body, locale, channel }, signal));
       this.metrics.smsCall((performance.now() - started) / 1000);
       this.metrics.delivery(channel, 'sent', country);
+      return sent?.messageId;
     } catch (error) {
       const failure = asDeliveryError(error);
       this.metrics.smsCall((performance.now() - started) / 1000, failure.reason);
       this.metrics.delivery(channel, 'failed', country);
       throw failure;
     }
+  }
+
+  /** Bookkeeping for receipts: a failure to record it must not fail a send that happened. */
+  private async record(
+    attempt: Partial<NewSmsDelivery> & Pick<NewSmsDelivery, 'otpCodeId' | 'channel' | 'locale' | 'createdAt'>,
+  ): Promise<void> {
+    const row: NewSmsDelivery = {
+      status: 'sent',
+      messageId: null,
+      nextChannel: null,
+      sealedCode: null,
+      fallbackAt: null,
+      ...attempt,
+    };
+    await this.deliveries.insert(row).catch((error: unknown) => {
+      this.logger.warn(`Could not record a delivery attempt: ${String(error)}`);
+    });
   }
 
   async check(to: string, code: string): Promise<boolean> {
@@ -142,4 +208,9 @@ function asDeliveryError(error: unknown): SmsDeliveryError {
   return error instanceof SmsDeliveryError
     ? error
     : new SmsDeliveryError(String(error), 'unavailable', { cause: error });
+}
+
+/** What a sealed code is bound to: its code and the channel it first went out on. */
+export function sealContext(codeId: number, channel: Channel): string {
+  return `${codeId}:${channel}`;
 }

@@ -96,7 +96,7 @@ export class OtpSender {
     plan: Channel[],
   ): Promise<Channel> {
     try {
-      return await this.delivery.deliver(phoneNumber, code, locale, plan);
+      return await this.delivery.deliver(id, phoneNumber, code, locale, plan);
     } catch (error) {
       // The code may never have reached the phone, so it must never be redeemable.
       await this.codes.invalidate(id, new Date());

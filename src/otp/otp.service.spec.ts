@@ -16,6 +16,7 @@ import { OtpService, signInScope } from './otp.service';
 import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
 import { Sql } from '../database/sql';
 import { OtpCodesRepository } from './otp-codes.repository';
+import { SmsDeliveriesRepository } from './sms-deliveries.repository';
 import type { SendScreening } from '../fraud/send-screening.service';
 
 const PHONE = '+12015550123';
@@ -46,6 +47,7 @@ const DELIVERY_CONFIG: ConfigType<typeof deliveryConfig> = {
   channels: ['sms'],
   countries: new Map(),
   fallback: 'off',
+  fallbackWindowMs: 120_000,
 };
 
 /** OtpService reads only the message and deadline settings from the SMS namespace. */
@@ -71,7 +73,8 @@ describe('OtpService', () => {
     const metrics = new MetricsService();
     const repository = new OtpCodesRepository(new Sql(database()));
     const limits = new OtpLimitsService(new MemoryRateLimitStore(), config, metrics);
-    const delivery = new OtpDeliveryService(sender, SMS_CONFIG, config, DELIVERY_CONFIG, limits, metrics);
+    const deliveries = new SmsDeliveriesRepository(new Sql(database()));
+    const delivery = new OtpDeliveryService(sender, SMS_CONFIG, config, DELIVERY_CONFIG, limits, metrics, deliveries);
     const sending = new OtpSender(repository, config, delivery, limits, metrics, screening, new Sql(database()));
     const checking = new OtpService(repository, config, delivery, limits, metrics, screening);
     return {
