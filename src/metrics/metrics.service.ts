@@ -91,6 +91,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly deliveryDuration = new Histogram({
+    name: 'otp_delivery_seconds',
+    help: 'Time from handing a code to the provider to its delivered receipt, by channel',
+    labelNames: ['channel'] as const,
+    buckets: [1, 2.5, 5, 10, 20, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -114,6 +122,10 @@ export class MetricsService {
 
   delivery(channel: string, status: string, country: string): void {
     this.deliveries.inc({ channel, status, country });
+  }
+
+  deliverySeconds(channel: string, seconds: number): void {
+    this.deliveryDuration.observe({ channel }, seconds);
   }
 
   sendRefused(reason: string): void {

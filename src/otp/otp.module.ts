@@ -4,6 +4,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { appConfig, otpConfig } from '../config';
 import { FraudModule } from '../fraud/fraud.module';
 import { SmsModule } from '../sms/sms.module';
+import { DeliveryReceiptsController } from './delivery-receipts.controller';
+import { DeliveryReceipts } from './delivery-receipts.service';
 import { OtpCode } from './otp-code.entity';
 import { OtpCodesPurgeJob } from './otp-codes-purge.job';
 import { OtpCodesRepository } from './otp-codes.repository';
@@ -11,10 +13,22 @@ import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 import { OtpSender } from './otp-sender.service';
 import { OtpService } from './otp.service';
+import { SmsDeliveriesRepository } from './sms-deliveries.repository';
+import { SmsDelivery } from './sms-delivery.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([OtpCode]), SmsModule, FraudModule],
-  providers: [OtpCodesRepository, OtpSender, OtpService, OtpLimitsService, OtpDeliveryService, OtpCodesPurgeJob],
+  imports: [TypeOrmModule.forFeature([OtpCode, SmsDelivery]), SmsModule, FraudModule],
+  controllers: [DeliveryReceiptsController],
+  providers: [
+    OtpCodesRepository,
+    OtpSender,
+    OtpService,
+    OtpLimitsService,
+    OtpDeliveryService,
+    OtpCodesPurgeJob,
+    SmsDeliveriesRepository,
+    DeliveryReceipts,
+  ],
   exports: [OtpSender, OtpService, OtpLimitsService],
 })
 export class OtpModule implements OnApplicationBootstrap {
