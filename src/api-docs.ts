@@ -44,6 +44,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   mfa: 'A second factor: an authenticator app (TOTP) and recovery codes',
   passkeys: "The signed-in user's passkeys (WebAuthn); signing in with one is under auth",
   sessions: "The signed-in user's sessions, one per sign-in",
+  sms: "Delivery receipts from the SMS provider's callbacks (signed; not for clients)",
   profile: 'The signed-in user',
   health: 'Liveness and readiness probes',
   operations: 'For operators',

@@ -11,6 +11,7 @@ import Fastify, {
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { setUpApiDocs } from './api-docs';
+import { createFormBodyParser, FORM_MEDIA_TYPE } from './common/body-formats';
 import { clientIp, maskIp } from './common/client-ip';
 import type { ErrorCode } from './common/errors/error-codes';
 import { ProblemDetailsFilter, problemBody, sendProblem } from './common/errors/problem-details.filter';
@@ -170,9 +171,11 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   });
   if (app.get<ConfigType<typeof appConfig>>(appConfig.KEY).apiDocsEnabled) setUpApiDocs(app);
   await app.init();
-  // Only JSON bodies are accepted: text, forms and the rest get 415 instead of reaching validation.
+  // Only JSON bodies are accepted, and forms on the routes that ask for them (AcceptsFormBody): text
+  // and the rest get 415 instead of reaching validation.
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, createJsonBodyParser(fastify));
+  fastify.addContentTypeParser(FORM_MEDIA_TYPE, { parseAs: 'string' }, createFormBodyParser());
   await fastify.ready();
 }
 

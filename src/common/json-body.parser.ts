@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { keepRawBody } from './body-formats';
 import { ProblemException } from './errors/problem.exception';
 
 /** Deeper than any body this API accepts, far shallower than what overflows a recursive walk. */
@@ -9,7 +10,8 @@ type ContentTypeParser = Parameters<FastifyInstance['addContentTypeParser']>[2];
 /**
  * Fastify's JSON parser (which refuses `__proto__` and `constructor.prototype` keys) plus a depth
  * limit: class-transformer walks bodies recursively, and a few kilobytes of `[[[[…]]]]` would
- * otherwise exhaust the stack and answer 500. Every failure is a `validation_failed` problem.
+ * otherwise exhaust the stack and answer 500. Every failure is a `validation_failed` problem. Routes
+ * marked KeepsRawBody also keep the text as it arrived.
  */
 export function createJsonBodyParser(fastify: FastifyInstance): ContentTypeParser {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
@@ -19,6 +21,7 @@ export function createJsonBodyParser(fastify: FastifyInstance): ContentTypeParse
       if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
         return done(invalidBody(`The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`), undefined);
       }
+      keepRawBody(request, body as string);
       done(null, value);
     });
 }
