@@ -1,6 +1,6 @@
-import Redis from 'ioredis';
-import { randomBytes } from 'node:crypto';
+import type Redis from 'ioredis';
 import { createServer, type AddressInfo } from 'node:net';
+import { connectRedis, redisReady, specRedisUrl, uniqueSpecPrefix } from '../../test/helpers/redis-spec';
 import { ProblemException } from '../common/errors/problem.exception';
 import { CONTRACT_RULES, describeConversionStoreContract, trippedBy } from './conversion.store.contract';
 import type { BreakerScope, ConversionRules } from './conversion.store';
@@ -10,19 +10,9 @@ import { RedisConversionStore } from './redis-conversion.store';
  * Against the real Redis at TEST_REDIS_URL (DESIGN §8), each test under a key prefix of its own
  * that is deleted afterwards. Times are the caller's, so the contract needs no clock of Redis's.
  */
-const url = process.env.TEST_REDIS_URL;
-if (!url && process.env.CI === 'true') {
-  throw new Error('CI=true but TEST_REDIS_URL is not set: the Redis store spec would be skipped');
-}
+const url = specRedisUrl('Redis conversion store');
 
-/** Options as the app's own connection (rate-limit.module.ts): fail fast, never queue. */
-const connect = (at: string) =>
-  new Redis(at, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 1_000 });
-
-const ready = (redis: Redis) =>
-  redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', resolve));
-
-const uniquePrefix = () => `otp-auth-test-${randomBytes(6).toString('hex')}:fraud:`;
+const uniquePrefix = () => uniqueSpecPrefix('fraud');
 
 (url ? describe : describe.skip)('RedisConversionStore (real Redis)', () => {
   const connections: Redis[] = [];
@@ -30,9 +20,9 @@ const uniquePrefix = () => `otp-auth-test-${randomBytes(6).toString('hex')}:frau
 
   /** A store on a connection of its own, as another instance of the service would have. */
   async function instance(prefix: string, rules: ConversionRules = CONTRACT_RULES): Promise<RedisConversionStore> {
-    const redis = connect(url!);
+    const redis = connectRedis(url!);
     connections.push(redis);
-    await ready(redis);
+    await redisReady(redis);
     return new RedisConversionStore(redis, prefix, rules);
   }
 
@@ -43,8 +33,8 @@ const uniquePrefix = () => `otp-auth-test-${randomBytes(6).toString('hex')}:frau
   }
 
   beforeAll(async () => {
-    admin = connect(url!);
-    await ready(admin);
+    admin = connectRedis(url!);
+    await redisReady(admin);
   });
 
   afterAll(() => admin.disconnect());
@@ -111,7 +101,7 @@ const uniquePrefix = () => `otp-auth-test-${randomBytes(6).toString('hex')}:frau
         await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
         const { port } = closed.address() as AddressInfo;
         await new Promise<void>((resolve) => closed.close(() => resolve()));
-        redis = connect(`redis://127.0.0.1:${port}`);
+        redis = connectRedis(`redis://127.0.0.1:${port}`);
         redis.on('error', () => undefined);
         down = new RedisConversionStore(redis, prefix, CONTRACT_RULES);
       });

@@ -1,7 +1,7 @@
-import Redis from 'ioredis';
-import { randomBytes } from 'node:crypto';
+import type Redis from 'ioredis';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connectRedis, redisReady, specRedisUrl, uniqueSpecPrefix } from '../../test/helpers/redis-spec';
 import { ProblemException } from '../common/errors/problem.exception';
 import { describeRateLimitStoreContract } from './rate-limit.store.contract';
 import type { LimitRule } from './rate-limit.store';
@@ -12,19 +12,9 @@ import { RedisRateLimitStore } from './redis-rate-limit.store';
  * that is deleted afterwards. The contract moves time by bringing expiries nearer; the tests of
  * Redis's own clock use real windows of a few hundred ms.
  */
-const url = process.env.TEST_REDIS_URL;
-if (!url && process.env.CI === 'true') {
-  throw new Error('CI=true but TEST_REDIS_URL is not set: the Redis store spec would be skipped');
-}
+const url = specRedisUrl('Redis store');
 
-/** Options as the app's own connection (rate-limit.module.ts): fail fast, never queue. */
-const connect = (at: string) =>
-  new Redis(at, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 1_000 });
-
-const ready = (redis: Redis) =>
-  redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', resolve));
-
-const uniquePrefix = () => `otp-auth-test-${randomBytes(6).toString('hex')}:rate:`;
+const uniquePrefix = () => uniqueSpecPrefix('rate');
 
 (url ? describe : describe.skip)('RedisRateLimitStore (real Redis)', () => {
   const connections: Redis[] = [];
@@ -32,9 +22,9 @@ const uniquePrefix = () => `otp-auth-test-${randomBytes(6).toString('hex')}:rate
 
   /** A store on a connection of its own, as another instance of the service would have. */
   async function instance(prefix: string): Promise<RedisRateLimitStore> {
-    const redis = connect(url!);
+    const redis = connectRedis(url!);
     connections.push(redis);
-    await ready(redis);
+    await redisReady(redis);
     return new RedisRateLimitStore(redis, prefix);
   }
 
@@ -45,8 +35,8 @@ const uniquePrefix = () => `otp-auth-test-${randomBytes(6).toString('hex')}:rate
   }
 
   beforeAll(async () => {
-    admin = connect(url!);
-    await ready(admin);
+    admin = connectRedis(url!);
+    await redisReady(admin);
   });
 
   afterAll(() => admin.disconnect());
@@ -185,7 +175,7 @@ const uniquePrefix = () => `otp-auth-test-${randomBytes(6).toString('hex')}:rate
         await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
         const { port } = closed.address() as AddressInfo;
         await new Promise<void>((resolve) => closed.close(() => resolve()));
-        redis = connect(`redis://127.0.0.1:${port}`);
+        redis = connectRedis(`redis://127.0.0.1:${port}`);
         redis.on('error', () => undefined);
         down = new RedisRateLimitStore(redis, prefix);
       });
