@@ -1,3 +1,4 @@
+import type { Channel } from '../config/delivery.config';
 import {
   createCipheriv,
   createDecipheriv,
@@ -31,6 +32,11 @@ const SHA256_HEX = /^[0-9a-f]{64}$/i;
 export function hashesMatch(expectedHex: string, actualHex: string): boolean {
   if (!SHA256_HEX.test(expectedHex) || !SHA256_HEX.test(actualHex)) return false;
   return timingSafeEqual(Buffer.from(expectedHex, 'hex'), Buffer.from(actualHex, 'hex'));
+}
+
+/** What a sealed code is bound to: its code and the channel it first went out on. */
+export function sealContext(codeId: number, channel: Channel): string {
+  return `${codeId}:${channel}`;
 }
 
 const sealKey = (secret: string) => Buffer.from(hkdfSync('sha256', secret, '', 'otp-code-fallback', 32));

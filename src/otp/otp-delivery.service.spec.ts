@@ -4,10 +4,16 @@ import type { deliveryConfig, otpConfig, smsConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
 import { SmsDeliveryError, type Channel, type CodeMessage, type SmsFailure } from '../sms/sms-sender';
-import { openCode } from './otp-code';
-import { OtpDeliveryService, sealContext } from './otp-delivery.service';
+import { openCode, sealContext } from './otp-code';
+import { DeliveryChannels } from './delivery-channels.service';
+import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
-import type { NewSmsDelivery, SmsDeliveriesRepository } from './sms-deliveries.repository';
+import {
+  deliveryRow,
+  type DeliveryAttempt,
+  type NewSmsDelivery,
+  type SmsDeliveriesRepository,
+} from './sms-deliveries.repository';
 
 type DeliveryConfig = ConfigType<typeof deliveryConfig>;
 
@@ -52,34 +58,39 @@ describe('OtpDeliveryService', () => {
     const inserted: NewSmsDelivery[] = [];
     deliveries = {
       inserted,
-      insert: (row: NewSmsDelivery) => Promise.resolve(void inserted.push(row)),
+      insert: (attempt: DeliveryAttempt) => Promise.resolve(void inserted.push(deliveryRow(attempt))),
     } as unknown as SmsDeliveriesRepository & { inserted: NewSmsDelivery[] };
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
   });
 
   afterEach(() => warn.mockRestore());
 
+  const settings = (config: Partial<DeliveryConfig>): DeliveryConfig => ({
+    channels: ['sms'],
+    countries: new Map(),
+    fallback: 'on_failure',
+    fallbackWindowMs: 120_000,
+    ...config,
+  });
+
   function delivery(config: Partial<DeliveryConfig>, sender = provider()): OtpDeliveryService {
     const limits = new OtpLimitsService(new MemoryRateLimitStore(), OTP_CONFIG, metrics);
-    const settings: DeliveryConfig = {
-      channels: ['sms'],
-      countries: new Map(),
-      fallback: 'on_failure',
-      fallbackWindowMs: 120_000,
-      ...config,
-    };
-    return new OtpDeliveryService(sender, SMS_CONFIG, OTP_CONFIG, settings, limits, metrics, deliveries);
+    return new OtpDeliveryService(sender, SMS_CONFIG, OTP_CONFIG, settings(config), limits, metrics, deliveries);
+  }
+
+  function channels(config: Partial<DeliveryConfig>, sender = provider()): DeliveryChannels {
+    return new DeliveryChannels(settings(config), sender, SMS_CONFIG);
   }
 
   describe('plan', () => {
     it('tries the channels of OTP_CHANNELS in their order, the asked one first', () => {
-      const service = delivery({ channels: ['whatsapp', 'sms', 'voice'] });
+      const service = channels({ channels: ['whatsapp', 'sms', 'voice'] });
       expect(service.plan(US, undefined)).toEqual(['whatsapp', 'sms', 'voice']);
       expect(service.plan(US, 'voice')).toEqual(['voice', 'whatsapp', 'sms']);
     });
 
     it('refuses a channel that is not enabled with channel_not_enabled, naming the field', () => {
-      const service = delivery({ channels: ['sms'] });
+      const service = channels({ channels: ['sms'] });
       expect(() => service.plan(US, 'whatsapp')).toThrow(
         expect.objectContaining({
           code: 'channel_not_enabled',
@@ -89,7 +100,7 @@ describe('OtpDeliveryService', () => {
     });
 
     it('keeps a channel to the countries its list names, and refuses it elsewhere', () => {
-      const service = delivery({ channels: ['whatsapp', 'sms'], countries: new Map([['whatsapp', new Set(['BR'])]]) });
+      const service = channels({ channels: ['whatsapp', 'sms'], countries: new Map([['whatsapp', new Set(['BR'])]]) });
       expect(service.plan(BR, undefined)).toEqual(['whatsapp', 'sms']);
       expect(service.plan(US, undefined)).toEqual(['sms']);
       expect(() => service.plan(US, 'whatsapp')).toThrow(
@@ -98,7 +109,7 @@ describe('OtpDeliveryService', () => {
     });
 
     it('refuses a number no enabled channel may reach', () => {
-      const service = delivery({ channels: ['whatsapp'], countries: new Map([['whatsapp', new Set(['BR'])]]) });
+      const service = channels({ channels: ['whatsapp'], countries: new Map([['whatsapp', new Set(['BR'])]]) });
       expect(() => service.plan(US, undefined)).toThrow(
         expect.objectContaining({ code: 'channel_not_enabled' }) as Error,
       );
@@ -214,7 +225,7 @@ describe('OtpDeliveryService', () => {
 
   it('refuses to start when OTP_CHANNELS names a channel the provider cannot deliver on', () => {
     const smsOnly = { ...provider(), channels: ['sms'] as Channel[] };
-    expect(() => delivery({ channels: ['sms', 'voice'] }, smsOnly)).toThrow(
+    expect(() => channels({ channels: ['sms', 'voice'] }, smsOnly)).toThrow(
       'Invalid environment variable OTP_CHANNELS: SMS_PROVIDER=mock cannot deliver codes on voice',
     );
   });

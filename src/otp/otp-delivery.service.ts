@@ -2,13 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../common/errors/problem.exception';
 import { maskPhone, phoneRegion } from '../common/phone-number.service';
-import { deliveryConfig, EnvError, otpConfig, smsConfig } from '../config';
+import { deliveryConfig, otpConfig, smsConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { renderCodeMessage, type SmsLocale } from '../sms/code-message';
-import { SmsDeliveryError, SmsSender, callWithTimeout, type Channel } from '../sms/sms-sender';
-import { sealCode } from './otp-code';
+import { SmsDeliveryError, SmsSender, asDeliveryError, callWithTimeout, type Channel } from '../sms/sms-sender';
+import { sealCode, sealContext } from './otp-code';
 import { OtpLimitsService } from './otp-limits.service';
-import { SmsDeliveriesRepository, type NewSmsDelivery } from './sms-deliveries.repository';
+import { SmsDeliveriesRepository, type DeliveryAttempt } from './sms-deliveries.repository';
 
 /**
  * Talks to the SMS provider for OtpService: sends codes on their channel, once more on the next
@@ -28,37 +28,11 @@ export class OtpDeliveryService {
     private readonly limits: OtpLimitsService,
     private readonly metrics: MetricsService,
     private readonly deliveries: SmsDeliveriesRepository,
-  ) {
-    const unsupported = delivery.channels.find((channel) => !sender.channels.includes(channel));
-    if (unsupported) {
-      throw new EnvError(
-        'OTP_CHANNELS',
-        `SMS_PROVIDER=${sms.provider} cannot deliver codes on ${unsupported} as configured (it can on ${sender.channels.join(', ')})`,
-      );
-    }
-  }
+  ) {}
 
   /** Whether the provider, not our HMAC, decides if a code is right. */
   get providerChecksCodes(): boolean {
     return this.sender.check !== undefined;
-  }
-
-  /**
-   * The channels a code to this number is tried on, in order: the one asked for, else those of
-   * OTP_CHANNELS that may reach the number's country; the next one is the fallback.
-   */
-  plan(to: string, requested: Channel | undefined): Channel[] {
-    const region = phoneRegion(to);
-    const open = this.delivery.channels.filter((channel) => this.delivery.countries.get(channel)?.has(region) ?? true);
-    if (requested ? !open.includes(requested) : !open.length) {
-      throw new ProblemException('channel_not_enabled', {
-        detail: requested
-          ? `Codes are not sent by ${requested} to this number.`
-          : 'No channel is enabled for numbers of this country.',
-        errors: requested ? [{ field: 'channel', message: `channel must be one of ${open.join(', ')}` }] : undefined,
-      });
-    }
-    return requested ? [requested, ...open.filter((channel) => channel !== requested)] : open;
   }
 
   /**
@@ -155,18 +129,8 @@ export class OtpDeliveryService {
   }
 
   /** Bookkeeping for receipts: a failure to record it must not fail a send that happened. */
-  private async record(
-    attempt: Partial<NewSmsDelivery> & Pick<NewSmsDelivery, 'otpCodeId' | 'channel' | 'locale' | 'createdAt'>,
-  ): Promise<void> {
-    const row: NewSmsDelivery = {
-      status: 'sent',
-      messageId: null,
-      nextChannel: null,
-      sealedCode: null,
-      fallbackAt: null,
-      ...attempt,
-    };
-    await this.deliveries.insert(row).catch((error: unknown) => {
+  private async record(attempt: DeliveryAttempt): Promise<void> {
+    await this.deliveries.insert(attempt).catch((error: unknown) => {
       this.logger.warn(`Could not record a delivery attempt: ${String(error)}`);
     });
   }
@@ -202,15 +166,4 @@ export class OtpDeliveryService {
     }
     return new ProblemException('sms_delivery_failed', { retryAfter: failure.details.retryAfterSeconds });
   }
-}
-
-function asDeliveryError(error: unknown): SmsDeliveryError {
-  return error instanceof SmsDeliveryError
-    ? error
-    : new SmsDeliveryError(String(error), 'unavailable', { cause: error });
-}
-
-/** What a sealed code is bound to: its code and the channel it first went out on. */
-export function sealContext(codeId: number, channel: Channel): string {
-  return `${codeId}:${channel}`;
 }

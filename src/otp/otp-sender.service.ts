@@ -10,6 +10,7 @@ import { codeSent, type SendOtpResponseDto } from './dto/code.dto';
 import { generateCode, hashCode } from './otp-code';
 import { SCREENED_PURPOSES } from './otp-code.entity';
 import { OtpCodesRepository, type CodeScope } from './otp-codes.repository';
+import { DeliveryChannels } from './delivery-channels.service';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 
@@ -29,6 +30,7 @@ export class OtpSender {
     private readonly codes: OtpCodesRepository,
     @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
     private readonly delivery: OtpDeliveryService,
+    private readonly channels: DeliveryChannels,
     private readonly limits: OtpLimitsService,
     private readonly metrics: MetricsService,
     private readonly screening: SendScreening,
@@ -45,7 +47,7 @@ export class OtpSender {
     const { phoneNumber } = scope;
     const locale = resolveLocale(request.locale, request.acceptLanguage);
     const testCode = this.config.testNumbers.get(phoneNumber);
-    const plan = this.delivery.plan(phoneNumber, request.channel);
+    const plan = this.channels.plan(phoneNumber, request.channel);
     const screened = testCode === undefined && SCREENED_PURPOSES.has(scope.purpose);
     const admission = screened ? await this.screening.admit(phoneNumber, request) : undefined;
     await this.limits.admitSend(phoneNumber, { sendsSms: testCode === undefined });

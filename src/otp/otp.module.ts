@@ -5,6 +5,7 @@ import { appConfig, otpConfig } from '../config';
 import { FraudModule } from '../fraud/fraud.module';
 import { SmsModule } from '../sms/sms.module';
 import { DeliveryReceiptsController } from './delivery-receipts.controller';
+import { DeliveryChannels } from './delivery-channels.service';
 import { DeliveryReceipts } from './delivery-receipts.service';
 import { OtpCode } from './otp-code.entity';
 import { OtpCodesPurgeJob } from './otp-codes-purge.job';
@@ -25,6 +26,7 @@ import { SmsDelivery } from './sms-delivery.entity';
     OtpService,
     OtpLimitsService,
     OtpDeliveryService,
+    DeliveryChannels,
     OtpCodesPurgeJob,
     SmsDeliveriesRepository,
     DeliveryReceipts,

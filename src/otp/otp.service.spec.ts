@@ -15,6 +15,7 @@ import { OtpSender } from './otp-sender.service';
 import { OtpService, signInScope } from './otp.service';
 import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
 import { Sql } from '../database/sql';
+import { DeliveryChannels } from './delivery-channels.service';
 import { OtpCodesRepository } from './otp-codes.repository';
 import { SmsDeliveriesRepository } from './sms-deliveries.repository';
 import type { SendScreening } from '../fraud/send-screening.service';
@@ -75,7 +76,17 @@ describe('OtpService', () => {
     const limits = new OtpLimitsService(new MemoryRateLimitStore(), config, metrics);
     const deliveries = new SmsDeliveriesRepository(new Sql(database()));
     const delivery = new OtpDeliveryService(sender, SMS_CONFIG, config, DELIVERY_CONFIG, limits, metrics, deliveries);
-    const sending = new OtpSender(repository, config, delivery, limits, metrics, screening, new Sql(database()));
+    const channels = new DeliveryChannels(DELIVERY_CONFIG, sender, SMS_CONFIG);
+    const sending = new OtpSender(
+      repository,
+      config,
+      delivery,
+      channels,
+      limits,
+      metrics,
+      screening,
+      new Sql(database()),
+    );
     const checking = new OtpService(repository, config, delivery, limits, metrics, screening);
     return {
       issue: (scope, language) => sending.issue(scope, language),

@@ -15,6 +15,15 @@ export type NewSmsDelivery = Pick<
   | 'fallbackAt'
 >;
 
+/** An attempt as the sender knows it: what it does not say is a plain sent message with no fallback. */
+export type DeliveryAttempt = Partial<NewSmsDelivery> &
+  Pick<NewSmsDelivery, 'otpCodeId' | 'channel' | 'locale' | 'createdAt'>;
+
+/** The row an attempt makes. */
+export function deliveryRow(attempt: DeliveryAttempt): NewSmsDelivery {
+  return { status: 'sent', messageId: null, nextChannel: null, sealedCode: null, fallbackAt: null, ...attempt };
+}
+
 const smsDeliveriesStatements = (sql: Sql, rows: EntityRows<SmsDelivery>) => ({
   insert: sql.statement<{
     otpCodeId: number;
@@ -65,7 +74,8 @@ export class SmsDeliveriesRepository {
     this.statements = smsDeliveriesStatements(sql, this.rows);
   }
 
-  async insert(delivery: NewSmsDelivery): Promise<void> {
+  async insert(attempt: DeliveryAttempt): Promise<void> {
+    const delivery = deliveryRow(attempt);
     await this.sql.run(this.statements.insert, {
       ...delivery,
       createdAt: delivery.createdAt.getTime(),

@@ -78,6 +78,13 @@ export class SmsDeliveryError extends Error {
   }
 }
 
+/** Any failure of a provider call as an {@link SmsDeliveryError}; an unexpected one counts as `unavailable`. */
+export function asDeliveryError(error: unknown): SmsDeliveryError {
+  return error instanceof SmsDeliveryError
+    ? error
+    : new SmsDeliveryError(String(error), 'unavailable', { cause: error });
+}
+
 /**
  * Runs a provider call under the SMS_TIMEOUT deadline. Not AbortSignal.timeout(): its timer
  * outlives the call by the whole timeout, so under load thousands of them pile up; this one is
