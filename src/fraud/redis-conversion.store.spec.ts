@@ -1,7 +1,12 @@
 import type Redis from 'ioredis';
-import { createServer, type AddressInfo } from 'node:net';
-import { connectRedis, redisReady, specRedisUrl, uniqueSpecPrefix } from '../../test/helpers/redis-spec';
-import { ProblemException } from '../common/errors/problem.exception';
+import {
+  connectRedis,
+  expectFailsClosed,
+  redisReady,
+  specRedisUrl,
+  uniqueSpecPrefix,
+  unreachableRedis,
+} from '../../test/helpers/redis-spec';
 import { CONTRACT_RULES, describeConversionStoreContract, trippedBy } from './conversion.store.contract';
 import type { BreakerScope, ConversionRules } from './conversion.store';
 import { RedisConversionStore } from './redis-conversion.store';
@@ -97,31 +102,16 @@ const uniquePrefix = () => uniqueSpecPrefix('fraud');
       let redis: Redis;
 
       beforeEach(async () => {
-        const closed = createServer();
-        await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-        const { port } = closed.address() as AddressInfo;
-        await new Promise<void>((resolve) => closed.close(() => resolve()));
-        redis = connectRedis(`redis://127.0.0.1:${port}`);
-        redis.on('error', () => undefined);
+        redis = await unreachableRedis();
         down = new RedisConversionStore(redis, prefix, CONTRACT_RULES);
       });
 
       afterEach(() => redis.disconnect());
 
-      const failsClosed = async (operation: Promise<unknown>) => {
-        const error: unknown = await operation.then(
-          () => 'resolved',
-          (e: unknown) => e,
-        );
-        expect(error).toBeInstanceOf(ProblemException);
-        expect(error).toMatchObject({ code: 'service_unavailable', problem: { retryAfter: 5 } });
-        expect((error as ProblemException).getStatus()).toBe(503);
-      };
-
       it('fails closed: every operation rejects with service_unavailable and a Retry-After, never "not tripped"', async () => {
-        await failsClosed(down.trippedFor([prefixScope.key], T0));
-        await failsClosed(down.recordSend([prefixScope], T0));
-        await failsClosed(down.recordVerified([prefixScope.key], T0));
+        await expectFailsClosed(down.trippedFor([prefixScope.key], T0));
+        await expectFailsClosed(down.recordSend([prefixScope], T0));
+        await expectFailsClosed(down.recordVerified([prefixScope.key], T0));
       });
 
       it('answers empty key and scope lists without asking Redis', async () => {

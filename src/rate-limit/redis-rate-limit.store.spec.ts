@@ -1,8 +1,13 @@
 import type Redis from 'ioredis';
-import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectRedis, redisReady, specRedisUrl, uniqueSpecPrefix } from '../../test/helpers/redis-spec';
-import { ProblemException } from '../common/errors/problem.exception';
+import {
+  connectRedis,
+  expectFailsClosed,
+  redisReady,
+  specRedisUrl,
+  uniqueSpecPrefix,
+  unreachableRedis,
+} from '../../test/helpers/redis-spec';
 import { describeRateLimitStoreContract } from './rate-limit.store.contract';
 import type { LimitRule } from './rate-limit.store';
 import { RedisRateLimitStore } from './redis-rate-limit.store';
@@ -171,33 +176,18 @@ const uniquePrefix = () => uniqueSpecPrefix('rate');
       let redis: Redis;
 
       beforeEach(async () => {
-        const closed = createServer();
-        await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-        const { port } = closed.address() as AddressInfo;
-        await new Promise<void>((resolve) => closed.close(() => resolve()));
-        redis = connectRedis(`redis://127.0.0.1:${port}`);
-        redis.on('error', () => undefined);
+        redis = await unreachableRedis();
         down = new RedisRateLimitStore(redis, prefix);
       });
 
       afterEach(() => redis.disconnect());
 
-      const failsClosed = async (operation: Promise<unknown>) => {
-        const error: unknown = await operation.then(
-          () => 'resolved',
-          (e: unknown) => e,
-        );
-        expect(error).toBeInstanceOf(ProblemException);
-        expect(error).toMatchObject({ code: 'service_unavailable', problem: { retryAfter: 5 } });
-        expect((error as ProblemException).getStatus()).toBe(503);
-      };
-
       it('fails closed: every operation rejects with service_unavailable and a Retry-After, never allows', async () => {
         const rule: LimitRule = { key: 'k', limit: 100, windowMs: 60_000 };
-        await failsClosed(down.consume([rule]));
-        await failsClosed(down.check([rule]));
-        await failsClosed(down.increment('k', 60_000));
-        await failsClosed(down.reset(['k']));
+        await expectFailsClosed(down.consume([rule]));
+        await expectFailsClosed(down.check([rule]));
+        await expectFailsClosed(down.increment('k', 60_000));
+        await expectFailsClosed(down.reset(['k']));
       });
 
       it('answers an empty rule list and resets an empty key list without asking Redis', async () => {
