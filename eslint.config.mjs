@@ -15,6 +15,7 @@ const FEATURE_USES = {
   metrics: [],
   health: [],
   demo: [],
+  audit: [],
   captcha: [],
   fraud: ['captcha'],
   otp: ['sms', 'users', 'fraud'],
@@ -23,8 +24,9 @@ const FEATURE_USES = {
   mfa: ['otp', 'users', 'sessions', 'passkeys'],
   auth: ['sessions', 'users', 'otp', 'mfa', 'passkeys', 'fraud'],
   account: ['otp', 'users', 'sessions', 'sms', 'mfa', 'fraud'],
+  admin: ['users', 'sessions', 'otp', 'fraud', 'mfa', 'passkeys'],
 };
-const SHARED_FEATURES = ['metrics'];
+const SHARED_FEATURES = ['metrics', 'audit'];
 const folders = readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);

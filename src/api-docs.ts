@@ -1,7 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ADMIN_SECURITY } from './admin/admin.decorators';
+import { adminConfig } from './config';
 
 type Operation = OpenAPIObject['paths'][string]['get'] & object;
 
@@ -47,6 +50,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   sms: "Delivery receipts from the SMS provider's callbacks (signed; not for clients)",
   profile: 'The signed-in user',
   health: 'Liveness and readiness probes',
+  admin: 'User management, the audit trail and sign-in analytics, with an admin token (ADMIN_API_TOKENS)',
   operations: 'For operators',
 };
 
@@ -64,8 +68,13 @@ export function setUpApiDocs(app: INestApplication): void {
       bearerFormat: 'JWT',
       description: 'The `access` token from verify-otp or token/refresh',
     })
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'An admin token from `ADMIN_API_TOKENS`; user tokens are refused' },
+      ADMIN_SECURITY,
+    )
     .build();
-  SwaggerModule.setup('api/docs', app, () => finish(SwaggerModule.createDocument(app, config)), {
+  const adminEnabled = app.get<ConfigType<typeof adminConfig>>(adminConfig.KEY).tokens.length > 0;
+  SwaggerModule.setup('api/docs', app, () => finish(SwaggerModule.createDocument(app, config), adminEnabled), {
     jsonDocumentUrl: 'api/docs-json',
     customSiteTitle: 'Phone OTP Auth API',
     swaggerOptions: { displayRequestDuration: true, tagsSorter: 'alpha' },
@@ -77,7 +86,9 @@ export function setUpApiDocs(app: INestApplication): void {
  * problem examples, that request bodies refuse unknown fields (the global ValidationPipe has
  * forbidNonWhitelisted), and tag descriptions.
  */
-function finish(document: OpenAPIObject): OpenAPIObject {
+function finish(document: OpenAPIObject, adminEnabled: boolean): OpenAPIObject {
+  // Without an admin token the admin routes do not exist (they answer 404), so neither do their docs.
+  if (!adminEnabled) withoutAdmin(document);
   const requestSchemas = new Set<string>();
   const tags = new Set<string>();
   for (const [path, item] of Object.entries(document.paths)) {
@@ -104,6 +115,16 @@ function finish(document: OpenAPIObject): OpenAPIObject {
   }
   document.tags = [...tags].sort().map((name) => ({ name, description: TAG_DESCRIPTIONS[name] }));
   return document;
+}
+
+function withoutAdmin(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    const operations = Object.values(item) as Operation[];
+    if (operations.some((operation) => typeof operation === 'object' && operation?.tags?.includes('admin'))) {
+      delete document.paths[path];
+    }
+  }
+  delete document.components?.securitySchemes?.[ADMIN_SECURITY];
 }
 
 /** The path with each parameter replaced by its example, as a problem's `instance` would show it. */

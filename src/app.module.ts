@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { AccountModule } from './account/account.module';
+import { AdminModule } from './admin/admin.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { configNamespaces } from './config';
@@ -25,12 +27,14 @@ import { UsersModule } from './users/users.module';
     RedisModule,
     RateLimitModule,
     MetricsModule,
+    AuditModule,
     UsersModule,
     SessionsModule,
     AuthModule,
     AccountModule,
     MfaModule,
     PasskeysModule,
+    AdminModule,
     DemoModule,
     HealthModule,
   ],

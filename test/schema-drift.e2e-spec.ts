@@ -37,6 +37,7 @@ describe.each(dialects())('schema drift on %s', (dialect) => {
 
   it('finds every entity of the app', () => {
     expect(dataSource.entityMetadatas.map((entity) => entity.tableName).sort()).toEqual([
+      'audit_events',
       'mfa_challenges',
       'otp_codes',
       'passkeys',
@@ -128,6 +129,9 @@ describe.each(dialects())('upgrading a database of the previous release on %s', 
           await runner.release();
         }
       };
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await hasTable('audit_events')).toBe(false);
+      expect(Object.keys((await after.query<Row[]>('SELECT * FROM users'))[0])).not.toContain('banned_until');
       await after.undoLastMigration({ transaction: 'each' });
       expect(await hasTable('sms_deliveries')).toBe(false);
       await after.undoLastMigration({ transaction: 'each' });

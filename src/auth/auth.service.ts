@@ -13,7 +13,7 @@ import { PasskeyAssertions } from '../passkeys/passkey-assertions.service';
 import { OtpService, signInScope, type SendRequest } from '../otp/otp.service';
 import type { Generation } from '../sessions/token.service';
 import { toUserResponse } from '../users/dto/user-response.dto';
-import type { User } from '../users/user.entity';
+import { isUsable, type User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import type { VerifyOtpResponseDto } from './dto/verify-otp.dto';
@@ -60,8 +60,8 @@ export class AuthService {
     const outcome = await this.sql.transaction(function* () {
       if (!(yield* otp.redeem(matched))) return undefined;
       const { user, isNewUser } = yield* users.findOrCreate(phoneNumber);
-      // The code proved possession of the number, so it stays spent; a deactivated account gets no session.
-      if (!user.isActive) return { user, isNewUser };
+      // The code proved possession of the number, so it stays spent; a deactivated or banned account gets no session.
+      if (!isUsable(user, new Date())) return { user, isNewUser };
       const mfaToken = yield* challenges.open(user);
       if (mfaToken) return { user, isNewUser, mfaToken };
       const session = yield* sessions.open(user.id, client, scope);

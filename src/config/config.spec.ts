@@ -1003,6 +1003,7 @@ describe('config namespaces', () => {
       expect(Object.keys(config).sort()).toEqual(
         [
           'account',
+          'admin',
           'app',
           'captcha',
           'database',

@@ -1,5 +1,6 @@
 import type { ConfigType } from '@nestjs/config';
 import { accountConfig } from './account.config';
+import { adminConfig } from './admin.config';
 import { appConfig, LOG_LEVELS } from './app.config';
 import { captchaConfig } from './captcha.config';
 import { databaseConfig } from './database.config';
@@ -22,6 +23,7 @@ export {
   EnvError,
   LOG_LEVELS,
   accountConfig,
+  adminConfig,
   appConfig,
   captchaConfig,
   databaseConfig,
@@ -40,12 +42,15 @@ export {
 };
 
 export { PHONE_CHANGE_REVOCATIONS, type PhoneChangeRevocation } from './account.config';
+export type { AdminToken, SmsPrices } from './admin.config';
+export { hashAdminToken } from './admin.config';
 export type { FraudAction } from './fraud.config';
 export type { MfaPolicy } from './mfa.config';
 export type { SmsProvider, SmsProviderConfig, TwilioAccountConfig, TwilioSenderConfig } from './sms.config';
 
 const namespaces = {
   account: accountConfig,
+  admin: adminConfig,
   app: appConfig,
   captcha: captchaConfig,
   database: databaseConfig,

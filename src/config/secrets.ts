@@ -103,11 +103,21 @@ function strongInProduction(name: SecretVariable, value: string): string {
 }
 
 function weakness(name: SecretVariable, value: string): string | undefined {
+  const problem = secretWeakness(value);
+  if (problem) return problem;
+  const same = SECRET_VARIABLES.filter((other) => other !== name && envOptional(other) === value);
+  return same.length ? `must differ from ${same.join(' and ')}: each secret needs a value of its own` : undefined;
+}
+
+/** What makes a value too weak for a production secret (placeholder, length, entropy), if anything. */
+export function secretWeakness(value: string): string | undefined {
   if (isPlaceholderSecret(value)) return 'is a development or documentation placeholder, refused in production';
   if (Buffer.byteLength(value) < MIN_SECRET_BYTES) return `must be at least ${MIN_SECRET_BYTES} bytes in production`;
   if (isLowEntropySecret(value)) {
     return `is too predictable for production (fewer than ${MIN_SECRET_DISTINCT_CHARACTERS} different characters, or one short sequence repeated)`;
   }
-  const same = SECRET_VARIABLES.filter((other) => other !== name && envOptional(other) === value);
-  return same.length ? `must differ from ${same.join(' and ')}: each secret needs a value of its own` : undefined;
+  return undefined;
 }
+
+/** How a production secret is made, for messages that refuse a weak one. */
+export const GENERATE_SECRET = GENERATE;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Sql, query, type EntityRows, type Step } from '../database/sql';
 import { Passkey } from './passkey.entity';
+import { usableUserSql } from '../users/user.entity';
 
 const passkeysStatements = (sql: Sql, rows: EntityRows<Passkey>) => ({
   insert: sql.statement<{
@@ -26,11 +27,11 @@ const passkeysStatements = (sql: Sql, rows: EntityRows<Passkey>) => ({
   ofUser: sql.statement<{ userId: number }>(
     (p) => `SELECT ${rows.selectList()} FROM passkeys WHERE user_id = ${p('userId')} ORDER BY created_at DESC, id`,
   ),
-  /** The passkey, and its user's number, if that user is active. */
-  byCredentialId: sql.statement<{ credentialId: string }>(
+  /** The passkey, and its user's number, if that user is usable. */
+  byCredentialId: sql.statement<{ credentialId: string; now: number }>(
     (p) => `
       SELECT ${rows.selectList('k')}, u.phone_number FROM passkeys k JOIN users u ON u.id = k.user_id
-      WHERE k.credential_id = ${p('credentialId')} AND u.is_active = TRUE`,
+      WHERE k.credential_id = ${p('credentialId')} AND ${usableUserSql('u', p('now'))}`,
   ),
   rename: sql.statement<{ id: string; userId: number; name: string }>(
     (p) => `
@@ -86,7 +87,7 @@ export class PasskeysRepository {
   }
 
   async byCredentialId(credentialId: string): Promise<{ passkey: Passkey; phoneNumber: string } | undefined> {
-    const row = await this.sql.first(this.statements.byCredentialId, { credentialId });
+    const row = await this.sql.first(this.statements.byCredentialId, { credentialId, now: Date.now() });
     return row && { passkey: this.rows.hydrate(row), phoneNumber: String(row.phone_number) };
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Sql, query, type EntityRows, type SqlResult, type Step } from '../database/sql';
 import type { AccessScope } from '../users/authenticated-user';
-import { User } from '../users/user.entity';
+import { User, usableUserSql } from '../users/user.entity';
 import { Session, type RevocationReason } from './session.entity';
 
 const sessionsStatements = (sql: Sql, rows: EntityRows<Session>, users: EntityRows<User>) => ({
@@ -22,18 +22,18 @@ const sessionsStatements = (sql: Sql, rows: EntityRows<Session>, users: EntityRo
       VALUES (${p('id')}, ${p('userId')}, ${p('refreshJti')}, ${p('now')}, ${p('now')}, ${p('now')}, ${p('now')},
         ${p('expiresAt')}, ${p('scope')}, ${p('userAgent')}, ${p('ip')})`,
   ),
-  /** The guard's one statement: the session is live and its user active, and the user's profile. */
+  /** The guard's one statement: the session is live and its user usable (active, not banned), and the user's profile. */
   authenticate: sql.statement<{ id: string; userId: number; now: number }>(
     (p) => `
       SELECT ${users.selectList('u')}, s.authenticated_at, s.scope FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.id = ${p('id')} AND s.user_id = ${p('userId')} AND s.revoked_at IS NULL AND s.expires_at > ${p('now')}
-        AND u.is_active = TRUE`,
+        AND ${usableUserSql('u', p('now'))}`,
   ),
-  /** The session, and its user's id only while that user is active. */
-  find: sql.statement<{ id: string }>(
+  /** The session, and its user's id only while that user is usable. */
+  find: sql.statement<{ id: string; now: number }>(
     (p) => `
       SELECT ${rows.selectList('s')}, u.id AS active_user_id
-      FROM sessions s LEFT JOIN users u ON u.id = s.user_id AND u.is_active = TRUE WHERE s.id = ${p('id')}`,
+      FROM sessions s LEFT JOIN users u ON u.id = s.user_id AND ${usableUserSql('u', p('now'))} WHERE s.id = ${p('id')}`,
   ),
   /** Swaps the current refresh token; of parallel refreshes with the same token only one matches. */
   rotate: sql.statement<{ id: string; jti: string; nextJti: string; now: number }>(
@@ -157,8 +157,8 @@ export class SessionsRepository {
     yield* query(this.statements.deleteOfUser, { userId });
   }
 
-  async find(id: string): Promise<{ session: Session; userActive: boolean } | undefined> {
-    const row = await this.sql.first(this.statements.find, { id });
+  async find(id: string, now: Date): Promise<{ session: Session; userActive: boolean } | undefined> {
+    const row = await this.sql.first(this.statements.find, { id, now: now.getTime() });
     return row && { session: this.rows.hydrate(row), userActive: row.active_user_id !== null };
   }
 

@@ -118,7 +118,7 @@ export class SessionsService {
   }
 
   private async findUsable(claims: TokenPayload, now: Date): Promise<Session> {
-    const found = await this.sessions.find(claims.sid);
+    const found = await this.sessions.find(claims.sid, now);
     const session = found?.session;
     if (!session || session.revokedAt !== null || !found.userActive || String(session.userId) !== claims.sub) {
       throw sessionEnded();

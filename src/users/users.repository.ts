@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql, query, type EntityRows, type Step } from '../database/sql';
-import { User } from './user.entity';
+import { User, usableUserSql } from './user.entity';
 
 const usersStatements = (sql: Sql, rows: EntityRows<User>) => ({
   /**
@@ -14,11 +14,11 @@ const usersStatements = (sql: Sql, rows: EntityRows<User>) => ({
       ON CONFLICT (phone_number) DO UPDATE SET is_phone_verified = TRUE
       RETURNING ${rows.selectList()}`,
   ),
-  /** A sign-in completes only while the user is active and still holds the number it proved. */
+  /** A sign-in completes only while the user is usable (active, not banned) and still holds the number it proved. */
   recordSignIn: sql.statement<{ id: number; phoneNumber: string; at: number }>(
     (p) => `
       UPDATE users SET last_login = ${p('at')}
-      WHERE id = ${p('id')} AND phone_number = ${p('phoneNumber')} AND is_active = TRUE
+      WHERE id = ${p('id')} AND phone_number = ${p('phoneNumber')} AND ${usableUserSql('users', p('at'))}
       RETURNING ${rows.selectList()}`,
   ),
   findByPhoneNumber: sql.statement<{ phoneNumber: string }>(
@@ -62,7 +62,7 @@ export class UsersRepository {
     return this.rows.hydrate(rows[0]);
   }
 
-  /** The signed-in user; undefined when they are inactive or no longer hold `phoneNumber`. */
+  /** The signed-in user; undefined when they are inactive, banned or no longer hold `phoneNumber`. */
   *recordSignIn(id: number, phoneNumber: string, at: Date): Step<User | undefined> {
     const { rows } = yield* query(this.statements.recordSignIn, { id, phoneNumber, at: at.getTime() });
     return rows[0] && this.rows.hydrate(rows[0]);

@@ -3,7 +3,7 @@ import { ProblemException } from '../common/errors/problem.exception';
 import type { Step } from '../database/sql';
 import type { UpdateProfileDto } from './dto/update-profile.dto';
 import { toUserResponse, type ProfileResponseDto } from './dto/user-response.dto';
-import type { User } from './user.entity';
+import { isUsable, type User } from './user.entity';
 import { UsersRepository } from './users.repository';
 
 export interface SignIn {
@@ -26,16 +26,16 @@ export class UsersService {
 
   /**
    * Records the sign-in of a user who proved `phoneNumber` (a step of its transaction); undefined
-   * when the user has been deactivated or moved off that number since.
+   * when the user has been deactivated, banned or moved off that number since.
    */
   *recordSignIn({ id, phoneNumber }: Pick<User, 'id' | 'phoneNumber'>): Step<User | undefined> {
     return yield* this.users.recordSignIn(id, phoneNumber, new Date());
   }
 
-  /** The active user holding the number, if any. */
+  /** The usable (active, not banned) user holding the number, if any. */
   async findActiveByPhoneNumber(phoneNumber: string): Promise<User | undefined> {
     const user = await this.users.findByPhoneNumber(phoneNumber);
-    return user?.isActive ? user : undefined;
+    return user && isUsable(user, new Date()) ? user : undefined;
   }
 
   /**

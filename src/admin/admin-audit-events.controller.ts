@@ -1,0 +1,6 @@
+import { Controller } from '@nestjs/common';
+import { AdminApi } from './admin.decorators';
+
+@AdminApi()
+@Controller('api/admin/audit-events')
+export class AdminAuditEventsController {}

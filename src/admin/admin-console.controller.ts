@@ -1,0 +1,6 @@
+import { Controller } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+
+@ApiExcludeController()
+@Controller('admin')
+export class AdminConsoleController {}

@@ -1,0 +1,6 @@
+import { Controller } from '@nestjs/common';
+import { AdminApi } from './admin.decorators';
+
+@AdminApi()
+@Controller('api/admin/users')
+export class AdminUsersController {}
