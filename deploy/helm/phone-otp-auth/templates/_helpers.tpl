@@ -74,7 +74,7 @@ The ConfigMap's entries: config without the empty ones. Secrets and the variable
 itself are refused.
 */}}
 {{- define "phone-otp-auth.configData" -}}
-{{- $secretNames := list "JWT_SECRET" "JWT_PREVIOUS_SECRET" "OTP_SECRET" "MFA_ENCRYPTION_KEY" "MFA_PREVIOUS_ENCRYPTION_KEY" "METRICS_TOKEN" "SMS_WEBHOOK_SECRET" "TWILIO_AUTH_TOKEN" "CAPTCHA_SECRET" "DATABASE_URL" "REDIS_URL" }}
+{{- $secretNames := list "JWT_SECRET" "JWT_PREVIOUS_SECRET" "OTP_SECRET" "MFA_ENCRYPTION_KEY" "MFA_PREVIOUS_ENCRYPTION_KEY" "METRICS_TOKEN" "SMS_WEBHOOK_SECRET" "TWILIO_AUTH_TOKEN" "CAPTCHA_SECRET" "ADMIN_API_TOKENS" "DATABASE_URL" "REDIS_URL" }}
 {{- range $key, $value := .Values.config }}
 {{- if has $key $secretNames }}
 {{- fail (printf "config.%s: a secret; put it in secrets.values or in secrets.existingSecret, not in the ConfigMap" $key) }}
