@@ -35,7 +35,7 @@ describe.each(dialects())('delivery receipts and their fallback on %s', (dialect
       const delivery = await sendCode(t, phone(1));
 
       expect(delivery).toMatchObject({ channel: 'whatsapp', nextChannel: 'sms', status: 'sent', fallbackAt: null });
-      expect(delivery.messageId).toMatch(/^rec_\d+$/);
+      expect(delivery.messageId).toMatch(/^rec_[0-9a-f]{8}_\d+$/);
       expect(delivery.sealedCode).not.toContain(t.sms.lastCodeFor(phone(1)));
     });
 

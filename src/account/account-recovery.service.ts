@@ -8,6 +8,7 @@ import { Sql } from '../database/sql';
 import { SecondFactors, type CheckedProof, type Proof } from '../mfa/second-factors.service';
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import { OtpSender } from '../otp/otp-sender.service';
+import { SendRefusals } from '../otp/send-refusals.service';
 import { OtpService, type CodeScope, type LanguageHints, type SendRequest } from '../otp/otp.service';
 import { RateLimitStore, retryAfterSeconds, type LimitRule } from '../rate-limit/rate-limit.store';
 import { resolveLocale } from '../sms/code-message';
@@ -42,6 +43,7 @@ export class AccountRecoveryService {
     private readonly sessions: SessionsService,
     private readonly sessionChanges: SessionChanges,
     private readonly notices: SmsNotices,
+    private readonly refusals: SendRefusals,
     private readonly sql: Sql,
     @Inject(RateLimitStore) private readonly limits: RateLimitStore,
     @Inject(accountConfig.KEY) private readonly config: ConfigType<typeof accountConfig>,
@@ -58,7 +60,8 @@ export class AccountRecoveryService {
     client: string,
   ): Promise<SendOtpResponseDto> {
     const from = this.phones.normalize(request.phoneNumber);
-    const to = this.phones.normalizeForSending(request.newPhoneNumber);
+    const subject = { purpose: 'account_recovery', channel: sending.channel, ip: sending.clientIp };
+    const to = await this.refusals.sendableNumber(request.newPhoneNumber, subject);
     if (from === to) throw new ProblemException('same_phone_number');
     const failures = this.failureRule(from);
     const verdict = await this.limits.check([failures]);
@@ -115,6 +118,7 @@ export class AccountRecoveryService {
         const moved = yield* users.changePhoneNumber(userId, from, to);
         const session = yield* sessionChanges.replaceAll(userId, 'account_recovered', client);
         yield* users.recordSignIn(moved);
+        yield* sessionChanges.signedIn(moved, session, client, 'recovery');
         return { user: moved, session };
       })
       .catch((error: unknown) => {

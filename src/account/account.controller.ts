@@ -56,9 +56,15 @@ export class AccountController {
   reauthenticate(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: SendCodeDto,
+    @ClientIp() ip: string,
     @Headers('accept-language') acceptLanguage?: string,
   ): Promise<SendOtpResponseDto> {
-    return this.reauthentication.sendCode(caller, { locale: body.locale, acceptLanguage, channel: body.channel });
+    return this.reauthentication.sendCode(caller, {
+      locale: body.locale,
+      acceptLanguage,
+      channel: body.channel,
+      clientIp: ip,
+    });
   }
 
   @Post('reauthenticate/verify')
@@ -166,9 +172,10 @@ export class AccountController {
   requestDeletion(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: SendCodeDto,
+    @ClientIp() ip: string,
     @Headers('accept-language') acceptLanguage?: string,
   ): Promise<SendOtpResponseDto> {
-    return this.deletion.sendCode(caller, { locale: body.locale, acceptLanguage, channel: body.channel });
+    return this.deletion.sendCode(caller, { locale: body.locale, acceptLanguage, channel: body.channel, clientIp: ip });
   }
 
   @Delete('account')

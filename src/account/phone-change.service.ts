@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../database/database-errors';
 import { Sql } from '../database/sql';
 import type { SendOtpResponseDto } from '../otp/dto/code.dto';
 import { OtpSender } from '../otp/otp-sender.service';
+import { SendRefusals } from '../otp/send-refusals.service';
 import { OtpService, type CodeScope, type LanguageHints, type SendRequest } from '../otp/otp.service';
 import { RateLimitStore, retryAfterSeconds, type LimitRule, type LimitVerdict } from '../rate-limit/rate-limit.store';
 import { resolveLocale } from '../sms/code-message';
@@ -37,6 +38,7 @@ export class PhoneChangeService {
     private readonly sessions: SessionsService,
     private readonly sessionChanges: SessionChanges,
     private readonly notices: SmsNotices,
+    private readonly refusals: SendRefusals,
     private readonly sql: Sql,
     @Inject(RateLimitStore) private readonly limits: RateLimitStore,
     @Inject(accountConfig.KEY) private readonly config: ConfigType<typeof accountConfig>,
@@ -44,7 +46,8 @@ export class PhoneChangeService {
 
   /** Texts a code to the new number; answers alike whether or not another account holds it. */
   async request(caller: AuthenticatedUser, newPhoneNumber: string, sending: SendRequest): Promise<SendOtpResponseDto> {
-    const scope = changeScope(caller, this.phones.normalizeForSending(newPhoneNumber));
+    const subject = { purpose: 'phone_change', userId: caller.user.id, channel: sending.channel, ip: sending.clientIp };
+    const scope = changeScope(caller, await this.refusals.sendableNumber(newPhoneNumber, subject));
     refuseLimit(await this.limits.check([this.dailyLimit(caller)]));
     return this.sender.issue(scope, sending);
   }

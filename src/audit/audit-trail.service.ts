@@ -24,6 +24,9 @@ export interface AuditRecord {
   detail?: string;
 }
 
+/** What a run of events about one thing shares: everything but their type and reason. */
+export type AuditSubject = Omit<AuditRecord, 'type' | 'reason'>;
+
 /**
  * Writes the audit trail. `record` is a step of the transaction of the action it records, so the
  * event and the action commit or roll back together; `write` is for an action that changed

@@ -201,8 +201,8 @@ export class AuthController {
   })
   @ApiOkResponse({ type: TokensDto, description: 'The new pair; the refresh token sent is now spent' })
   @ApiProblems(...BODY_PROBLEMS, 'unauthorized', 'refresh_token_reused', ...ANY_ROUTE_PROBLEMS)
-  refresh(@Body() body: RefreshDto): Promise<TokensDto> {
-    return this.sessions.refresh(body.refresh);
+  refresh(@Body() body: RefreshDto, @ClientIp() ip: string): Promise<TokensDto> {
+    return this.sessions.refresh(body.refresh, ip);
   }
 
   @Post('logout')
@@ -215,7 +215,7 @@ export class AuthController {
   })
   @ApiNoContentResponse({ description: 'Signed out; the revoked sessions’ access tokens stop working at once' })
   @ApiProblems(...BODY_PROBLEMS, 'unauthorized', 'refresh_token_reused', ...ANY_ROUTE_PROBLEMS)
-  logout(@Body() body: LogoutDto): Promise<void> {
-    return this.sessions.logout(body.refresh, body.scope ?? 'local');
+  logout(@Body() body: LogoutDto, @ClientIp() ip: string): Promise<void> {
+    return this.sessions.logout(body.refresh, body.scope ?? 'local', ip);
   }
 }

@@ -9,6 +9,8 @@ import type { MfaRequiredDto } from '../mfa/dto/mfa.dto';
 import { MfaChallenges } from '../mfa/mfa-challenges.service';
 import { SecondFactors, type Proof } from '../mfa/second-factors.service';
 import { OtpSender } from '../otp/otp-sender.service';
+import { SendRefusals } from '../otp/send-refusals.service';
+import { SessionChanges } from '../sessions/session-changes.service';
 import { PasskeyAssertions } from '../passkeys/passkey-assertions.service';
 import { OtpService, signInScope, type SendRequest } from '../otp/otp.service';
 import type { Generation } from '../sessions/token.service';
@@ -31,13 +33,16 @@ export class AuthService {
     private readonly factors: SecondFactors,
     private readonly passkeys: PasskeyAssertions,
     private readonly metrics: MetricsService,
+    private readonly refusals: SendRefusals,
+    private readonly signIns: SessionChanges,
     private readonly sql: Sql,
     @Inject(mfaConfig.KEY) private readonly mfa: ConfigType<typeof mfaConfig>,
   ) {}
 
   /** Answers alike whether or not the number has an account, so the reply reveals nothing. */
   async sendOtp(rawPhoneNumber: string, sending: SendRequest): Promise<SendOtpResponseDto> {
-    const phoneNumber = this.phones.normalizeForSending(rawPhoneNumber);
+    const subject = { purpose: 'sign_in', channel: sending.channel, ip: sending.clientIp };
+    const phoneNumber = await this.refusals.sendableNumber(rawPhoneNumber, subject);
     return this.sender.issue(signInScope(phoneNumber), sending);
   }
 
@@ -54,18 +59,20 @@ export class AuthService {
   ): Promise<VerifyOtpResponseDto | MfaRequiredDto> {
     const phoneNumber = this.phones.normalize(rawPhoneNumber);
     const matched = await this.otp.check(signInScope(phoneNumber), code, client.ip ?? 'unknown');
-    const { otp, users, sessions, challenges } = this;
+    const { otp, users, sessions, challenges, signIns } = this;
     // Without a factor yet, MFA_POLICY=required lets the session do nothing but enrol one.
     const scope = this.mfa.policy === 'required' ? 'mfa_enrolment' : 'full';
     const outcome = await this.sql.transaction(function* () {
-      if (!(yield* otp.redeem(matched))) return undefined;
+      if (!(yield* otp.consume(matched))) return undefined;
       const { user, isNewUser } = yield* users.findOrCreate(phoneNumber);
+      yield* otp.verified(matched, user.id);
       // The code proved possession of the number, so it stays spent; a deactivated or banned account gets no session.
       if (!isUsable(user, new Date())) return { user, isNewUser };
       const mfaToken = yield* challenges.open(user);
       if (mfaToken) return { user, isNewUser, mfaToken };
       const session = yield* sessions.open(user.id, client, scope);
       yield* users.recordSignIn(user);
+      yield* signIns.signedIn(user, session, client, 'otp', isNewUser);
       return { user, isNewUser, session };
     });
     const signIn = await this.otp.redeemed(matched, outcome);
@@ -84,14 +91,16 @@ export class AuthService {
     const challenge = await this.challenges.admit(token);
     const account = { id: challenge.userId, phoneNumber: challenge.phoneNumber };
     const checked = await this.factors.check(account, proof, client.ip ?? 'unknown', { provenNumber: true });
-    const { challenges, factors, users, sessions } = this;
+    const { challenges, factors, users, sessions, signIns } = this;
     const outcome = await this.sql.transaction(function* () {
       if (!(yield* challenges.consume(challenge))) return undefined;
       yield* factors.spend(checked);
       const user = yield* users.recordSignIn(account);
       // Deactivated, or moved to another number, since the SMS code was verified: spend nothing.
       if (!user) throw new ProblemException('mfa_token_invalid');
-      return { user, session: yield* sessions.open(user.id, client) };
+      const session = yield* sessions.open(user.id, client);
+      yield* signIns.signedIn(user, session, client, 'mfa');
+      return { user, session };
     });
     if (!outcome) throw new ProblemException('mfa_token_invalid');
     return this.signedIn(outcome.user, outcome.session, false);
@@ -104,12 +113,14 @@ export class AuthService {
    */
   async signInWithPasskey(response: Record<string, unknown>, client: ClientInfo): Promise<VerifyOtpResponseDto> {
     const checked = await this.passkeys.check(response, 'sign_in');
-    const { passkeys, users, sessions } = this;
+    const { passkeys, users, sessions, signIns } = this;
     const { user, session } = await this.sql.transaction(function* () {
       yield* passkeys.spend(checked);
       const signedIn = yield* users.recordSignIn({ id: checked.userId, phoneNumber: checked.phoneNumber });
       if (!signedIn) throw new ProblemException('passkey_rejected');
-      return { user: signedIn, session: yield* sessions.open(signedIn.id, client) };
+      const opened = yield* sessions.open(signedIn.id, client);
+      yield* signIns.signedIn(signedIn, opened, client, 'passkey');
+      return { user: signedIn, session: opened };
     });
     return this.signedIn(user, session, false);
   }

@@ -80,6 +80,7 @@ export class DeliveryReceipts {
     this.logger.warn(
       `Code to ${maskPhone(to)} was not delivered on ${row.channel}; falling back to ${row.nextChannel}`,
     );
-    await this.delivery.resend(row.otpCodeId, to, digits, row.locale, row.nextChannel!);
+    const subject = { phoneNumber: to, purpose: code.purpose, userId: code.userId };
+    await this.delivery.resend(row.otpCodeId, digits, row.locale, row.nextChannel!, subject);
   }
 }

@@ -63,7 +63,9 @@ describe('OtpCodesRepository', () => {
       const [newest] = await codes.find({ order: { id: 'DESC' }, take: 1 });
 
       await expect(
-        repository().latest({ phoneNumber: '+12015550115', purpose: 'sign_in', userId: null }),
+        new Sql(database()).perform(
+          repository().latest({ phoneNumber: '+12015550115', purpose: 'sign_in', userId: null }),
+        ),
       ).resolves.toEqual({
         id: newest.id,
         phoneNumber: '+12015550115',

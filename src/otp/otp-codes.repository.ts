@@ -30,7 +30,7 @@ const otpCodesStatements = (sql: Sql, rows: EntityRows<OtpCode>) => ({
       UPDATE otp_codes SET attempts = attempts + 1
       WHERE id = (SELECT MAX(id) FROM otp_codes WHERE ${inScope(p)})
         AND consumed_at IS NULL AND invalidated_at IS NULL AND expires_at > ${p('now')} AND attempts < ${p('maxAttempts')}
-      RETURNING id, code_hash`,
+      RETURNING id, code_hash, attempts, created_at`,
   ),
   byId: sql.statement<{ id: number }>((p) => `SELECT ${rows.selectList()} FROM otp_codes WHERE id = ${p('id')}`),
   latest: sql.statement<ScopeParams>(
@@ -50,6 +50,9 @@ const otpCodesStatements = (sql: Sql, rows: EntityRows<OtpCode>) => ({
 
 /** Which codes compete: only the newest of a scope can be redeemed. */
 export type CodeScope = Pick<OtpCode, 'phoneNumber' | 'purpose' | 'userId'>;
+
+/** A guess counted against a live code: the attempts include it. */
+export type CountedAttempt = Pick<OtpCode, 'id' | 'codeHash' | 'attempts' | 'createdAt'>;
 
 export type NewOtpCode = CodeScope & Pick<OtpCode, 'codeHash' | 'createdAt' | 'expiresAt'>;
 
@@ -78,22 +81,18 @@ export class OtpCodesRepository {
     yield* query(this.statements.retireOlder, { ...scopeParams(scope), id, at: at.getTime() });
   }
 
-  async invalidate(id: number, at: Date): Promise<void> {
-    await this.sql.run(this.statements.invalidate, { id, at: at.getTime() });
+  *invalidate(id: number, at: Date): Step<void> {
+    yield* query(this.statements.invalidate, { id, at: at.getTime() });
   }
 
   /**
    * Counts one guess against the scope's newest code, atomically, if it is live and under
    * `maxAttempts`; undefined when there was no such code (nothing was counted).
    */
-  async countAttempt(
-    scope: CodeScope,
-    now: Date,
-    maxAttempts: number,
-  ): Promise<Pick<OtpCode, 'id' | 'codeHash'> | undefined> {
+  *countAttempt(scope: CodeScope, now: Date, maxAttempts: number): Step<CountedAttempt | undefined> {
     const params = { ...scopeParams(scope), now: now.getTime(), maxAttempts };
-    const row = await this.sql.first(this.statements.countAttempt, params);
-    return row && this.rows.hydrate(row);
+    const { rows } = yield* query(this.statements.countAttempt, params);
+    return rows[0] && this.rows.hydrate(rows[0]);
   }
 
   async byId(id: number): Promise<OtpCode | undefined> {
@@ -101,9 +100,9 @@ export class OtpCodesRepository {
     return row && this.rows.hydrate(row);
   }
 
-  async latest(scope: CodeScope): Promise<OtpCode | undefined> {
-    const row = await this.sql.first(this.statements.latest, scopeParams(scope));
-    return row && this.rows.hydrate(row);
+  *latest(scope: CodeScope): Step<OtpCode | undefined> {
+    const { rows } = yield* query(this.statements.latest, scopeParams(scope));
+    return rows[0] && this.rows.hydrate(rows[0]);
   }
 
   /** Spends the code; false when it was already spent or retired (another request won). */

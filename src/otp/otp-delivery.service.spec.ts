@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { deliveryConfig, otpConfig, smsConfig } from '../config';
+import type { AuditRecord, AuditTrail } from '../audit/audit-trail.service';
+import type { Sql } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
 import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
 import { SmsDeliveryError, type Channel, type CodeMessage, type SmsFailure } from '../sms/sms-sender';
@@ -8,6 +10,7 @@ import { openCode, sealContext } from './otp-code';
 import { DeliveryChannels } from './delivery-channels.service';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
+import type { SendRefusals } from './send-refusals.service';
 import {
   deliveryRow,
   type DeliveryAttempt,
@@ -18,6 +21,17 @@ import {
 type DeliveryConfig = ConfigType<typeof deliveryConfig>;
 
 const US = '+12015550123';
+const SUBJECT = { phoneNumber: US, purpose: 'sign_in', userId: null, ip: '198.51.100.7' };
+
+/** Runs a transaction's steps, which here are fakes that yield no statement. */
+const STEPS_AT_ONCE = {
+  transaction<T>(work: () => Generator<never, T>): Promise<T> {
+    const steps = work();
+    let next = steps.next();
+    while (!next.done) next = steps.next();
+    return Promise.resolve(next.value);
+  },
+} as unknown as Sql;
 const CODE_ID = 7;
 const BR = '+5511961234567';
 
@@ -52,14 +66,27 @@ describe('OtpDeliveryService', () => {
   let metrics: MetricsService;
   let warn: jest.SpyInstance;
   let deliveries: SmsDeliveriesRepository & { inserted: NewSmsDelivery[] };
+  let events: AuditRecord[];
+  let audit: AuditTrail;
 
   beforeEach(() => {
     metrics = new MetricsService();
     const inserted: NewSmsDelivery[] = [];
     deliveries = {
       inserted,
-      insert: (attempt: DeliveryAttempt) => Promise.resolve(void inserted.push(deliveryRow(attempt))),
+      // eslint-disable-next-line require-yield
+      *insert(attempt: DeliveryAttempt) {
+        inserted.push(deliveryRow(attempt));
+      },
     } as unknown as SmsDeliveriesRepository & { inserted: NewSmsDelivery[] };
+    const recorded: AuditRecord[] = [];
+    events = recorded;
+    audit = {
+      // eslint-disable-next-line require-yield
+      *record(event: AuditRecord) {
+        recorded.push(event);
+      },
+    } as unknown as AuditTrail;
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
   });
 
@@ -74,8 +101,19 @@ describe('OtpDeliveryService', () => {
   });
 
   function delivery(config: Partial<DeliveryConfig>, sender = provider()): OtpDeliveryService {
-    const limits = new OtpLimitsService(new MemoryRateLimitStore(), OTP_CONFIG, metrics);
-    return new OtpDeliveryService(sender, SMS_CONFIG, OTP_CONFIG, settings(config), limits, metrics, deliveries);
+    const refusals = { record: () => Promise.resolve() } as unknown as SendRefusals;
+    const limits = new OtpLimitsService(new MemoryRateLimitStore(), OTP_CONFIG, metrics, refusals);
+    return new OtpDeliveryService(
+      sender,
+      SMS_CONFIG,
+      OTP_CONFIG,
+      settings(config),
+      limits,
+      metrics,
+      deliveries,
+      audit,
+      STEPS_AT_ONCE,
+    );
   }
 
   function channels(config: Partial<DeliveryConfig>, sender = provider()): DeliveryChannels {
@@ -119,16 +157,16 @@ describe('OtpDeliveryService', () => {
   describe('deliver', () => {
     it('sends on the first channel and says so', async () => {
       const sender = provider();
-      await expect(delivery({}, sender).deliver(CODE_ID, US, '123456', 'en', ['whatsapp', 'sms'])).resolves.toBe(
-        'whatsapp',
-      );
+      await expect(
+        delivery({}, sender).deliver(CODE_ID, US, '123456', 'en', ['whatsapp', 'sms'], SUBJECT),
+      ).resolves.toBe('whatsapp');
       expect(sender.sent.map((m) => [m.channel, m.code])).toEqual([['whatsapp', '123456']]);
     });
 
     it('sends the same code once on the next channel when the first fails', async () => {
       const sender = provider({ whatsapp: 'channel_refused' });
       await expect(
-        delivery({}, sender).deliver(CODE_ID, US, '123456', 'en', ['whatsapp', 'sms', 'voice']),
+        delivery({}, sender).deliver(CODE_ID, US, '123456', 'en', ['whatsapp', 'sms', 'voice'], SUBJECT),
       ).resolves.toBe('sms');
       expect(sender.send.mock.calls.map(([m]) => [m.channel, m.code])).toEqual([
         ['whatsapp', '123456'],
@@ -139,7 +177,7 @@ describe('OtpDeliveryService', () => {
     it('answers sms_delivery_failed when the fallback fails too, and tries no third channel', async () => {
       const sender = provider({ whatsapp: 'unavailable', sms: 'unavailable' });
       await expect(
-        delivery({}, sender).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms', 'voice']),
+        delivery({}, sender).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms', 'voice'], SUBJECT),
       ).rejects.toMatchObject({
         code: 'sms_delivery_failed',
       });
@@ -149,12 +187,14 @@ describe('OtpDeliveryService', () => {
     it('does not fall back with OTP_FALLBACK=off, nor for a number that is not valid', async () => {
       const off = provider({ whatsapp: 'unavailable' });
       await expect(
-        delivery({ fallback: 'off' }, off).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms']),
+        delivery({ fallback: 'off' }, off).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms'], SUBJECT),
       ).rejects.toMatchObject({
         code: 'sms_delivery_failed',
       });
       const invalid = provider({ whatsapp: 'invalid_number' });
-      await expect(delivery({}, invalid).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms'])).rejects.toMatchObject({
+      await expect(
+        delivery({}, invalid).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms'], SUBJECT),
+      ).rejects.toMatchObject({
         code: 'invalid_phone_number',
       });
       expect([off.send, invalid.send].map((send) => send.mock.calls.length)).toEqual([1, 1]);
@@ -164,10 +204,10 @@ describe('OtpDeliveryService', () => {
       // OTP_PHONE_SEND_LIMIT=2: the two fallbacks below use it up, the third is not sent.
       const sender = provider({ whatsapp: 'unavailable' });
       const service = delivery({}, sender);
-      await service.deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms']);
-      await service.deliver(CODE_ID, US, '2', 'en', ['whatsapp', 'sms']);
+      await service.deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms'], SUBJECT);
+      await service.deliver(CODE_ID, US, '2', 'en', ['whatsapp', 'sms'], SUBJECT);
 
-      await expect(service.deliver(CODE_ID, US, '3', 'en', ['whatsapp', 'sms'])).rejects.toMatchObject({
+      await expect(service.deliver(CODE_ID, US, '3', 'en', ['whatsapp', 'sms'], SUBJECT)).rejects.toMatchObject({
         code: 'sms_delivery_failed',
       });
       expect(sender.sent.map((m) => m.code)).toEqual(['1', '2']);
@@ -175,7 +215,7 @@ describe('OtpDeliveryService', () => {
 
     it('records the attempt with the provider’s message id, and the code sealed for a receipt’s fallback', async () => {
       const sender = provider({}, 'SM1');
-      await delivery({}, sender).deliver(CODE_ID, US, '123456', 'es', ['whatsapp', 'sms']);
+      await delivery({}, sender).deliver(CODE_ID, US, '123456', 'es', ['whatsapp', 'sms'], SUBJECT);
 
       expect(deliveries.inserted).toEqual([
         expect.objectContaining({
@@ -196,8 +236,8 @@ describe('OtpDeliveryService', () => {
 
     it('keeps no sealed code where no fallback can follow (OTP_FALLBACK=off, or no next channel)', async () => {
       const sender = provider({}, 'SM2');
-      await delivery({ fallback: 'off' }, sender).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms']);
-      await delivery({}, sender).deliver(CODE_ID, US, '1', 'en', ['sms']);
+      await delivery({ fallback: 'off' }, sender).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms'], SUBJECT);
+      await delivery({}, sender).deliver(CODE_ID, US, '1', 'en', ['sms'], SUBJECT);
 
       expect(deliveries.inserted.map((row) => [row.nextChannel, row.sealedCode])).toEqual([
         [null, null],
@@ -206,7 +246,14 @@ describe('OtpDeliveryService', () => {
     });
 
     it('records a failed first attempt as fallen back, then the fallback’s own attempt', async () => {
-      await delivery({}, provider({ whatsapp: 'unavailable' })).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms']);
+      await delivery({}, provider({ whatsapp: 'unavailable' })).deliver(
+        CODE_ID,
+        US,
+        '1',
+        'en',
+        ['whatsapp', 'sms'],
+        SUBJECT,
+      );
 
       expect(deliveries.inserted.map((row) => [row.channel, row.status, row.fallbackAt !== null])).toEqual([
         ['whatsapp', 'failed', true],
@@ -214,8 +261,49 @@ describe('OtpDeliveryService', () => {
       ]);
     });
 
+    it('records the code sent on the channel that took it, once, together with that attempt', async () => {
+      await delivery({}, provider()).deliver(CODE_ID, US, '1', 'en', ['whatsapp', 'sms'], SUBJECT);
+      await delivery({}, provider({ whatsapp: 'unavailable' })).deliver(
+        CODE_ID,
+        US,
+        '2',
+        'en',
+        ['whatsapp', 'sms'],
+        SUBJECT,
+      );
+      await expect(
+        delivery({ fallback: 'off' }, provider({ sms: 'unavailable' })).deliver(
+          CODE_ID,
+          US,
+          '3',
+          'en',
+          ['sms'],
+          SUBJECT,
+        ),
+      ).rejects.toMatchObject({ code: 'sms_delivery_failed' });
+
+      expect(events).toEqual([
+        { type: 'code_sent', ...SUBJECT, channel: 'whatsapp' },
+        { type: 'code_sent', ...SUBJECT, channel: 'sms' },
+      ]);
+    });
+
+    it('records a fallback a receipt asked for as a further code sent, reason fallback', async () => {
+      await delivery({}, provider()).resend(CODE_ID, '1', 'en', 'voice', SUBJECT);
+      await delivery({}, provider({ voice: 'unavailable' })).resend(CODE_ID, '1', 'en', 'voice', SUBJECT);
+
+      expect(events).toEqual([{ type: 'code_sent', reason: 'fallback', ...SUBJECT, channel: 'voice' }]);
+    });
+
     it('counts each attempt in otp_delivery_total by channel, status and country', async () => {
-      await delivery({}, provider({ whatsapp: 'unavailable' })).deliver(CODE_ID, BR, '1', 'pt', ['whatsapp', 'sms']);
+      await delivery({}, provider({ whatsapp: 'unavailable' })).deliver(
+        CODE_ID,
+        BR,
+        '1',
+        'pt',
+        ['whatsapp', 'sms'],
+        SUBJECT,
+      );
 
       const text = await metrics.registry.metrics();
       expect(text).toContain('otp_delivery_total{channel="whatsapp",status="failed",country="BR"} 1');

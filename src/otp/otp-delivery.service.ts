@@ -1,11 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { AuditTrail, type AuditRecord, type AuditSubject } from '../audit/audit-trail.service';
 import { ProblemException } from '../common/errors/problem.exception';
 import { maskPhone, phoneRegion } from '../common/phone-number.service';
 import { deliveryConfig, otpConfig, smsConfig } from '../config';
+import { Sql } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
 import { renderCodeMessage, type SmsLocale } from '../sms/code-message';
 import { SmsDeliveryError, SmsSender, asDeliveryError, callWithTimeout, type Channel } from '../sms/sms-sender';
+import { deliveryProblem } from './delivery-problem';
 import { sealCode, sealContext } from './otp-code';
 import { OtpLimitsService } from './otp-limits.service';
 import { SmsDeliveriesRepository, type DeliveryAttempt } from './sms-deliveries.repository';
@@ -28,6 +31,8 @@ export class OtpDeliveryService {
     private readonly limits: OtpLimitsService,
     private readonly metrics: MetricsService,
     private readonly deliveries: SmsDeliveriesRepository,
+    private readonly audit: AuditTrail,
+    private readonly sql: Sql,
   ) {}
 
   /** Whether the provider, not our HMAC, decides if a code is right. */
@@ -39,8 +44,8 @@ export class OtpDeliveryService {
    * Sends code `codeId` on the plan's first channel; if that fails and OTP_FALLBACK allows, sends
    * the same code once on the next channel, counted against the number's caps and the budgets like
    * any send. Each attempt is recorded for its delivery receipts, and a first attempt that a
-   * receipt may still report undelivered keeps the code sealed for its fallback. Returns the
-   * channel that took it.
+   * receipt may still report undelivered keeps the code sealed for its fallback. The attempt that
+   * took the code records it sent. Returns the channel that took it.
    */
   async deliver(
     codeId: number,
@@ -48,6 +53,7 @@ export class OtpDeliveryService {
     code: string,
     locale: SmsLocale,
     [first, next]: Channel[],
+    subject: AuditSubject,
   ): Promise<Channel> {
     const fallback = next && this.delivery.fallback === 'on_failure' ? next : undefined;
     const attempt = { otpCodeId: codeId, locale, createdAt: new Date() };
@@ -58,26 +64,29 @@ export class OtpDeliveryService {
       const failure = asDeliveryError(error);
       await this.record({ ...attempt, channel: first, status: 'failed', fallbackAt: fallback ? new Date() : null });
       // A number no channel can reach, or nowhere to fall back to: the failure stands.
-      if (!fallback || failure.reason === 'invalid_number') throw this.problem(to, failure);
+      if (!fallback || failure.reason === 'invalid_number') throw deliveryProblem(this.logger, to, failure);
       try {
         await this.limits.admitFallback(to);
       } catch {
-        throw this.problem(to, failure);
+        throw deliveryProblem(this.logger, to, failure);
       }
       this.logger.warn(`Code to ${maskPhone(to)} failed on ${first} (${failure.reason}); falling back to ${fallback}`);
-      const fallbackFailure = await this.attempt(codeId, to, code, locale, fallback);
-      if (fallbackFailure) throw this.problem(to, fallbackFailure);
+      const fallbackFailure = await this.attempt(codeId, to, code, locale, fallback, { type: 'code_sent', ...subject });
+      if (fallbackFailure) throw deliveryProblem(this.logger, to, fallbackFailure);
       return fallback;
     }
     // Providers that make their own codes (Verify) send their code, not ours: no sealed copy.
     const sealable = fallback && messageId && !this.providerChecksCodes;
-    await this.record({
-      ...attempt,
-      channel: first,
-      messageId: messageId ?? null,
-      nextChannel: sealable ? fallback : null,
-      sealedCode: sealable ? sealCode(this.otp.secret, code, sealContext(codeId, first)) : null,
-    });
+    await this.record(
+      {
+        ...attempt,
+        channel: first,
+        messageId: messageId ?? null,
+        nextChannel: sealable ? fallback : null,
+        sealedCode: sealable ? sealCode(this.otp.secret, code, sealContext(codeId, first)) : null,
+      },
+      { type: 'code_sent', ...subject, channel: first },
+    );
     return first;
   }
 
@@ -85,8 +94,16 @@ export class OtpDeliveryService {
    * Sends the code on `channel` as the fallback a receipt asked for, and records the attempt; false
    * when it failed (logged: no one is waiting for the answer).
    */
-  async resend(codeId: number, to: string, code: string, locale: SmsLocale, channel: Channel): Promise<boolean> {
-    const failure = await this.attempt(codeId, to, code, locale, channel);
+  async resend(
+    codeId: number,
+    code: string,
+    locale: SmsLocale,
+    channel: Channel,
+    subject: AuditSubject & { phoneNumber: string },
+  ): Promise<boolean> {
+    const to = subject.phoneNumber;
+    const sent: AuditRecord = { type: 'code_sent', reason: 'fallback', ...subject };
+    const failure = await this.attempt(codeId, to, code, locale, channel, sent);
     if (failure) this.logger.warn(`Fallback of a code to ${maskPhone(to)} on ${channel} failed (${failure.reason})`);
     return !failure;
   }
@@ -98,11 +115,12 @@ export class OtpDeliveryService {
     code: string,
     locale: SmsLocale,
     channel: Channel,
+    sent: AuditRecord,
   ): Promise<SmsDeliveryError | undefined> {
     const attempt = { otpCodeId: codeId, locale, createdAt: new Date(), channel };
     try {
       const messageId = await this.send(to, code, locale, channel);
-      await this.record({ ...attempt, messageId: messageId ?? null });
+      await this.record({ ...attempt, messageId: messageId ?? null }, { ...sent, channel });
       return undefined;
     } catch (error) {
       await this.record({ ...attempt, status: 'failed' });
@@ -128,11 +146,20 @@ export class OtpDeliveryService {
     }
   }
 
-  /** Bookkeeping for receipts: a failure to record it must not fail a send that happened. */
-  private async record(attempt: DeliveryAttempt): Promise<void> {
-    await this.deliveries.insert(attempt).catch((error: unknown) => {
-      this.logger.warn(`Could not record a delivery attempt: ${String(error)}`);
-    });
+  /**
+   * Bookkeeping for receipts, and the code's `sent` event with it, in one commit: a failure to
+   * record them must not fail a send that happened.
+   */
+  private async record(attempt: DeliveryAttempt, sent?: AuditRecord): Promise<void> {
+    const { deliveries, audit } = this;
+    await this.sql
+      .transaction(function* () {
+        yield* deliveries.insert(attempt);
+        if (sent) yield* audit.record(sent, attempt.createdAt);
+      })
+      .catch((error: unknown) => {
+        this.logger.warn(`Could not record a delivery attempt: ${String(error)}`);
+      });
   }
 
   async check(to: string, code: string): Promise<boolean> {
@@ -149,21 +176,5 @@ export class OtpDeliveryService {
 
   private withDeadline<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return callWithTimeout(this.sms.timeoutMs, call);
-  }
-
-  private problem(to: string, failure: SmsDeliveryError): ProblemException {
-    if (failure.reason === 'invalid_number') {
-      return new ProblemException('invalid_phone_number', { detail: 'This number cannot receive SMS.' });
-    }
-    if (failure.reason === 'not_allowed') {
-      return new ProblemException('phone_not_allowed', { detail: 'Codes cannot be texted to this number.' });
-    }
-    if (failure.reason === 'misconfigured') {
-      const setting = failure.details.setting ?? 'the SMS_* and TWILIO_* settings';
-      this.logger.error(`SMS provider refused our credentials or settings; check ${setting}: ${failure.message}`);
-    } else {
-      this.logger.warn(`SMS to ${maskPhone(to)} failed (${failure.reason}): ${failure.message}`);
-    }
-    return new ProblemException('sms_delivery_failed', { retryAfter: failure.details.retryAfterSeconds });
   }
 }

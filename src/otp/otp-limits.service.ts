@@ -6,6 +6,8 @@ import { MetricsService } from '../metrics/metrics.service';
 import type { LimitRule } from '../rate-limit/rate-limit.store';
 import { RateLimitStore, retryAfterSeconds } from '../rate-limit/rate-limit.store';
 import { otpConfig } from '../config';
+import type { AuditSubject } from '../audit/audit-trail.service';
+import { SendRefusals } from './send-refusals.service';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -23,6 +25,7 @@ export class OtpLimitsService {
     @Inject(RateLimitStore) private readonly store: RateLimitStore,
     @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
     private readonly metrics: MetricsService,
+    private readonly refusals: SendRefusals,
   ) {}
 
   /**
@@ -31,7 +34,7 @@ export class OtpLimitsService {
    * costs money and toll fraud ("SMS pumping") works by triggering many, so all of these hold
    * before any SMS leaves; the country budgets keep one pumped country from spending everyone's.
    */
-  async admitSend(phoneNumber: string, { sendsSms }: { sendsSms: boolean }): Promise<void> {
+  async admitSend(phoneNumber: string, { sendsSms }: { sendsSms: boolean }, subject: AuditSubject): Promise<void> {
     const cooldown = this.cooldownRule(phoneNumber);
     const rules: LimitRule[] = [
       ...(cooldown ? [cooldown] : []),
@@ -41,6 +44,7 @@ export class OtpLimitsService {
     const verdict = await this.store.consume(rules);
     if (!verdict.allowed) {
       this.metrics.sendRefused(refusalReason(verdict.rule));
+      await this.refusals.record(subject, refusalReason(verdict.rule));
       throw verdict.rule === cooldown
         ? new ProblemException('otp_resend_too_soon', { retryAfter: retryAfterSeconds(verdict) })
         : new ProblemException('rate_limited', {
@@ -150,7 +154,7 @@ export class OtpLimitsService {
   }
 }
 
-/** For the metrics: which kind of admitSend's rules refused. */
+/** For the metrics and the audit trail: which kind of admitSend's rules refused. */
 function refusalReason({ key }: LimitRule): string {
   if (key.startsWith('otp:cooldown:')) return 'cooldown';
   if (key === 'otp:send:budget') return 'sms_budget';

@@ -4,6 +4,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { appConfig, otpConfig } from '../config';
 import { FraudModule } from '../fraud/fraud.module';
 import { SmsModule } from '../sms/sms.module';
+import { PhoneNumberService } from '../common/phone-number.service';
+import { CodeGuesses } from './code-guesses.service';
 import { DeliveryReceiptsController } from './delivery-receipts.controller';
 import { DeliveryChannels } from './delivery-channels.service';
 import { DeliveryReceipts } from './delivery-receipts.service';
@@ -13,6 +15,7 @@ import { OtpCodesRepository } from './otp-codes.repository';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
 import { OtpSender } from './otp-sender.service';
+import { SendRefusals } from './send-refusals.service';
 import { OtpService } from './otp.service';
 import { SmsDeliveriesRepository } from './sms-deliveries.repository';
 import { SmsDelivery } from './sms-delivery.entity';
@@ -24,14 +27,17 @@ import { SmsDelivery } from './sms-delivery.entity';
     OtpCodesRepository,
     OtpSender,
     OtpService,
+    CodeGuesses,
     OtpLimitsService,
+    PhoneNumberService,
+    SendRefusals,
     OtpDeliveryService,
     DeliveryChannels,
     OtpCodesPurgeJob,
     SmsDeliveriesRepository,
     DeliveryReceipts,
   ],
-  exports: [OtpSender, OtpService, OtpLimitsService],
+  exports: [OtpSender, OtpService, OtpLimitsService, SendRefusals],
 })
 export class OtpModule implements OnApplicationBootstrap {
   constructor(

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Repository } from 'typeorm';
 import { useMemoryDatabase } from '../../test/helpers/memory-database';
-import type { ProblemException } from '../common/errors/problem.exception';
+import { ProblemException } from '../common/errors/problem.exception';
 import type { deliveryConfig, otpConfig, smsConfig } from '../config';
 import type { Channel, CodeMessage } from '../sms/sms-sender';
 import { SmsDeliveryError } from '../sms/sms-sender';
@@ -19,6 +19,11 @@ import { DeliveryChannels } from './delivery-channels.service';
 import { OtpCodesRepository } from './otp-codes.repository';
 import { SmsDeliveriesRepository } from './sms-deliveries.repository';
 import type { SendScreening } from '../fraud/send-screening.service';
+import { AuditEventsRepository } from '../audit/audit-events.repository';
+import { AuditTrail } from '../audit/audit-trail.service';
+import { maskPhone, type PhoneNumberService } from '../common/phone-number.service';
+import { CodeGuesses } from './code-guesses.service';
+import { SendRefusals } from './send-refusals.service';
 
 const PHONE = '+12015550123';
 const OTHER_PHONE = '+447911123456';
@@ -72,10 +77,23 @@ describe('OtpService', () => {
   function createService(overrides: Partial<ConfigType<typeof otpConfig>> = {}): Codes {
     const config = { ...OTP_CONFIG, ...overrides };
     const metrics = new MetricsService();
-    const repository = new OtpCodesRepository(new Sql(database()));
-    const limits = new OtpLimitsService(new MemoryRateLimitStore(), config, metrics);
-    const deliveries = new SmsDeliveriesRepository(new Sql(database()));
-    const delivery = new OtpDeliveryService(sender, SMS_CONFIG, config, DELIVERY_CONFIG, limits, metrics, deliveries);
+    const sql = new Sql(database());
+    const repository = new OtpCodesRepository(sql);
+    const audit = new AuditTrail(new AuditEventsRepository(sql), sql, config);
+    const refusals = new SendRefusals(audit, {} as PhoneNumberService);
+    const limits = new OtpLimitsService(new MemoryRateLimitStore(), config, metrics, refusals);
+    const deliveries = new SmsDeliveriesRepository(sql);
+    const delivery = new OtpDeliveryService(
+      sender,
+      SMS_CONFIG,
+      config,
+      DELIVERY_CONFIG,
+      limits,
+      metrics,
+      deliveries,
+      audit,
+      sql,
+    );
     const channels = new DeliveryChannels(DELIVERY_CONFIG, sender, SMS_CONFIG);
     const sending = new OtpSender(
       repository,
@@ -85,15 +103,27 @@ describe('OtpService', () => {
       limits,
       metrics,
       screening,
-      new Sql(database()),
+      refusals,
+      audit,
+      sql,
     );
-    const checking = new OtpService(repository, config, delivery, limits, metrics, screening);
+    const guesses = new CodeGuesses(repository, config, delivery, limits, audit, sql);
+    const checking = new OtpService(repository, guesses, limits, metrics, screening, audit);
     return {
       issue: (scope, language) => sending.issue(scope, language),
       check: (scope, code, client) => checking.check(scope, code, client),
       redeem: (matched) => checking.redeem(matched),
       redeemed: (matched, outcome) => checking.redeemed(matched, outcome),
     };
+  }
+
+  /** The audit events written since the spec began, oldest first, as the table holds them. */
+  async function events(phone: string): Promise<Record<string, unknown>[]> {
+    const rows: Record<string, unknown>[] = await database().query(
+      'SELECT type, reason, purpose, channel, user_id, ip, elapsed_ms, phone_masked FROM audit_events WHERE phone_masked = ? ORDER BY id',
+      [maskPhone(phone)],
+    );
+    return rows;
   }
 
   /** What verify-otp does with a code: check it, then spend it in a transaction. */
@@ -131,6 +161,7 @@ describe('OtpService', () => {
 
   beforeEach(async () => {
     await codes.clear();
+    await database().query('DELETE FROM audit_events');
     sender = { channels: ['sms'], send: jest.fn((_message: CodeMessage) => Promise.resolve()) };
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
@@ -255,6 +286,81 @@ describe('OtpService', () => {
       });
       const [row] = await rowsFor(PHONE);
       expect(row.invalidatedAt).not.toBeNull();
+    });
+  });
+
+  describe('audit trail', () => {
+    it('records a code sent with its purpose, channel and client, and a failed send as refused instead', async () => {
+      const service = createService();
+      await service.issue({ phoneNumber: PHONE, purpose: 'reauthenticate', userId: null }, { clientIp: CLIENT });
+      sender.send.mockRejectedValueOnce(new Error('provider down'));
+      await expect(service.issue(signInScope(PHONE), { clientIp: CLIENT })).rejects.toMatchObject({
+        code: 'sms_delivery_failed',
+      });
+
+      expect(await events(PHONE)).toEqual([
+        expect.objectContaining({
+          type: 'code_sent',
+          reason: null,
+          purpose: 'reauthenticate',
+          channel: 'sms',
+          ip: CLIENT,
+        }),
+        expect.objectContaining({ type: 'code_send_refused', reason: 'sms_delivery_failed', purpose: 'sign_in' }),
+      ]);
+    });
+
+    it('records a send the pumping breaker blocks as refused by the breaker', async () => {
+      jest
+        .mocked(screening.admit)
+        .mockRejectedValueOnce(
+          new ProblemException('rate_limited', { detail: 'Codes to numbers like this one are paused.' }),
+        );
+      await expect(createService().issue(signInScope(PHONE), {})).rejects.toMatchObject({ code: 'rate_limited' });
+
+      expect(await events(PHONE)).toEqual([expect.objectContaining({ type: 'code_send_refused', reason: 'breaker' })]);
+    });
+
+    it('records wrong guesses as failed, the one that spends the last attempt and any after it as burned', async () => {
+      const service = createService();
+      await service.issue(signInScope(PHONE), {});
+      const code = lastCodeTo(PHONE);
+      for (let i = 0; i < OTP_CONFIG.maxAttempts; i++) {
+        await expect(redeem(service, PHONE, wrongCode(code))).rejects.toMatchObject({ code: 'otp_invalid' });
+      }
+      await expect(redeem(service, PHONE, code)).rejects.toMatchObject({ code: 'otp_attempts_exceeded' });
+
+      expect((await events(PHONE)).map(({ type, reason }) => [type, reason])).toEqual([
+        ['code_sent', null],
+        ['code_failed', 'otp_invalid'],
+        ['code_failed', 'otp_invalid'],
+        ['code_burned', 'otp_attempts_exceeded'],
+        ['code_burned', 'otp_attempts_exceeded'],
+      ]);
+    });
+
+    it('records an expired code as failed, a redeemed one as verified with the time since its send, and no event without any code', async () => {
+      const service = createService();
+      await service.issue(signInScope(PHONE), {});
+      jest.setSystemTime(T0 + OTP_CONFIG.ttlMs);
+      await expect(redeem(service, PHONE, lastCodeTo(PHONE))).rejects.toMatchObject({ code: 'otp_expired' });
+      await service.issue(signInScope(PHONE), {});
+      jest.setSystemTime(T0 + OTP_CONFIG.ttlMs + 42_000);
+      await redeem(service, PHONE, lastCodeTo(PHONE));
+      await expect(redeem(service, OTHER_PHONE, '123456')).rejects.toMatchObject({ code: 'otp_invalid' });
+
+      expect((await events(PHONE)).slice(1)).toEqual([
+        expect.objectContaining({ type: 'code_failed', reason: 'otp_expired', elapsed_ms: null }),
+        expect.objectContaining({ type: 'code_sent' }),
+        expect.objectContaining({
+          type: 'code_verified',
+          reason: null,
+          purpose: 'sign_in',
+          ip: CLIENT,
+          elapsed_ms: 42_000,
+        }),
+      ]);
+      expect(await events(OTHER_PHONE)).toEqual([]);
     });
   });
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, type EntityRows } from '../database/sql';
+import { Sql, query, type EntityRows, type Step } from '../database/sql';
 import { SmsDelivery, type DeliveryStatus } from './sms-delivery.entity';
 
 export type NewSmsDelivery = Pick<
@@ -74,9 +74,9 @@ export class SmsDeliveriesRepository {
     this.statements = smsDeliveriesStatements(sql, this.rows);
   }
 
-  async insert(attempt: DeliveryAttempt): Promise<void> {
+  *insert(attempt: DeliveryAttempt): Step<void> {
     const delivery = deliveryRow(attempt);
-    await this.sql.run(this.statements.insert, {
+    yield* query(this.statements.insert, {
       ...delivery,
       createdAt: delivery.createdAt.getTime(),
       fallbackAt: delivery.fallbackAt?.getTime() ?? null,

@@ -2,7 +2,9 @@ import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import type { Repository } from 'typeorm';
 import { useMemoryDatabase } from '../../test/helpers/memory-database';
-import type { jwtConfig, sessionConfig } from '../config';
+import { AuditEventsRepository } from '../audit/audit-events.repository';
+import { AuditTrail } from '../audit/audit-trail.service';
+import type { jwtConfig, otpConfig, sessionConfig } from '../config';
 import { Sql } from '../database/sql';
 import type { AuthenticatedUser } from '../users/authenticated-user';
 import { User } from '../users/user.entity';
@@ -32,6 +34,7 @@ const SESSION_CONFIG: ConfigType<typeof sessionConfig> = {
 };
 
 const CLIENT = { ip: '203.0.113.7', userAgent: 'UnitSpec/1.0' };
+const OTP_CONFIG = { secret: 'unit-test-otp-secret' } as ConfigType<typeof otpConfig>;
 
 describe('SessionsService', () => {
   const database = useMemoryDatabase();
@@ -45,8 +48,14 @@ describe('SessionsService', () => {
   const repository = () => new SessionsRepository(new Sql(database()));
 
   function createService(overrides: Partial<ConfigType<typeof sessionConfig>> = {}): SessionsService {
-    return new SessionsService(repository(), { ...SESSION_CONFIG, ...overrides }, tokens);
+    const sql = new Sql(database());
+    const audit = new AuditTrail(new AuditEventsRepository(sql), sql, OTP_CONFIG);
+    return new SessionsService(repository(), { ...SESSION_CONFIG, ...overrides }, tokens, audit, sql);
   }
+
+  /** The audit events written in this test, oldest first. */
+  const events = (): Promise<Record<string, unknown>[]> =>
+    database().query('SELECT type, reason, user_id, session_id, ip FROM audit_events ORDER BY id');
 
   /** What a sign-in does with the service: opens the session in a transaction, then signs its pair. */
   async function start(service: SessionsService, userId: number, client: ClientInfo): Promise<TokensDto> {
@@ -75,6 +84,8 @@ describe('SessionsService', () => {
       isActive: true,
       dateJoined: new Date(T0 - DAY),
       lastLogin: null,
+      bannedUntil: null,
+      disabledReason: null,
     });
   }
 
@@ -88,6 +99,7 @@ describe('SessionsService', () => {
 
   beforeEach(async () => {
     await sessions.clear();
+    await database().query('DELETE FROM audit_events');
     await users.update({ isActive: false }, { isActive: true });
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     jest.setSystemTime(T0);
@@ -377,6 +389,31 @@ describe('SessionsService', () => {
       },
     );
 
+    it('records each logout with its scope, and a replay as refresh_reused instead, in the revocation’s transaction', async () => {
+      const service = createService({ reuseGraceMs: 0 });
+      const local = await start(service, alice.id, CLIENT);
+      const global = await start(service, bob.id, CLIENT);
+      const stale = await start(service, alice.id, CLIENT);
+      await service.refresh(stale.refresh);
+      await service.logout(local.refresh, 'local', CLIENT.ip);
+      await service.logout(global.refresh, 'global');
+      await expect(service.logout(stale.refresh, 'others', CLIENT.ip)).rejects.toMatchObject({
+        code: 'refresh_token_reused',
+      });
+
+      expect(await events()).toEqual([
+        { type: 'logout', reason: 'local', user_id: alice.id, session_id: claimsOf(local.access).sid, ip: CLIENT.ip },
+        { type: 'logout', reason: 'global', user_id: bob.id, session_id: claimsOf(global.access).sid, ip: null },
+        {
+          type: 'refresh_reused',
+          reason: null,
+          user_id: alice.id,
+          session_id: claimsOf(stale.access).sid,
+          ip: CLIENT.ip,
+        },
+      ]);
+    });
+
     it('signs out with the token the last rotation replaced while within REFRESH_REUSE_GRACE', async () => {
       const service = createService({ reuseGraceMs: 10_000 });
       const pair = await start(service, alice.id, CLIENT);
@@ -443,6 +480,19 @@ describe('SessionsService', () => {
 
       expect(await rowOf(other.refresh)).toMatchObject({ revokedAt: new Date(T0), revokedReason: 'revoked' });
       expect((await rowOf(current.refresh))?.revokedAt).toBeNull();
+    });
+
+    it('records the revocation as session_revoked, and nothing for a refused one', async () => {
+      const service = createService();
+      const current = await start(service, alice.id, CLIENT);
+      const other = await start(service, alice.id, CLIENT);
+      const sid = claimsOf(other.access).sid;
+      await service.revokeOwn(await caller(current.access), sid);
+      await expect(service.revokeOwn(await caller(current.access), sid)).rejects.toMatchObject({ code: 'not_found' });
+
+      expect(await events()).toEqual([
+        { type: 'session_revoked', reason: 'revoked', user_id: alice.id, session_id: sid, ip: null },
+      ]);
     });
 
     it('answers another user’s session as not_found and leaves it live', async () => {

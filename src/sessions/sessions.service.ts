@@ -4,12 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { ProblemException } from '../common/errors/problem.exception';
 import { UUID } from '../common/uuid';
 import { sessionConfig } from '../config';
-import type { Step } from '../database/sql';
+import { AuditTrail } from '../audit/audit-trail.service';
+import { Sql, type Step } from '../database/sql';
 import type { AccessScope, AuthenticatedUser } from '../users/authenticated-user';
 import { toSessionDto, type SessionListDto } from './dto/session.dto';
 import type { LogoutScope, TokensDto } from './dto/tokens.dto';
-import type { Session } from './session.entity';
-import { SessionsRepository } from './sessions.repository';
+import type { RevocationReason, Session } from './session.entity';
+import { SessionsRepository, type Revocation } from './sessions.repository';
 import { TokenService, type Generation, type TokenPayload } from './token.service';
 
 export interface ClientInfo {
@@ -23,6 +24,8 @@ export class SessionsService {
     private readonly sessions: SessionsRepository,
     @Inject(sessionConfig.KEY) private readonly config: ConfigType<typeof sessionConfig>,
     private readonly tokens: TokenService,
+    private readonly audit: AuditTrail,
+    private readonly sql: Sql,
   ) {}
 
   /** Opens a session for the user, as a step of the sign-in's transaction; tokensFor() signs its pair. */
@@ -53,7 +56,7 @@ export class SessionsService {
    * sign-out. Any older token, or the replaced one after the window, is a replay: the whole session
    * is revoked.
    */
-  async refresh(refreshToken: string): Promise<TokensDto> {
+  async refresh(refreshToken: string, ip?: string): Promise<TokensDto> {
     const claims = await this.tokens.verify(refreshToken, 'refresh');
     const now = new Date();
     let session = await this.findUsable(claims, now);
@@ -64,7 +67,7 @@ export class SessionsService {
       session = await this.findUsable(claims, now);
     }
     if (this.withinGrace(claims, session, now)) return this.tokens.issuePair(session);
-    return this.reused(session, now);
+    return this.reused(session, now, ip);
   }
 
   /**
@@ -72,15 +75,20 @@ export class SessionsService {
    * signs out. Any older one is a replay, treated as refresh treats it: that one session is
    * revoked and nothing else, so a leaked old token cannot sign the user out of every device.
    */
-  async logout(refreshToken: string, scope: LogoutScope): Promise<void> {
+  async logout(refreshToken: string, scope: LogoutScope, ip?: string): Promise<void> {
     const claims = await this.tokens.verify(refreshToken, 'refresh');
     const now = new Date();
     const session = await this.findUsable(claims, now);
-    if (claims.jti !== session.refreshJti && !this.withinGrace(claims, session, now)) await this.reused(session, now);
+    if (claims.jti !== session.refreshJti && !this.withinGrace(claims, session, now)) {
+      await this.reused(session, now, ip);
+    }
     const { id, userId } = session;
-    if (scope === 'local') await this.sessions.revoke({ of: 'own', id, userId }, 'logout', now);
-    if (scope === 'others') await this.sessions.revoke({ of: 'others', id, userId }, 'signed_out_elsewhere', now);
-    if (scope === 'global') await this.sessions.revoke({ of: 'all', userId }, 'logout', now);
+    const [which, reason] = LOGOUTS[scope](id, userId);
+    const { sessions, audit } = this;
+    await this.sql.transaction(function* () {
+      yield* sessions.revoking(which, reason, now);
+      yield* audit.record({ type: 'logout', reason: scope, userId, sessionId: id, ip }, now);
+    });
   }
 
   /**
@@ -99,8 +107,14 @@ export class SessionsService {
 
   /** Only the caller's own live sessions can be revoked; anything else is indistinguishable from absent. */
   async revokeOwn({ user }: AuthenticatedUser, id: string): Promise<void> {
+    const { sessions, audit } = this;
     const revoked =
-      UUID.test(id) && (await this.sessions.revoke({ of: 'own', id, userId: user.id }, 'revoked', new Date()));
+      UUID.test(id) &&
+      (await this.sql.transaction(function* () {
+        if (!(yield* sessions.revoking({ of: 'own', id, userId: user.id }, 'revoked', new Date()))) return false;
+        yield* audit.record({ type: 'session_revoked', reason: 'revoked', userId: user.id, sessionId: id });
+        return true;
+      }));
     if (!revoked) throw new ProblemException('not_found', { detail: 'No such session.' });
   }
 
@@ -112,8 +126,12 @@ export class SessionsService {
     );
   }
 
-  private async reused(session: Session, now: Date): Promise<never> {
-    await this.sessions.revoke({ of: 'session', id: session.id }, 'refresh_token_reused', now);
+  private async reused({ id, userId }: Session, now: Date, ip: string | undefined): Promise<never> {
+    const { sessions, audit } = this;
+    await this.sql.transaction(function* () {
+      yield* sessions.revoking({ of: 'session', id }, 'refresh_token_reused', now);
+      yield* audit.record({ type: 'refresh_reused', userId, sessionId: id, ip }, now);
+    });
     throw new ProblemException('refresh_token_reused');
   }
 
@@ -129,6 +147,13 @@ export class SessionsService {
     return session;
   }
 }
+
+/** Which sessions each logout scope ends, and why. */
+const LOGOUTS: Record<LogoutScope, (id: string, userId: number) => [Revocation, RevocationReason]> = {
+  local: (id, userId) => [{ of: 'own', id, userId }, 'logout'],
+  others: (id, userId) => [{ of: 'others', id, userId }, 'signed_out_elsewhere'],
+  global: (_id, userId) => [{ of: 'all', userId }, 'logout'],
+};
 
 export function sessionEnded(): ProblemException {
   return new ProblemException('unauthorized', { detail: 'The session has ended. Sign in again.' });

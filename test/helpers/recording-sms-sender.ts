@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   CHANNELS,
   SmsDeliveryError,
@@ -21,6 +22,8 @@ export class RecordingSmsSender implements SmsSender {
   /** Sends on these channels fail (as `unavailable`) while the others go through: for fallback tests. */
   failingChannels = new Set<Channel>();
   private delivered = 0;
+  /** Message ids are unique across instances, as a provider's are: two apps on one database meet in its unique index. */
+  private readonly instance = randomBytes(4).toString('hex');
 
   send(message: CodeMessage): Promise<SentMessage> {
     this.attempted.push(message);
@@ -29,7 +32,7 @@ export class RecordingSmsSender implements SmsSender {
       return Promise.reject(new SmsDeliveryError(`recording sender set to fail on ${message.channel}`, 'unavailable'));
     }
     this.sent.push(message);
-    return Promise.resolve({ messageId: `rec_${++this.delivered}` });
+    return Promise.resolve({ messageId: `rec_${this.instance}_${++this.delivered}` });
   }
 
   notify(message: NoticeMessage): Promise<void> {
