@@ -46,6 +46,8 @@ interface UserRow {
   is_active: boolean | number;
   date_joined: number | string;
   last_login: number | string | null;
+  banned_until: number | string | null;
+  disabled_reason: string | null;
 }
 
 /** The minimal hydration: just what toUserResponse() reads, by hand, instead of TypeORM's metadata. */
@@ -60,6 +62,8 @@ function hydrateUser(row: UserRow): User {
     isActive: Boolean(row.is_active),
     dateJoined: new Date(Number(row.date_joined)),
     lastLogin: row.last_login === null ? null : new Date(Number(row.last_login)),
+    bannedUntil: row.banned_until === null ? null : new Date(Number(row.banned_until)),
+    disabledReason: row.disabled_reason,
   };
 }
 
@@ -77,6 +81,8 @@ function b1(app: App): void {
     isActive: true,
     dateJoined: new Date('2026-07-08T12:34:56Z'),
     lastLogin: null,
+    bannedUntil: null,
+    disabledReason: null,
   });
   app.get('/api/auth/profile/', () => ({ user }));
 }

@@ -69,7 +69,11 @@ export function setUpApiDocs(app: INestApplication): void {
       description: 'The `access` token from verify-otp or token/refresh',
     })
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'An admin token from `ADMIN_API_TOKENS`; user tokens are refused' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'An admin token from `ADMIN_API_TOKENS`; user tokens are refused',
+      },
       ADMIN_SECURITY,
     )
     .build();

@@ -345,6 +345,71 @@ export async function passkeyFlow(
   };
 }
 
+export interface AdminResult {
+  listed: AdminUser[];
+  banned: AdminUser;
+  profileAfterBan: { status: number; code: Problem['code'] | undefined };
+  sessionsOnPage: number;
+  banEvent: { type: string; actor: string | null; reason: string | null; detail: string | null } | undefined;
+  userTokenOnAdmin: number;
+}
+
+type AdminUser = components['schemas']['AdminUserDto'];
+
+/** An operator's round: find a user by number, ban them, see their token die, read the trail. */
+export async function adminFlow(
+  baseUrl: string,
+  phoneNumber: string,
+  adminToken: string,
+  codeFor: (e164: string) => string,
+  fetch: typeof globalThis.fetch,
+): Promise<AdminResult> {
+  const client = createClient<paths>({ baseUrl, fetch });
+  const sent = await client.POST('/api/auth/send-otp', { body: { phone_number: phoneNumber } });
+  if (!sent.data) throw new Error('send-otp failed: ' + JSON.stringify(sent.error));
+  const verified = await client.POST('/api/auth/verify-otp', {
+    body: { phone_number: phoneNumber, otp_code: codeFor(sent.data.phone_number) },
+  });
+  if (!verified.data) throw new Error('verify-otp failed: ' + JSON.stringify(verified.error));
+  if ('mfa_required' in verified.data) throw new Error('verify-otp asked for a second factor');
+  const userAuth = { Authorization: 'Bearer ' + verified.data.tokens.access };
+  const admin = { Authorization: 'Bearer ' + adminToken };
+
+  const list = await client.GET('/api/admin/users', {
+    headers: admin,
+    params: { query: { phone_prefix: phoneNumber, active: 'true', limit: 10 } },
+  });
+  if (!list.data) throw new Error('admin users failed: ' + JSON.stringify(list.error));
+  const id = list.data.users[0].id;
+
+  const banned = await client.PATCH('/api/admin/users/{id}', {
+    headers: admin,
+    params: { path: { id } },
+    body: { banned_until: new Date(Date.now() + 3_600_000).toISOString(), reason: 'Generated client test' },
+  });
+  if (!banned.data) throw new Error('admin ban failed: ' + JSON.stringify(banned.error));
+  const profile = await client.GET('/api/auth/profile', { headers: userAuth });
+
+  const page = await client.GET('/api/admin/users/{id}', { headers: admin, params: { path: { id } } });
+  if (!page.data) throw new Error('admin user failed: ' + JSON.stringify(page.error));
+  const events = await client.GET('/api/admin/audit-events', {
+    headers: admin,
+    params: { query: { user_id: id, type: 'admin_user_updated' } },
+  });
+  if (!events.data) throw new Error('admin audit events failed: ' + JSON.stringify(events.error));
+  const ban = events.data.events[0];
+  const asUser = await client.GET('/api/admin/users', { headers: userAuth });
+
+  return {
+    listed: list.data.users,
+    banned: banned.data.user,
+    profileAfterBan: { status: profile.response.status, code: profile.error?.code },
+    sessionsOnPage: page.data.sessions.length,
+    banEvent: ban && { type: ban.type, actor: ban.actor, reason: ban.reason, detail: ban.detail },
+    userTokenOnAdmin: asUser.response.status,
+  };
+}
+
 /** Never called: the generated types must refuse these. */
 export function refusedByTheTypes(client: ReturnType<typeof createClient<paths>>, id: string): void {
   // @ts-expect-error phone_number is required
@@ -353,6 +418,10 @@ export function refusedByTheTypes(client: ReturnType<typeof createClient<paths>>
   void client.POST('/api/auth/verify-otp', { body: { phone_number: '+12015550123', otp_code: 123456 } });
   // @ts-expect-error no such route
   void client.GET('/api/auth/users');
+  // @ts-expect-error the admin user id is an integer
+  void client.GET('/api/admin/users/{id}', { params: { path: { id } } });
+  // @ts-expect-error active is 'true' or 'false'
+  void client.GET('/api/admin/users', { params: { query: { active: 'yes' } } });
   // @ts-expect-error the session id is a path parameter
   void client.DELETE('/api/auth/sessions/{id}', {});
   void client.DELETE('/api/auth/sessions/{id}', { params: { path: { id } } });
@@ -516,8 +585,24 @@ type PasskeyFlow = (
   afterRemoval: { passkeys: number; signIn: { status: number; code: string | undefined } };
 }>;
 
+type AdminFlow = (
+  baseUrl: string,
+  phoneNumber: string,
+  adminToken: string,
+  codeFor: (e164: string) => string,
+  fetch: typeof globalThis.fetch,
+) => Promise<{
+  listed: Record<string, unknown>[];
+  banned: Record<string, unknown>;
+  profileAfterBan: { status: number; code: string | undefined };
+  sessionsOnPage: number;
+  banEvent: { type: string; actor: string | null; reason: string | null; detail: string | null } | undefined;
+  userTokenOnAdmin: number;
+}>;
+
 interface Flows {
   seedFlow: SeedFlow;
+  adminFlow: AdminFlow;
   lifecycleFlow: LifecycleFlow;
   mfaFlow: MfaFlow;
   passkeyFlow: PasskeyFlow;
@@ -538,12 +623,17 @@ function load(source: string): Flows {
   return module.exports;
 }
 
+const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
 /** The page a browser would run the WebAuthn ceremonies on. */
 const PASSKEY_ORIGIN = 'http://localhost:3000';
 
 describe('a client generated from the OpenAPI document (openapi-typescript + openapi-fetch)', () => {
   // The app listens on a random port: the origin is only what the authenticator writes into clientDataJSON.
-  const app = useTestApp('sqlite', { env: { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: PASSKEY_ORIGIN } });
+  // With an admin token, so the document (and the client) has the admin API too.
+  const app = useTestApp('sqlite', {
+    env: { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: PASSKEY_ORIGIN, ADMIN_API_TOKENS: `ops:${ADMIN_TOKEN}` },
+  });
   let baseUrl: string;
   let document: OpenApiDocument;
   let types: string;
@@ -698,5 +788,27 @@ describe('a client generated from the OpenAPI document (openapi-typescript + ope
       deleteStatus: 204,
       afterRemoval: { passkeys: 0, signIn: { status: 401, code: 'passkey_rejected' } },
     });
+  });
+
+  it('runs an admin finding a user, banning them and reading the trail through the generated client', async () => {
+    const mismatches: string[] = [];
+    const { adminFlow } = load(FLOW);
+    const codeFor = (e164: string) => app().sms.lastCodeFor(e164);
+    const result = await adminFlow(baseUrl, '+12015550185', ADMIN_TOKEN, codeFor, conformingFetch(mismatches));
+
+    expect(mismatches).toEqual([]);
+    expect(result.listed).toEqual([expect.objectContaining({ phone_masked: '+1201*****85', is_active: true })]);
+    expect(result.banned).toEqual(
+      expect.objectContaining({ banned_until: expect.any(String), disabled_reason: 'Generated client test' }),
+    );
+    expect(JSON.stringify(result)).not.toContain('2015550185');
+    expect(result).toEqual(
+      expect.objectContaining({
+        profileAfterBan: { status: 401, code: 'unauthorized' },
+        sessionsOnPage: 1,
+        banEvent: { type: 'admin_user_updated', actor: 'ops', reason: 'banned', detail: 'Generated client test' },
+        userTokenOnAdmin: 401,
+      }),
+    );
   });
 });

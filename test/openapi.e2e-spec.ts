@@ -85,6 +85,19 @@ const PUBLIC = [
   'POST /api/sms/status/webhook',
 ];
 const PROTECTED = API_ROUTES.filter((route) => !PUBLIC.includes(route));
+/** The admin API: in the document only while ADMIN_API_TOKENS is set, under its own tag and scheme. */
+const ADMIN_ROUTES = [
+  'GET /api/admin/users',
+  'GET /api/admin/users/{id}',
+  'PATCH /api/admin/users/{id}',
+  'DELETE /api/admin/users/{id}',
+  'DELETE /api/admin/users/{id}/sessions',
+  'DELETE /api/admin/users/{id}/sessions/{session_id}',
+  'GET /api/admin/audit-events',
+  'GET /api/admin/audit-events/export',
+  'GET /api/admin/analytics',
+];
+const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 const UNKNOWN_SESSION = '00000000-0000-4000-8000-000000000000';
 
 const packageVersion = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
@@ -157,6 +170,12 @@ describe('OpenAPI document (/api/docs-json)', () => {
     expect(Object.keys(document.paths).filter((path) => path.endsWith('/'))).toEqual([]);
     const ids = Object.values(document.paths).flatMap((item) => Object.values(item).map((o) => o.operationId));
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('leaves the admin API out while ADMIN_API_TOKENS is empty: its routes do not exist', () => {
+    expect(Object.keys(document.paths).filter((path) => path.startsWith('/api/admin'))).toEqual([]);
+    expect(document.tags?.map((tag) => tag.name)).not.toContain('admin');
+    expect(Object.keys(document.components.securitySchemes)).not.toContain('admin-token');
   });
 
   it('puts bearer security on the protected routes and only there', () => {
@@ -290,6 +309,130 @@ describe('OpenAPI document (/api/docs-json)', () => {
       const res = await t.api.revokeSession(tokens.access, UNKNOWN_SESSION);
       expectProblem(res, 404, 'not_found');
     });
+  });
+});
+
+describe('OpenAPI document with ADMIN_API_TOKENS set', () => {
+  const app = useTestApp('sqlite', { env: { ADMIN_API_TOKENS: `ops:${ADMIN_TOKEN}` } });
+  let document: Document;
+  const adminOperations = () => apiOperations(document).filter(([key]) => key.split(' ')[1].startsWith('/api/admin'));
+  /** The path as a client sends it, with a well-formed id of a user that does not exist. */
+  const sent = (path: string) => path.replace('{session_id}', UNKNOWN_SESSION).replace(UNKNOWN_SESSION, '424242');
+
+  beforeAll(async () => {
+    document = (await app().http().get(ROUTES.docsJson).expect(200)).body as Document;
+  });
+
+  it('is valid OpenAPI 3 and lists the admin routes besides the user routes', async () => {
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+    expect(
+      apiOperations(document)
+        .map(([key]) => key)
+        .sort(),
+    ).toEqual([...API_ROUTES, ...ADMIN_ROUTES].sort());
+  });
+
+  it('puts the admin routes under the admin tag and the admin-token scheme, and no other route there', () => {
+    expect(document.components.securitySchemes['admin-token']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.tags?.find((tag) => tag.name === 'admin')?.description).toContain('ADMIN_API_TOKENS');
+    for (const [key, , , operation] of apiOperations(document)) {
+      const isAdmin = ADMIN_ROUTES.includes(key);
+      expect({ key, tags: operation.tags, security: operation.security ?? [] }).toEqual({
+        key,
+        tags: isAdmin ? ['admin'] : expect.not.arrayContaining(['admin']),
+        security: isAdmin ? [{ 'admin-token': [] }] : PROTECTED.includes(key) ? [{ bearer: [] }] : [],
+      });
+    }
+  });
+
+  it('lists the problems every admin route can give', () => {
+    for (const [key, , , operation] of adminOperations()) {
+      const including = (status: number, ...codes: string[]) => ({ key, status, codes: expect.arrayContaining(codes) });
+      const codes = (status: number) => ({ key, status, codes: documentedCodes(operation, status) });
+      expect(codes(400)).toEqual(including(400, 'validation_failed'));
+      expect(codes(401)).toEqual(including(401, 'unauthorized'));
+      expect(codes(429)).toEqual(including(429, 'rate_limited'));
+      expect(codes(500)).toEqual(including(500, 'internal_error'));
+      expect(codes(503)).toEqual(including(503, 'service_unavailable'));
+      if (key.includes('{id}')) expect(codes(404)).toEqual(including(404, 'not_found'));
+      if (operation.requestBody) {
+        expect(codes(413)).toEqual(including(413, 'payload_too_large'));
+        expect(codes(415)).toEqual(including(415, 'unsupported_media_type'));
+      }
+    }
+    const exported = document.paths['/api/admin/audit-events/export'].get.responses[200].content;
+    expect(Object.keys(exported ?? {})).toEqual(['application/x-ndjson']);
+  });
+
+  it('has admin examples that match their own schemas', () => {
+    const checker = new OpenApiConformance(document);
+    const mismatches: string[] = [];
+    for (const name of Object.keys(document.components.schemas)) {
+      const schema = { $ref: `#/components/schemas/${name}` };
+      const errors = checker.schemaErrors(schema, exampleOf(document, schema));
+      if (errors) mismatches.push(`${name}: ${errors.join('; ')}`);
+    }
+    for (const [key, , , operation] of adminOperations()) {
+      for (const parameter of operation.parameters ?? []) {
+        const example = parameter.schema?.example;
+        const errors = example === undefined ? null : checker.schemaErrors(parameter.schema!, example);
+        if (errors) mismatches.push(`${key} parameter ${parameter.name}: ${errors.join('; ')}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it("answers 401 unauthorized on every admin route without a token and with a user's token, as documented", async () => {
+    const { tokens } = await signIn(app(), '+12015550173');
+    for (const [, path, method] of adminOperations()) {
+      for (const token of [undefined, tokens.access]) {
+        const request = app().http()[method as 'get'](sent(path));
+        const res = await (token ? request.set('Authorization', `Bearer ${token}`) : request).send(
+          method === 'patch' ? { is_active: true } : undefined,
+        );
+        expectProblem(res, 401, 'unauthorized');
+      }
+    }
+  });
+
+  it('takes an empty NDJSON export as an empty document of its media type, and nothing else as one', () => {
+    const checker = new OpenApiConformance(document);
+    const empty = (type: string) => ({ status: 200, headers: { 'content-type': type }, body: {}, text: '' });
+    expect(checker.check('GET', '/api/admin/audit-events/export/', empty('application/x-ndjson'))).toBeNull();
+    expect(checker.check('GET', '/api/admin/audit-events/', empty('application/json'))).toContain('no body came back');
+  });
+
+  it('answers 404 not_found for a user that does not exist on every route that names one, as documented', async () => {
+    for (const [key, path, method] of adminOperations()) {
+      if (!key.includes('{id}')) continue;
+      const res = await app()
+        .http()
+        [method as 'get'](sent(path))
+        .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+        .send(method === 'patch' ? { is_active: true } : undefined);
+      expectProblem(res, 404, 'not_found');
+    }
+  });
+});
+
+describe('OpenAPI document with ADMIN_API_TOKENS set: rate_limited on every admin route', () => {
+  const app = useTestApp('sqlite', {
+    env: { ADMIN_API_TOKENS: `ops:${ADMIN_TOKEN}`, THROTTLE_LIMIT: '1', THROTTLE_TTL: '60s' },
+  });
+
+  it('answers 429 rate_limited with Retry-After once the per-IP budget is spent, admin token or not', async () => {
+    const t = app();
+    const document = (await t.http().get(ROUTES.docsJson).expect(200)).body as Document;
+    await t.api.adminUsers(ADMIN_TOKEN).expect(200);
+    for (const [key, path, method] of apiOperations(document)) {
+      if (!ADMIN_ROUTES.includes(key)) continue;
+      const res = await t
+        .http()
+        [method as 'get'](path.replace('{session_id}', UNKNOWN_SESSION))
+        .set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+      expectProblem(res, 429, 'rate_limited');
+      expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    }
   });
 });
 

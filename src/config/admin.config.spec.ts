@@ -72,7 +72,13 @@ describe('adminConfig', () => {
   it('reads prices by country and for every other country', () => {
     process.env = { SMS_PRICES: 'US:0.0079, gb:0.04,*:0.05', SMS_PRICE_CURRENCY: 'EUR' };
     const { smsPrices, currency } = adminConfig();
-    expect(smsPrices).toEqual({ byCountry: new Map([['US', 0.0079], ['GB', 0.04]]), otherwise: 0.05 });
+    expect(smsPrices).toEqual({
+      byCountry: new Map([
+        ['US', 0.0079],
+        ['GB', 0.04],
+      ]),
+      otherwise: 0.05,
+    });
     expect(currency).toBe('EUR');
   });
 

@@ -37,7 +37,8 @@ function envAdminTokens(name: string): AdminToken[] {
     }
     if (tokens.some((other) => other.name === admin)) reject(name, `the name "${admin}" is used twice`, undefined);
     const weakness = isProduction() ? secretWeakness(token) : undefined;
-    if (weakness) reject(name, `the token of "${admin}" ${weakness}; use a random value, ${GENERATE_SECRET}`, undefined);
+    if (weakness)
+      reject(name, `the token of "${admin}" ${weakness}; use a random value, ${GENERATE_SECRET}`, undefined);
     tokens.push({ name: admin, hash: hashAdminToken(token) });
   }
   return tokens;

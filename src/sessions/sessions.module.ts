@@ -26,6 +26,6 @@ import { TokenService } from './token.service';
   ],
   controllers: [SessionsController],
   providers: [SessionsRepository, SessionsService, SessionChanges, TokenService, SessionsPurgeJob],
-  exports: [SessionsService, SessionChanges, SigningKeysModule],
+  exports: [SessionsService, SessionChanges, SessionsRepository, SigningKeysModule],
 })
 export class SessionsModule {}

@@ -88,6 +88,12 @@ const sessionsStatements = (sql: Sql, rows: EntityRows<Session>, users: EntityRo
   purge: sql.statement<{ before: number }>(
     (p) => `DELETE FROM sessions WHERE revoked_at < ${p('before')} OR expires_at < ${p('before')}`,
   ),
+  /** Every stored session of a user, ended or not, newest first: what an admin sees. */
+  listOfUser: sql.statement<{ userId: number; limit: number }>(
+    (p) => `
+      SELECT ${rows.selectList()} FROM sessions
+      WHERE user_id = ${p('userId')} ORDER BY created_at DESC, id DESC LIMIT ${p('limit')}`,
+  ),
 });
 
 export type NewSession = Pick<Session, 'id' | 'userId' | 'refreshJti' | 'expiresAt' | 'scope' | 'userAgent' | 'ip'>;
@@ -171,6 +177,12 @@ export class SessionsRepository {
   /** A user's live sessions, most recently used first. */
   async listLive(userId: number, now: Date): Promise<Session[]> {
     const { rows } = await this.sql.run(this.statements.listLive, { userId, now: now.getTime() });
+    return rows.map((row) => this.rows.hydrate(row));
+  }
+
+  /** A user's sessions, live or ended, newest first (the admin API). */
+  async listOfUser(userId: number, limit: number): Promise<Session[]> {
+    const { rows } = await this.sql.run(this.statements.listOfUser, { userId, limit });
     return rows.map((row) => this.rows.hydrate(row));
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, query, type EntityRows, type Step } from '../database/sql';
+import { Sql, query, type EntityRows, type Statement, type Step } from '../database/sql';
 import { User, usableUserSql } from './user.entity';
 
 const usersStatements = (sql: Sql, rows: EntityRows<User>) => ({
@@ -37,6 +37,16 @@ const usersStatements = (sql: Sql, rows: EntityRows<User>) => ({
       RETURNING ${rows.selectList()}`,
   ),
   delete: sql.statement<{ id: number }>((p) => `DELETE FROM users WHERE id = ${p('id')}`),
+  findById: sql.statement<{ id: number }>((p) => `SELECT ${rows.selectList()} FROM users WHERE id = ${p('id')}`),
+  /** An admin's deactivation, ban or their lifting: the next request of the user's tokens sees it. */
+  setAccess: sql.statement<{ id: number; isActive: number; bannedUntil: number | null; reason: string | null }>(
+    (p) => `
+      UPDATE users
+      SET is_active = CASE WHEN ${p('isActive')} = 1 THEN TRUE ELSE FALSE END, banned_until = ${p('bannedUntil')},
+        disabled_reason = ${p('reason')}
+      WHERE id = ${p('id')}
+      RETURNING ${rows.selectList()}`,
+  ),
   rename: sql.statement<{ id: number; firstName: string | null; lastName: string | null }>(
     (p) => `
       UPDATE users
@@ -46,11 +56,35 @@ const usersStatements = (sql: Sql, rows: EntityRows<User>) => ({
   ),
 });
 
+/** What an admin's user list filters on; every field optional but the page size. */
+export interface UserSearch {
+  /** E.164 prefix: `+` and digits only, so nothing in it is a LIKE wildcard. */
+  phonePrefix?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /** Only usable users (active, not banned at `now`), or only the others. */
+  usable?: boolean;
+  /** Keyset pagination: users with a smaller id (the list is newest first). */
+  beforeId?: number;
+  limit: number;
+}
+
+type UserSearchParams = {
+  beforeId: number | null;
+  prefix: string | null;
+  after: number | null;
+  before: number | null;
+  now: number;
+  limit: number;
+};
+
 /** The `users` table: its statements, and its rows as {@link User}s. */
 @Injectable()
 export class UsersRepository {
   readonly rows: EntityRows<User>;
   readonly statements: ReturnType<typeof usersStatements>;
+  /** The admin list's statements, one per set of filters used (values are always placeholders). */
+  private readonly searches = new Map<string, Statement<UserSearchParams>>();
 
   constructor(private readonly sql: Sql) {
     this.rows = sql.rowsOf(User);
@@ -88,5 +122,62 @@ export class UsersRepository {
   async rename(id: number, firstName: string | null, lastName: string | null): Promise<User | undefined> {
     const row = await this.sql.first(this.statements.rename, { id, firstName, lastName });
     return row && this.rows.hydrate(row);
+  }
+
+  *findById(id: number): Step<User | undefined> {
+    const { rows } = yield* query(this.statements.findById, { id });
+    return rows[0] && this.rows.hydrate(rows[0]);
+  }
+
+  /** Sets the admin-controlled access columns; undefined when there is no such user. */
+  *setAccess(id: number, access: Pick<User, 'isActive' | 'bannedUntil' | 'disabledReason'>): Step<User | undefined> {
+    const { rows } = yield* query(this.statements.setAccess, {
+      id,
+      isActive: Number(access.isActive),
+      bannedUntil: access.bannedUntil?.getTime() ?? null,
+      reason: access.disabledReason,
+    });
+    return rows[0] && this.rows.hydrate(rows[0]);
+  }
+
+  /** A page of users, newest first (cold: the admin API). */
+  async search(search: UserSearch, now: Date): Promise<User[]> {
+    const { rows } = await this.sql.run(this.searchStatement(search), {
+      beforeId: search.beforeId ?? null,
+      prefix: search.phonePrefix === undefined ? null : `${search.phonePrefix}%`,
+      after: search.createdAfter?.getTime() ?? null,
+      before: search.createdBefore?.getTime() ?? null,
+      now: now.getTime(),
+      limit: search.limit,
+    });
+    return rows.map((row) => this.rows.hydrate(row));
+  }
+
+  private searchStatement(search: UserSearch): Statement<UserSearchParams> {
+    const key = JSON.stringify([
+      search.beforeId !== undefined,
+      search.phonePrefix !== undefined,
+      search.createdAfter !== undefined,
+      search.createdBefore !== undefined,
+      search.usable ?? null,
+    ]);
+    let statement = this.searches.get(key);
+    if (!statement) {
+      statement = this.sql.statement<UserSearchParams>((p) => {
+        const where = [
+          search.beforeId !== undefined && `id < ${p('beforeId')}`,
+          search.phonePrefix !== undefined && `phone_number LIKE ${p('prefix')}`,
+          search.createdAfter !== undefined && `date_joined >= ${p('after')}`,
+          search.createdBefore !== undefined && `date_joined < ${p('before')}`,
+          search.usable === true && usableUserSql('users', p('now')),
+          search.usable === false && `NOT (${usableUserSql('users', p('now'))})`,
+        ].filter(Boolean);
+        return `
+          SELECT ${this.rows.selectList()} FROM users ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY id DESC LIMIT ${p('limit')}`;
+      });
+      this.searches.set(key, statement);
+    }
+    return statement;
   }
 }

@@ -33,7 +33,16 @@ export const ROUTES = {
   passkeyLoginOptions: '/api/auth/passkeys/login/options/',
   passkeyLoginVerify: '/api/auth/passkeys/login/verify/',
   mfaPasskeyOptions: '/api/auth/mfa/challenge/passkey/options/',
+  adminUsers: '/api/admin/users/',
+  adminUser: (id: number | string) => `/api/admin/users/${id}/`,
+  adminUserSessions: (id: number | string) => `/api/admin/users/${id}/sessions/`,
+  adminUserSession: (id: number | string, sessionId: string) => `/api/admin/users/${id}/sessions/${sessionId}/`,
+  adminAuditEvents: '/api/admin/audit-events/',
+  adminAuditExport: '/api/admin/audit-events/export/',
 } as const;
+
+/** Query parameters as a client sends them; supertest encodes each (a `+` becomes %2B). */
+export type Query = Record<string, string | number | boolean>;
 
 /**
  * The API's routes as typed calls on one app. Each returns the supertest request, so a test can
@@ -194,6 +203,51 @@ export class ApiClient {
   /** Request options naming the passkeys of the user the `mfa_token` is for; answer with completeChallenge({ passkey }). */
   mfaPasskeyOptions(mfaToken: string): Test {
     return this.http().post(ROUTES.mfaPasskeyOptions).send({ mfa_token: mfaToken });
+  }
+
+  /** Admin routes take an admin token from ADMIN_API_TOKENS (or, to see it refused, anything else). */
+  adminUsers(token: string | undefined, query: Query = {}): Test {
+    return bearer(this.http().get(ROUTES.adminUsers), token).query(query);
+  }
+
+  adminUser(token: string | undefined, id: number | string): Test {
+    return bearer(this.http().get(ROUTES.adminUser(id)), token);
+  }
+
+  /** `changes`: `is_active`, `banned_until` (ISO or null), `reason`; anything else is sent as it is. */
+  updateAdminUser(token: string | undefined, id: number | string, changes: object): Test {
+    return bearer(this.http().patch(ROUTES.adminUser(id)), token).send(changes);
+  }
+
+  deleteAdminUser(token: string | undefined, id: number | string): Test {
+    return bearer(this.http().delete(ROUTES.adminUser(id)), token);
+  }
+
+  /** One session of the user when `sessionId` is given, else every one. */
+  revokeAdminUserSessions(token: string | undefined, id: number | string, sessionId?: string): Test {
+    const path = sessionId === undefined ? ROUTES.adminUserSessions(id) : ROUTES.adminUserSession(id, sessionId);
+    return bearer(this.http().delete(path), token);
+  }
+
+  adminAuditEvents(token: string | undefined, query: Query = {}): Test {
+    return bearer(this.http().get(ROUTES.adminAuditEvents), token).query(query);
+  }
+
+  /** The NDJSON export, its text in `res.text` (and `res.body`) whatever its length; a problem is parsed as usual. */
+  exportAdminAuditEvents(token: string | undefined, query: Query = {}): Test {
+    return bearer(this.http().get(ROUTES.adminAuditExport), token)
+      .query(query)
+      .buffer(true)
+      .parse((res, callback) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          (res as unknown as { text: string }).text = text;
+          const json = /^application\/(problem\+)?json\b/.test(res.headers['content-type'] ?? '');
+          callback(null, json ? JSON.parse(text) : text);
+        });
+      });
   }
 }
 

@@ -131,7 +131,7 @@ export const ERROR_CODES = {
   account_disabled: {
     status: HttpStatus.FORBIDDEN,
     title: 'Account disabled',
-    detail: 'This account has been deactivated and cannot sign in.',
+    detail: 'This account has been deactivated or banned and cannot sign in.',
   },
   not_found: {
     status: HttpStatus.NOT_FOUND,
