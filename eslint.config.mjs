@@ -126,6 +126,22 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The admin console's script runs in the browser (src/admin/admin-console.controller.ts serves it).
+    files: ['src/admin/console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        sessionStorage: 'readonly',
+        getComputedStyle: 'readonly',
+        URLSearchParams: 'readonly',
+      },
+    },
+  },
   ...importBoundaries,
   prettier,
 );
