@@ -28,7 +28,6 @@ export class AuditAndAdmin1764600000000 implements MigrationInterface {
         ],
         indices: [
           new TableIndex({ name: 'IDX_audit_events_created_at', columnNames: ['created_at'] }),
-          new TableIndex({ name: 'IDX_audit_events_type_created_at', columnNames: ['type', 'created_at'] }),
           new TableIndex({ name: 'IDX_audit_events_user_id', columnNames: ['user_id', 'id'] }),
           new TableIndex({ name: 'IDX_audit_events_phone_hash', columnNames: ['phone_hash', 'id'] }),
         ],

@@ -26,7 +26,7 @@ interface Seed {
 async function seed(t: TestApp, events: Seed[]): Promise<void> {
   const repository = t.app.get(AuditEventsRepository);
   await t.app.get(Sql).transaction(function* () {
-    for (const e of events) yield* repository.insert(row(e));
+    yield* repository.insert(events.map(row));
   });
 }
 

@@ -13,8 +13,8 @@ describe('AuditTrail', () => {
   const inserted: NewAuditEvent[] = [];
   const events = {
     // eslint-disable-next-line require-yield -- records the row instead of running a statement
-    *insert(event: NewAuditEvent): Step<void> {
-      inserted.push(event);
+    *insert(events: NewAuditEvent[]): Step<void> {
+      inserted.push(...events);
     },
   } as unknown as AuditEventsRepository;
   const trail = (secret: string) => new AuditTrail(events, {} as never, { secret } as never);

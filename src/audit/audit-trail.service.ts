@@ -45,8 +45,9 @@ export class AuditTrail {
     this.phoneKey = Buffer.from(hkdfSync('sha256', otp.secret, '', 'audit-events phone hash', 32));
   }
 
-  *record(record: AuditRecord, at = new Date()): Step<void> {
-    yield* this.events.insert(this.row(record, at));
+  /** One event, or several written by one statement. */
+  *record(records: AuditRecord | readonly AuditRecord[], at = new Date()): Step<void> {
+    yield* this.events.insert([records].flat().map((record) => this.row(record, at)));
   }
 
   async write(record: AuditRecord, at = new Date()): Promise<void> {

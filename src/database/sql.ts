@@ -75,6 +75,15 @@ export class EntityRows<T extends ObjectLiteral> {
     return this.columns.map((column) => prefix + column.databaseName).join(', ');
   }
 
+  /** The columns of these properties, in their order. */
+  columnNames(properties: readonly (keyof T & string)[]): string[] {
+    return properties.map((name) => {
+      const column = this.columns.find((candidate) => candidate.propertyName === name);
+      if (!column) throw new Error(`${name} is not a column`);
+      return column.databaseName;
+    });
+  }
+
   /** An entity from a raw row; columns the row does not hold are left out (for partial selects). */
   hydrate(raw: Record<string, unknown>): T {
     const entity: Record<string, unknown> = {};

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditTrail } from '../audit/audit-trail.service';
+import { AuditTrail, type AuditRecord } from '../audit/audit-trail.service';
 import { ProblemException } from '../common/errors/problem.exception';
 import type { Step } from '../database/sql';
 import { SendScreening } from '../fraud/send-screening.service';
@@ -64,10 +64,14 @@ export class OtpService {
     return yield* this.codes.consume(id, new Date());
   }
 
-  *verified({ phoneNumber, purpose, ip, createdAt }: MatchedCode, userId: number | null): Step<void> {
-    const at = new Date();
-    const elapsedMs = Math.max(0, at.getTime() - createdAt.getTime());
-    yield* this.audit.record({ type: 'code_verified', phoneNumber, purpose, userId, ip, elapsedMs }, at);
+  *verified(matched: MatchedCode, userId: number | null): Step<void> {
+    yield* this.audit.record(this.verification(matched, userId));
+  }
+
+  /** The code_verified event, for a caller that writes it with others (a sign-in's). */
+  verification({ phoneNumber, purpose, ip, createdAt }: MatchedCode, userId: number | null): AuditRecord {
+    const elapsedMs = Math.max(0, Date.now() - createdAt.getTime());
+    return { type: 'code_verified', phoneNumber, purpose, userId, ip, elapsedMs };
   }
 
   /** Every code of the account: those its user asked for and those texted to its number (a step of its deletion). */

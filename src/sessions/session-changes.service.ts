@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { PhoneChangeRevocation } from '../config';
-import { AuditTrail } from '../audit/audit-trail.service';
+import { AuditTrail, type AuditRecord } from '../audit/audit-trail.service';
 import type { Step } from '../database/sql';
 import type { AuthenticatedUser } from '../users/authenticated-user';
 import type { User } from '../users/user.entity';
@@ -23,17 +23,20 @@ export class SessionChanges {
     private readonly audit: AuditTrail,
   ) {}
 
-  /** Records the sign-in that opened `session`, as a step of the same transaction. */
+  /**
+   * Records the sign-in that opened `session`, as a step of the same transaction; `before` are
+   * events of the same transaction to write with it (the code it spent), in one statement.
+   */
   *signedIn(
     user: Pick<User, 'id' | 'phoneNumber'>,
     session: Generation,
     client: ClientInfo,
     method: 'otp' | 'mfa' | 'passkey' | 'recovery',
-    isNewUser = false,
+    { isNewUser = false, before = [] }: { isNewUser?: boolean; before?: AuditRecord[] } = {},
   ): Step<void> {
     const { phoneNumber, id: userId } = user;
     const event = { type: 'sign_in', reason: method, phoneNumber, userId, sessionId: session.id, isNewUser } as const;
-    yield* this.audit.record({ ...event, ip: client.ip }, session.rotatedAt);
+    yield* this.audit.record([...before, { ...event, ip: client.ip }], session.rotatedAt);
   }
 
   /** The caller proved who they are again (a step of the transaction that spends their code). */
