@@ -1,30 +1,21 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { CONSOLE_CSP } from '../src/admin/admin-console.controller';
 import { AuditEvent } from '../src/audit/audit-event.entity';
 import { AuditTrail, type AuditRecord } from '../src/audit/audit-trail.service';
 import { maskPhone } from '../src/common/phone-number.service';
 import { User } from '../src/users/user.entity';
+import { inChromium, launchChromium, type Chromium } from './helpers/chromium';
 import { expectProblem } from './helpers/problems';
 import { signIn, type SignedIn } from './helpers/sign-in';
 import { useTestApp } from './helpers/test-app';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 const ADMIN_ENV = { ADMIN_API_TOKENS: `ops:${ADMIN_TOKEN}`, SMS_PRICES: 'US:0.0079,GB:0.04,*:0.05' };
 const ARTIFACTS = join(__dirname, 'artifacts');
 const DOCS = join(__dirname, '..', 'docs');
 const DAY = 86_400_000;
-
-// Outside CI a machine without Chromium skips the browser suite; under CI it must run, and fails without it.
-const runs = existsSync(CHROMIUM) || process.env.CI === 'true';
-if (!runs) {
-  process.stderr.write(
-    `admin-console.e2e-spec: skipped, ${CHROMIUM} is missing (apt-get install -y chromium; CI installs it)\n`,
-  );
-}
 
 const file = (name: string) => readFileSync(join(__dirname, '..', 'src', 'admin', 'console', name), 'utf8');
 
@@ -159,9 +150,9 @@ interface Analytics {
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
-(runs ? describe : describe.skip)('The admin console in Chromium', () => {
+inChromium('admin-console.e2e-spec')('The admin console in Chromium', () => {
   let baseUrl: string;
-  let profileDir: string;
+  let browser: Chromium | undefined;
   let context: BrowserContext;
   let page: Page;
   /** Console errors, page errors and CSP violations the page reported. */
@@ -171,10 +162,7 @@ const sum = (values: number[]) => values.reduce((total, value) => total + value,
   let users: SignedIn[] = [];
 
   // Declared before the app, so that the browser lets go of it before it closes.
-  afterAll(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  });
+  afterAll(() => browser?.close());
   const app = useTestApp('sqlite', { env: ADMIN_ENV });
 
   beforeAll(async () => {
@@ -189,19 +177,7 @@ const sum = (values: number[]) => values.reduce((total, value) => total + value,
 
     await t.app.listen(0, '127.0.0.1');
     baseUrl = await t.app.getUrl();
-    profileDir = mkdtempSync(join(tmpdir(), 'admin-console-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-sync',
-      ],
+    browser = await launchChromium('admin-console', {
       viewport: { width: 1280, height: 900 },
       locale: 'en-US',
       timezoneId: 'UTC',
@@ -209,6 +185,7 @@ const sum = (values: number[]) => values.reduce((total, value) => total + value,
       reducedMotion: 'reduce',
       acceptDownloads: true,
     });
+    context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(10_000);
     page.on('console', (message) => {

@@ -1,25 +1,16 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { Passkey } from '../src/passkeys/passkey.entity';
+import { inChromium, launchChromium, type Chromium } from './helpers/chromium';
 import { closedPort } from './helpers/loopback';
 import { expectProblem } from './helpers/problems';
 import { signIn, type SignedIn } from './helpers/sign-in';
 import { useTestApp } from './helpers/test-app';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(__dirname, 'artifacts', 'passkeys-demo.png');
 const DOCS_SCREENSHOT = join(__dirname, '..', 'docs', 'passkeys-demo.png');
-
-// Outside CI a machine without Chromium skips this suite; under CI it must run, and fails without it.
-const runs = existsSync(CHROMIUM) || process.env.CI === 'true';
-if (!runs) {
-  process.stderr.write(
-    `passkeys-page.e2e-spec: skipped, ${CHROMIUM} is missing (apt-get install -y chromium; CI installs it)\n`,
-  );
-}
 
 const totpCode = (secret: string, at: number) =>
   TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30, timestamp: at });
@@ -56,19 +47,16 @@ describe('The demo page (/demo/) over HTTP', () => {
   });
 });
 
-(runs ? describe : describe.skip)('The demo page (/demo/) in Chromium, with a virtual authenticator', () => {
+inChromium('passkeys-page.e2e-spec')('The demo page (/demo/) in Chromium, with a virtual authenticator', () => {
   let port: number;
   let baseUrl: string;
-  let profileDir: string;
+  let browser: Chromium | undefined;
   let context: BrowserContext;
   /** Console errors and CSP violations the pages reported. */
   const pageErrors: string[] = [];
 
   // Declared before the app, so that the browser lets go of it before it closes.
-  afterAll(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  });
+  afterAll(() => browser?.close());
   // The RP ID is localhost, so the page must be on http://localhost:PORT, and the app must know PORT first.
   beforeAll(async () => {
     port = await closedPort();
@@ -80,21 +68,10 @@ describe('The demo page (/demo/) over HTTP', () => {
 
   beforeAll(async () => {
     await app().app.listen(port, '127.0.0.1');
-    profileDir = mkdtempSync(join(tmpdir(), 'passkeys-page-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-sync',
-      ],
+    browser = await launchChromium('passkeys-page', {
       viewport: { width: 900, height: 700 },
     });
+    context = browser.context;
   }, 60_000);
 
   /**

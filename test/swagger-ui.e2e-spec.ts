@@ -1,56 +1,33 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { inChromium, launchChromium, type Chromium } from './helpers/chromium';
 import { useTestApp } from './helpers/test-app';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TEST_NUMBER = '+12015550111';
 const TEST_CODE = '424242';
 const SCREENSHOT = join(__dirname, 'artifacts', 'swagger-ui.png');
 const DOCS_SCREENSHOT = join(__dirname, '..', 'docs', 'swagger-ui.png');
 
-// Outside CI a machine without Chromium skips this suite; under CI it must run, and fails without it.
-const runs = existsSync(CHROMIUM) || process.env.CI === 'true';
-if (!runs) {
-  process.stderr.write(
-    `swagger-ui.e2e-spec: skipped, ${CHROMIUM} is missing (apt-get install -y chromium; CI installs it)\n`,
-  );
-}
-
-(runs ? describe : describe.skip)('Swagger UI in Chromium', () => {
+inChromium('swagger-ui.e2e-spec')('Swagger UI in Chromium', () => {
   let baseUrl: string;
-  let profileDir: string;
+  let browser: Chromium | undefined;
   let context: BrowserContext;
   let page: Page;
   /** Console errors and CSP violations the page reported. */
   const pageErrors: string[] = [];
 
   // Declared before the app, so that the browser lets go of it before it closes.
-  afterAll(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  });
+  afterAll(() => browser?.close());
   const app = useTestApp('sqlite', { env: { OTP_TEST_NUMBERS: `${TEST_NUMBER}:${TEST_CODE}` } });
 
   beforeAll(async () => {
     await app().app.listen(0, '127.0.0.1');
     baseUrl = await app().app.getUrl();
-    profileDir = mkdtempSync(join(tmpdir(), 'swagger-ui-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-sync',
-      ],
+    browser = await launchChromium('swagger-ui', {
       viewport: { width: 1280, height: 900 },
     });
+    context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(10_000);
     page.on('console', (message) => {
