@@ -30,6 +30,20 @@ type CreationOptions = components['schemas']['CreationOptionsDto'];
 type RequestOptions = components['schemas']['RequestOptionsDto'];
 type Credential = components['schemas']['PasskeyCredentialDto']['response'];
 
+type Client = ReturnType<typeof createClient<paths>>;
+
+/** Texts a code to the number and signs in with it, as a user without a second factor. */
+async function signIn(client: Client, phoneNumber: string, codeFor: (e164: string) => string) {
+  const sent = await client.POST('/api/auth/send-otp', { body: { phone_number: phoneNumber } });
+  if (!sent.data) throw new Error('send-otp failed: ' + JSON.stringify(sent.error));
+  const verified = await client.POST('/api/auth/verify-otp', {
+    body: { phone_number: phoneNumber, otp_code: codeFor(sent.data.phone_number) },
+  });
+  if (!verified.data) throw new Error('verify-otp failed: ' + JSON.stringify(verified.error));
+  if ('mfa_required' in verified.data) throw new Error('verify-otp asked for a second factor');
+  return verified.data;
+}
+
 export interface FlowResult {
   sent: { phone_number: string; expires_in_seconds: number };
   user: User;
@@ -109,14 +123,8 @@ export async function lifecycleFlow(
 ): Promise<LifecycleResult> {
   const client = createClient<paths>({ baseUrl, fetch });
 
-  const sent = await client.POST('/api/auth/send-otp', { body: { phone_number: phoneNumber } });
-  if (!sent.data) throw new Error('send-otp failed: ' + JSON.stringify(sent.error));
-  const verified = await client.POST('/api/auth/verify-otp', {
-    body: { phone_number: phoneNumber, otp_code: codeFor(sent.data.phone_number) },
-  });
-  if (!verified.data) throw new Error('verify-otp failed: ' + JSON.stringify(verified.error));
-  if ('mfa_required' in verified.data) throw new Error('verify-otp asked for a second factor');
-  let auth = { Authorization: 'Bearer ' + verified.data.tokens.access };
+  const otpSignIn = await signIn(client, phoneNumber, codeFor);
+  let auth = { Authorization: 'Bearer ' + otpSignIn.tokens.access };
 
   const reauth = await client.POST('/api/auth/reauthenticate', { headers: auth, body: { locale: 'en' } });
   if (!reauth.data) throw new Error('reauthenticate failed: ' + JSON.stringify(reauth.error));
@@ -146,7 +154,7 @@ export async function lifecycleFlow(
   return {
     reauthenticatedAt: reauthenticated.data.authenticated_at,
     movedTo: changed.data.user.phone_number,
-    sameUser: changed.data.user.id === verified.data.user.id,
+    sameUser: changed.data.user.id === otpSignIn.user.id,
     deleteStatus: deleted.response.status,
     profileAfterDeletion: profile.response.status,
   };
@@ -176,15 +184,9 @@ export async function mfaFlow(
 ): Promise<MfaResult> {
   const client = createClient<paths>({ baseUrl, fetch });
 
-  const sent = await client.POST('/api/auth/send-otp', { body: { phone_number: phoneNumber } });
-  if (!sent.data) throw new Error('send-otp failed: ' + JSON.stringify(sent.error));
-  const verified = await client.POST('/api/auth/verify-otp', {
-    body: { phone_number: phoneNumber, otp_code: codeFor(sent.data.phone_number) },
-  });
-  if (!verified.data) throw new Error('verify-otp failed: ' + JSON.stringify(verified.error));
-  if ('mfa_required' in verified.data) throw new Error('verify-otp asked for a second factor before one existed');
-  const user = verified.data.user;
-  const auth = { Authorization: 'Bearer ' + verified.data.tokens.access };
+  const otpSignIn = await signIn(client, phoneNumber, codeFor);
+  const user = otpSignIn.user;
+  const auth = { Authorization: 'Bearer ' + otpSignIn.tokens.access };
 
   const enrolled = await client.POST('/api/auth/mfa/totp', { headers: auth });
   if (!enrolled.data) throw new Error('mfa/totp failed: ' + JSON.stringify(enrolled.error));
@@ -272,15 +274,9 @@ export async function passkeyFlow(
 ): Promise<PasskeyResult> {
   const client = createClient<paths>({ baseUrl, fetch });
 
-  const sent = await client.POST('/api/auth/send-otp', { body: { phone_number: phoneNumber } });
-  if (!sent.data) throw new Error('send-otp failed: ' + JSON.stringify(sent.error));
-  const verified = await client.POST('/api/auth/verify-otp', {
-    body: { phone_number: phoneNumber, otp_code: codeFor(sent.data.phone_number) },
-  });
-  if (!verified.data) throw new Error('verify-otp failed: ' + JSON.stringify(verified.error));
-  if ('mfa_required' in verified.data) throw new Error('verify-otp asked for a second factor');
-  const user = verified.data.user;
-  const auth = { Authorization: 'Bearer ' + verified.data.tokens.access };
+  const otpSignIn = await signIn(client, phoneNumber, codeFor);
+  const user = otpSignIn.user;
+  const auth = { Authorization: 'Bearer ' + otpSignIn.tokens.access };
 
   const creation = await client.POST('/api/auth/passkeys/register/options', { headers: auth });
   if (!creation.data) throw new Error('passkeys/register/options failed: ' + JSON.stringify(creation.error));
@@ -365,14 +361,8 @@ export async function adminFlow(
   fetch: typeof globalThis.fetch,
 ): Promise<AdminResult> {
   const client = createClient<paths>({ baseUrl, fetch });
-  const sent = await client.POST('/api/auth/send-otp', { body: { phone_number: phoneNumber } });
-  if (!sent.data) throw new Error('send-otp failed: ' + JSON.stringify(sent.error));
-  const verified = await client.POST('/api/auth/verify-otp', {
-    body: { phone_number: phoneNumber, otp_code: codeFor(sent.data.phone_number) },
-  });
-  if (!verified.data) throw new Error('verify-otp failed: ' + JSON.stringify(verified.error));
-  if ('mfa_required' in verified.data) throw new Error('verify-otp asked for a second factor');
-  const userAuth = { Authorization: 'Bearer ' + verified.data.tokens.access };
+  const otpSignIn = await signIn(client, phoneNumber, codeFor);
+  const userAuth = { Authorization: 'Bearer ' + otpSignIn.tokens.access };
   const admin = { Authorization: 'Bearer ' + adminToken };
 
   const list = await client.GET('/api/admin/users', {
