@@ -9,6 +9,7 @@ import { hashCode, hashesMatch } from './otp-code';
 import { OtpCodesRepository, type CodeScope, type CountedAttempt } from './otp-codes.repository';
 import { OtpDeliveryService } from './otp-delivery.service';
 import { OtpLimitsService } from './otp-limits.service';
+import { ProviderCodeCheck } from './provider-code-check.service';
 
 /** A code that matched and has not been consumed yet, and what its events say about it. */
 export interface MatchedCode {
@@ -31,6 +32,7 @@ export class CodeGuesses {
     private readonly codes: OtpCodesRepository,
     @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
     private readonly delivery: OtpDeliveryService,
+    private readonly providerCheck: ProviderCodeCheck,
     private readonly limits: OtpLimitsService,
     private readonly audit: AuditTrail,
     private readonly sql: Sql,
@@ -73,7 +75,7 @@ export class CodeGuesses {
   /** For providers that made the code (Twilio Verify): their answer comes over the network, after the count. */
   private async providerGuess(guess: Guess, code: string, now: Date): Promise<GuessOutcome> {
     const counted = await this.sql.perform(this.codes.countAttempt(guess, now, this.config.maxAttempts));
-    if (counted && (await this.delivery.check(guess.phoneNumber, code))) return { counted };
+    if (counted && (await this.providerCheck.check(guess.phoneNumber, code))) return { counted };
     const latest = counted ? undefined : await this.sql.perform(this.codes.latest(guess));
     const outcome = counted ? wrongGuess(counted, this.config.maxAttempts) : this.rejection(latest, now.getTime());
     if (counted || latest) await this.audit.write(failureEvent(guess, outcome), now);

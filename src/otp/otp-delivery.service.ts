@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AuditTrail, type AuditRecord, type AuditSubject } from '../audit/audit-trail.service';
-import { ProblemException } from '../common/errors/problem.exception';
 import { maskPhone, phoneRegion } from '../common/phone-number.service';
 import { deliveryConfig, otpConfig, smsConfig } from '../config';
 import { Sql } from '../database/sql';
@@ -14,9 +13,9 @@ import { OtpLimitsService } from './otp-limits.service';
 import { SmsDeliveriesRepository, type DeliveryAttempt } from './sms-deliveries.repository';
 
 /**
- * Talks to the SMS provider for OtpService: sends codes on their channel, once more on the next
- * channel when the first fails (OTP_FALLBACK), and, for providers that make their own codes
- * (Twilio Verify), asks them whether a code is right. Each call has the SMS_TIMEOUT deadline and
+ * Talks to the SMS provider for OtpService: sends codes on their channel, and once more on the
+ * next channel when the first fails (OTP_FALLBACK); ProviderCodeCheck asks providers that make
+ * their own codes whether one is right. Each call has the SMS_TIMEOUT deadline and
  * is never retried on its channel; provider failures become the API's problems.
  */
 @Injectable()
@@ -160,18 +159,6 @@ export class OtpDeliveryService {
       .catch((error: unknown) => {
         this.logger.warn(`Could not record a delivery attempt: ${String(error)}`);
       });
-  }
-
-  async check(to: string, code: string): Promise<boolean> {
-    try {
-      return await this.withDeadline((signal) => this.sender.check!(to, code, signal));
-    } catch (error) {
-      const failure = asDeliveryError(error);
-      this.logger.warn(`Code check for ${maskPhone(to)} failed (${failure.reason}): ${failure.message}`);
-      throw new ProblemException('service_unavailable', {
-        detail: 'The code could not be checked. Try again in a moment.',
-      });
-    }
   }
 
   private withDeadline<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {

@@ -17,6 +17,7 @@ import { OtpLimitsService } from './otp-limits.service';
 import { OtpSender } from './otp-sender.service';
 import { SendRefusals } from './send-refusals.service';
 import { OtpService } from './otp.service';
+import { ProviderCodeCheck } from './provider-code-check.service';
 import { SmsDeliveriesRepository } from './sms-deliveries.repository';
 import { SmsDelivery } from './sms-delivery.entity';
 
@@ -32,6 +33,7 @@ import { SmsDelivery } from './sms-delivery.entity';
     PhoneNumberService,
     SendRefusals,
     OtpDeliveryService,
+    ProviderCodeCheck,
     DeliveryChannels,
     OtpCodesPurgeJob,
     SmsDeliveriesRepository,

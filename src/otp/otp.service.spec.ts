@@ -23,6 +23,7 @@ import { AuditEventsRepository } from '../audit/audit-events.repository';
 import { AuditTrail } from '../audit/audit-trail.service';
 import { maskPhone, type PhoneNumberService } from '../common/phone-number.service';
 import { CodeGuesses } from './code-guesses.service';
+import { ProviderCodeCheck } from './provider-code-check.service';
 import { SendRefusals } from './send-refusals.service';
 
 const PHONE = '+12015550123';
@@ -107,7 +108,15 @@ describe('OtpService', () => {
       audit,
       sql,
     );
-    const guesses = new CodeGuesses(repository, config, delivery, limits, audit, sql);
+    const guesses = new CodeGuesses(
+      repository,
+      config,
+      delivery,
+      new ProviderCodeCheck(sender, SMS_CONFIG),
+      limits,
+      audit,
+      sql,
+    );
     const checking = new OtpService(repository, guesses, limits, metrics, screening, audit);
     return {
       issue: (scope, language) => sending.issue(scope, language),
