@@ -358,7 +358,8 @@ inChromium('admin-console.e2e-spec')('The admin console in Chromium', () => {
   it('revokes one session of a user after a confirmation; that session’s tokens are dead', async () => {
     const { user, tokens } = users[0];
     await page.evaluate(`location.hash = '#/users/${user.id}'`);
-    await expect(page.locator('#user-title').innerText()).resolves.toContain(`User ${user.id} ·`);
+    // The page still shows the user of the test before until this user's page has loaded.
+    await page.locator('#user-title', { hasText: `User ${user.id} ·` }).waitFor();
     await page.locator('#sessions-table').getByRole('button', { name: 'Revoke…' }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog.getByRole('heading').innerText()).resolves.toBe('Revoke this session?');

@@ -89,7 +89,8 @@ export class OpenApiConformance {
    * methods the document does not describe (unknown paths, the docs themselves) are not checked.
    */
   check(method: string, url: string, response: ObservedResponse): string | null {
-    const pathname = new URL(url, 'http://localhost').pathname;
+    // The path as sent: WHATWG URL parsing would resolve `/a/./` to `/a/`, which the server never does.
+    const pathname = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split(/[?#]/)[0] || '/';
     const path = pathname.length > 1 ? pathname.replace(/\/$/, '') : pathname;
     const route = this.routes.find((r) => r.pattern.test(path));
     const operation = route?.operations[method.toLowerCase()];

@@ -512,6 +512,7 @@ const KNOWN_ID_SEGMENTS = [
   '%C0%AF',
   '%ED%A0%80',
   '%F0%9F%94%91',
+  '.',
   '..',
   '%2e%2e',
   '%2F',
