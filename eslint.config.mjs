@@ -142,6 +142,25 @@ export default tseslint.config(
       },
     },
   },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/common/openapi.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@nestjs/swagger',
+              message:
+                'Import the OpenAPI decorators from src/common/openapi.ts, which loads Swagger only for the docs.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
   ...importBoundaries,
   prettier,
 );

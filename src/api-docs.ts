@@ -1,9 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ADMIN_SECURITY } from './admin/admin.decorators';
+import { swagger } from './common/openapi';
 import { adminConfig } from './config';
 
 type Operation = OpenAPIObject['paths'][string]['get'] & object;
@@ -56,6 +57,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
 
 /** Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. */
 export function setUpApiDocs(app: INestApplication): void {
+  const { DocumentBuilder, SwaggerModule } = swagger();
   const config = new DocumentBuilder()
     .setTitle('Phone OTP Auth')
     .setDescription(DESCRIPTION)

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '../common/openapi';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { AdminAnalyticsService } from './admin-analytics.service';
 import { AdminApi } from './admin.decorators';

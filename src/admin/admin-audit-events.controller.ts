@@ -1,5 +1,5 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces } from '../common/openapi';
 import { ANY_ROUTE_PROBLEMS, ApiProblems } from '../common/api-problems.decorator';
 import { AdminAuditService } from './admin-audit.service';
 import { AdminApi } from './admin.decorators';

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Query } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation } from '../common/openapi';
 import { ANY_ROUTE_PROBLEMS, ApiProblems, BODY_PROBLEMS } from '../common/api-problems.decorator';
 import { AdminUserChanges } from './admin-user-changes.service';
 import { AdminUsersService } from './admin-users.service';

@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, UseGuards, type ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '../common/openapi';
 import { Public } from '../common/auth.decorators';
 import { AdminTokenGuard, type Admin, type AdminRequest } from './admin-token.guard';
 

@@ -7,7 +7,7 @@ import {
   ApiOperation,
   ApiTags,
   getSchemaPath,
-} from '@nestjs/swagger';
+} from '../common/openapi';
 import {
   ACCEPT_LANGUAGE_HEADER,
   ANY_ROUTE_PROBLEMS,

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiResponse, getSchemaPath } from './openapi';
 import { ERROR_CODES, type ErrorCode } from './errors/error-codes';
 import { ProblemDto } from './errors/problem.dto';
 

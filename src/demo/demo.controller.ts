@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiExcludeController } from '../common/openapi';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Public } from '../common/auth.decorators';

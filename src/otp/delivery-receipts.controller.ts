@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiHeader, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiHeader, ApiNoContentResponse, ApiOperation, ApiTags } from '../common/openapi';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ApiProblems, BODY_PROBLEMS } from '../common/api-problems.decorator';
 import { Public } from '../common/auth.decorators';

@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '../common/openapi';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { CurrentUser } from '../common/auth.decorators';
 import type { AuthenticatedUser } from '../users/authenticated-user';

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '../common/openapi';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { CurrentUser } from '../common/auth.decorators';
 import type { AuthenticatedUser } from './authenticated-user';

@@ -1,4 +1,4 @@
-import { ApiProperty, IntersectionType } from '@nestjs/swagger';
+import { ApiProperty, IntersectionType } from '../../common/openapi';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { MfaProofDto } from '../../mfa/dto/mfa.dto';
 import { CaptchaDto, ChannelDto, LocaleDto, OtpCodeDto, PhoneNumberDto } from '../../otp/dto/code.dto';

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty } from '../../common/openapi';
 import { IsInt, Matches, Max, Min } from 'class-validator';
 import { UUID } from '../../common/uuid';
 import { IntegerParam } from './admin-query';

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty } from '../../common/openapi';
 import { maskPhone } from '../../common/phone-number.service';
 import type { AccessScope } from '../../users/authenticated-user';
 import type { User } from '../../users/user.entity';

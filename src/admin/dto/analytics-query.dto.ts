@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '../../common/openapi';
 import { IsDate, IsIn, IsOptional, ValidateBy } from 'class-validator';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { TIMESTAMP_MESSAGE, TimestampParam } from './admin-query';

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty } from '../../common/openapi';
 import { ANALYTICS_BUCKETS, type AnalyticsBucket } from './analytics-query.dto';
 
 /** What a series bucket counts. */

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { ApiPropertyOptional, IntersectionType } from '../../common/openapi';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsDate, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { AUDIT_EVENT_TYPES, type AuditEventType } from '../../audit/audit-event.entity';

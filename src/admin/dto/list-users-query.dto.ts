@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '../../common/openapi';
 import { IsBoolean, IsDate, IsOptional, Matches } from 'class-validator';
 import { BooleanParam, PhoneParam, TIMESTAMP_MESSAGE, TimestampParam } from './admin-query';
 import { PageQueryDto } from './page-query.dto';

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '../../common/openapi';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { CURSOR_MESSAGE, CursorParam, IntegerParam } from './admin-query';
 

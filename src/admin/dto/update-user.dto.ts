@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '../../common/openapi';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsDate, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { TIMESTAMP_MESSAGE, parseTimestamp } from './admin-query';

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '../../common/openapi';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { EXAMPLE_REFRESH_TOKEN, LOGOUT_SCOPES, type LogoutScope } from '../../sessions/dto/tokens.dto';
 

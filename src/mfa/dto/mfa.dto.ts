@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '../../common/openapi';
 import { IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ProblemException } from '../../common/errors/problem.exception';
 import { FACTOR_TYPES, type FactorType, type Proof } from '../second-factors.service';

@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional, type SchemaObject } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '../../common/openapi';
+import type { SchemaObject } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { RECEIPT_STATUSES, type ReceiptStatus } from '../../sms/receipt-statuses';
 

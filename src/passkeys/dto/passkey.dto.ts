@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '../../common/openapi';
 import { IsObject, IsString, Matches, MaxLength } from 'class-validator';
 import type { Passkey } from '../passkey.entity';
 

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '../../common/openapi';
 import { Transform } from 'class-transformer';
 import { IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty } from '../../common/openapi';
 import type { User } from '../user.entity';
 
 export class UserResponseDto {
