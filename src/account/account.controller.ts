@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Headers, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '../common/openapi';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '../common/openapi';
 import {
   ACCEPT_LANGUAGE_HEADER,
   ApiProblems,
