@@ -570,9 +570,12 @@ async function measureBoots(): Promise<StartupRun[]> {
   log(`startup: ${config.startupRuns} boots of the app${config.peer ? ' and the peer' : ''} on SQLite, one at a time`);
   const appDatabase = await databases.create('sqlite', 'startup_app');
   await databases.migrate(appDatabase);
-  const bootables: Bootable[] = [
-    { server: 'app', launch: () => servers.appLaunch('sqlite', 'startup_app', { databaseUrl: appDatabase }) },
-  ];
+  // As production runs it, and as the peer runs (NODE_ENV=production): without the API docs.
+  const app = async () => {
+    const launch = await servers.appLaunch('sqlite', 'startup_app', { databaseUrl: appDatabase });
+    return { ...launch, env: { ...launch.env, API_DOCS_ENABLED: 'false' } };
+  };
+  const bootables: Bootable[] = [{ server: 'app', launch: app }];
   if (config.peer) {
     const { databaseUrl } = await servers.peerLaunch('startup_peer');
     bootables.push({ server: 'peer', launch: () => servers.peerLaunch('startup_peer', { databaseUrl }) });
