@@ -1,11 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import {
-  generateAuthenticationOptions,
-  verifyAuthenticationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { simpleWebAuthn } from './simplewebauthn';
 import { ProblemException } from '../common/errors/problem.exception';
 import { webauthnConfig } from '../config';
 import type { Step } from '../database/sql';
@@ -64,23 +60,25 @@ export class PasskeyAssertions {
     if (!found || (userId !== undefined && found.passkey.userId !== userId)) throw rejected('unknown credential');
     const { passkey } = found;
     if (passkey.clonedAt) throw rejected('credential marked as cloned');
-    const verification = await verifyAuthenticationResponse({
-      response: response as unknown as AuthenticationResponseJSON,
-      expectedChallenge: taken.challenge,
-      expectedOrigin: this.config.origins,
-      expectedRPID: this.config.rpId,
-      // The counter is compared below, once the signature is known to be the authenticator's:
-      // checked here, a forged answer with a low counter could get a genuine passkey disabled.
-      credential: {
-        id: passkey.credentialId,
-        publicKey: Buffer.from(passkey.publicKey, 'base64url'),
-        counter: 0,
-        transports: transportsOf(passkey),
-      },
-      requireUserVerification: true,
-    }).catch((error: unknown) => {
-      throw rejected(error instanceof Error ? error.message : String(error));
-    });
+    const verification = await simpleWebAuthn()
+      .verifyAuthenticationResponse({
+        response: response as unknown as AuthenticationResponseJSON,
+        expectedChallenge: taken.challenge,
+        expectedOrigin: this.config.origins,
+        expectedRPID: this.config.rpId,
+        // The counter is compared below, once the signature is known to be the authenticator's:
+        // checked here, a forged answer with a low counter could get a genuine passkey disabled.
+        credential: {
+          id: passkey.credentialId,
+          publicKey: Buffer.from(passkey.publicKey, 'base64url'),
+          counter: 0,
+          transports: transportsOf(passkey),
+        },
+        requireUserVerification: true,
+      })
+      .catch((error: unknown) => {
+        throw rejected(error instanceof Error ? error.message : String(error));
+      });
     if (!verification.verified) throw rejected('signature');
     const counterTo = verification.authenticationInfo.newCounter;
     if ((counterTo > 0 || passkey.counter > 0) && counterTo <= passkey.counter) {
@@ -110,7 +108,7 @@ export class PasskeyAssertions {
 
   private async options(ceremony: Ceremony, userId: number | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const allowed = userId === null ? [] : (await this.passkeys.ofUser(userId)).filter((passkey) => !passkey.clonedAt);
-    return generateAuthenticationOptions({
+    return simpleWebAuthn().generateAuthenticationOptions({
       rpID: this.config.rpId,
       challenge: await this.challenges.issue(ceremony, userId),
       timeout: this.config.challengeTtlMs,

@@ -1,11 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import {
-  generateRegistrationOptions,
-  verifyRegistrationResponse,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { simpleWebAuthn } from './simplewebauthn';
 import { createHmac, randomUUID } from 'node:crypto';
 import { ProblemException } from '../common/errors/problem.exception';
 import { otpConfig, webauthnConfig } from '../config';
@@ -39,7 +35,7 @@ export class PasskeysService {
    */
   async registrationOptions({ user }: AuthenticatedUser): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.passkeys.ofUser(user.id);
-    return generateRegistrationOptions({
+    return simpleWebAuthn().generateRegistrationOptions({
       rpName: this.config.rpName,
       rpID: this.config.rpId,
       userName: user.phoneNumber,
@@ -58,16 +54,18 @@ export class PasskeysService {
   async register({ user }: AuthenticatedUser, name: string, response: Record<string, unknown>): Promise<PasskeyDto> {
     const taken = await this.challenges.take(clientDataOf(response), 'registration');
     if (!taken || taken.userId !== user.id) throw invalid('The registration ceremony is unknown, expired or used.');
-    const verification = await verifyRegistrationResponse({
-      response: response as unknown as RegistrationResponseJSON,
-      expectedChallenge: taken.challenge,
-      expectedOrigin: this.config.origins,
-      expectedRPID: this.config.rpId,
-      requireUserVerification: true,
-      supportedAlgorithmIDs: ALGORITHMS,
-    }).catch((error: unknown) => {
-      throw invalid(error instanceof Error ? error.message : undefined);
-    });
+    const verification = await simpleWebAuthn()
+      .verifyRegistrationResponse({
+        response: response as unknown as RegistrationResponseJSON,
+        expectedChallenge: taken.challenge,
+        expectedOrigin: this.config.origins,
+        expectedRPID: this.config.rpId,
+        requireUserVerification: true,
+        supportedAlgorithmIDs: ALGORITHMS,
+      })
+      .catch((error: unknown) => {
+        throw invalid(error instanceof Error ? error.message : undefined);
+      });
     if (!verification.verified) throw invalid();
     const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
     if (credential.id.length > MAX_CREDENTIAL_ID) throw invalid('the credential id is longer than 1023 bytes');
