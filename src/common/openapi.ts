@@ -1,15 +1,15 @@
+import type { Type } from '@nestjs/common';
 import {
   inheritPropertyInitializers,
   inheritTransformationMetadata,
   inheritValidationMetadata,
+  type IntersectionType as MappedIntersectionType,
 } from '@nestjs/mapped-types';
-import type { Type } from '@nestjs/common';
-import type { IntersectionType as MappedIntersectionType } from '@nestjs/mapped-types';
 
 /**
  * The OpenAPI decorators, with @nestjs/swagger's signatures, applied when the document is first
  * built instead of when each class loads. Loading @nestjs/swagger costs about a fifth of boot and
- * 14 MiB of heap (docs/benchmarks.md, "Boot"), which an instance with the API docs off
+ * 14 MiB of heap (docs/benchmarks.md, "Loading less at boot"), which an instance with the API docs off
  * (production's default) would pay for a document it never builds. Each decorator records its
  * call; `swagger()` loads the package and replays them in the order the classes declared them,
  * which is the order Swagger's own decorators would have run in. Import them from here, never
