@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { AuditTrail } from '../audit/audit-trail.service';
 import { ProblemException } from '../common/errors/problem.exception';
 import { PhoneNumberService } from '../common/phone-number.service';
 import { mfaConfig } from '../config';
@@ -36,7 +35,6 @@ export class AuthService {
     private readonly metrics: MetricsService,
     private readonly refusals: SendRefusals,
     private readonly signIns: SessionChanges,
-    private readonly audit: AuditTrail,
     private readonly sql: Sql,
     @Inject(mfaConfig.KEY) private readonly mfa: ConfigType<typeof mfaConfig>,
   ) {}
@@ -61,25 +59,22 @@ export class AuthService {
   ): Promise<VerifyOtpResponseDto | MfaRequiredDto> {
     const phoneNumber = this.phones.normalize(rawPhoneNumber);
     const matched = await this.otp.check(signInScope(phoneNumber), code, client.ip ?? 'unknown');
-    const { otp, users, sessions, challenges, signIns, audit } = this;
+    const { otp, users, sessions, challenges, signIns } = this;
     // Without a factor yet, MFA_POLICY=required lets the session do nothing but enrol one.
     const scope = this.mfa.policy === 'required' ? 'mfa_enrolment' : 'full';
     const outcome = await this.sql.transaction(function* () {
       if (!(yield* otp.consume(matched))) return undefined;
       const { user, isNewUser } = yield* users.findOrCreate(phoneNumber);
-      const verified = otp.verification(matched, user.id);
       // The code proved possession of the number, so it stays spent; a deactivated or banned account gets no session.
-      if (!isUsable(user, new Date())) {
-        yield* audit.record(verified);
-        return { user, isNewUser };
-      }
-      const mfaToken = yield* challenges.open(user);
-      if (mfaToken) {
-        yield* audit.record(verified);
+      const usable = isUsable(user, new Date());
+      const mfaToken = usable ? yield* challenges.open(user) : undefined;
+      if (!usable || mfaToken) {
+        yield* otp.verified(matched, user.id);
         return { user, isNewUser, mfaToken };
       }
       const session = yield* sessions.open(user.id, client, scope);
       yield* users.recordSignIn(user);
+      const verified = otp.verification(matched, user.id);
       yield* signIns.signedIn(user, session, client, 'otp', { isNewUser, before: [verified] });
       return { user, isNewUser, session };
     });
