@@ -70,6 +70,11 @@ describe('appEnvironment', () => {
     });
   });
 
+  it('serves the API docs as development does, unless the boots ask for production’s default', () => {
+    expect(appEnvironment(base)).toMatchObject({ API_DOCS_ENABLED: 'true' });
+    expect(appEnvironment({ ...base, apiDocs: false })).toMatchObject({ API_DOCS_ENABLED: 'false' });
+  });
+
   it('leaves the per-phone limits at their defaults for the wrong-code flood, the per-IP ones raised', () => {
     const environment = appEnvironment({ ...base, limits: 'phone' });
 

@@ -87,6 +87,8 @@ export interface AppEnvironmentOptions {
   outbox?: string;
   /** `raised` by default. */
   limits?: Limits;
+  /** Swagger UI and the OpenAPI document; on by default, as in development. */
+  apiDocs?: boolean;
 }
 
 /**
@@ -101,10 +103,12 @@ export function appEnvironment({
   redisKeyPrefix,
   outbox,
   limits = 'raised',
+  apiDocs = true,
 }: AppEnvironmentOptions): Record<string, string> {
   const defaults = limits === 'ip' ? IP_LIMITS : limits === 'phone' ? PHONE_LIMITS : [];
   const environment: Record<string, string> = {
     NODE_ENV: 'development',
+    API_DOCS_ENABLED: String(apiDocs),
     HOST: '127.0.0.1',
     PORT: String(port),
     DATABASE_URL: databaseUrl,

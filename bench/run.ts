@@ -571,11 +571,8 @@ async function measureBoots(): Promise<StartupRun[]> {
   const appDatabase = await databases.create('sqlite', 'startup_app');
   await databases.migrate(appDatabase);
   // As production runs it, and as the peer runs (NODE_ENV=production): without the API docs.
-  const app = async () => {
-    const launch = await servers.appLaunch('sqlite', 'startup_app', { databaseUrl: appDatabase });
-    return { ...launch, env: { ...launch.env, API_DOCS_ENABLED: 'false' } };
-  };
-  const bootables: Bootable[] = [{ server: 'app', launch: app }];
+  const launch = () => servers.appLaunch('sqlite', 'startup_app', { databaseUrl: appDatabase, apiDocs: false });
+  const bootables: Bootable[] = [{ server: 'app', launch }];
   if (config.peer) {
     const { databaseUrl } = await servers.peerLaunch('startup_peer');
     bootables.push({ server: 'peer', launch: () => servers.peerLaunch('startup_peer', { databaseUrl }) });

@@ -43,6 +43,8 @@ export interface AppOptions {
   databaseUrl?: string;
   /** Which of the app's limits keep their defaults (the app only; see appEnvironment). */
   limits?: Limits;
+  /** The app's API docs (on by default; see appEnvironment). */
+  apiDocs?: boolean;
 }
 
 export class Servers {
@@ -54,7 +56,7 @@ export class Servers {
   async appLaunch(
     backend: Backend,
     name: string,
-    { outbox, cpuProfileDir, databaseUrl: shared, limits }: AppOptions = {},
+    { outbox, cpuProfileDir, databaseUrl: shared, limits, apiDocs }: AppOptions = {},
   ): Promise<Launch> {
     const { config, databases } = this.options;
     const databaseUrl = shared ?? (await databases.create(backend, name));
@@ -69,6 +71,7 @@ export class Servers {
         redisKeyPrefix: redis ? databases.redisPrefix() : undefined,
         outbox,
         limits,
+        apiDocs,
       }),
     };
     const args = [
