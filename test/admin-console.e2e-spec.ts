@@ -337,7 +337,11 @@ inChromium('admin-console.e2e-spec')('The admin console in Chromium', () => {
     await page.getByRole('link', { name: 'Audit events' }).click();
     await page.locator('#audit-table tbody tr').first().waitFor();
     await page.getByLabel('Type').selectOption('admin_user_updated');
+    const filtered = page.waitForResponse((res) => res.url().includes('type=admin_user_updated'));
     await page.getByRole('button', { name: 'Filter' }).click();
+    await filtered;
+    // The unfiltered page stays on screen until the filtered one is drawn.
+    await page.waitForFunction("document.querySelectorAll('#audit-table tbody tr').length < 50");
     const rows = page.locator('#audit-table tbody tr');
     await expect(rows.count()).resolves.toBe(1);
     await expect(rows.innerText()).resolves.toMatch(/admin_user_updated\s+ops\s+/);
