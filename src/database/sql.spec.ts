@@ -183,6 +183,61 @@ describe.each(dialects())('Sql on %s', (dialect) => {
         expect(sawOtherWork).toBe(false);
         expect(otherWorkRan).toBe(true);
       });
+
+      describe('asked for in one turn of the event loop (group commit)', () => {
+        const count = () => sql.statement(() => 'SELECT COUNT(*) AS n FROM sql_spec_items');
+
+        it('runs them in the order asked for, each seeing the work of those before', async () => {
+          const seen = await Promise.all(
+            ['a', 'b', 'c'].map((name) =>
+              sql.transaction(function* () {
+                const { rows } = yield* query(count(), {});
+                yield* add(name);
+                return Number(rows[0].n);
+              }),
+            ),
+          );
+
+          expect(seen).toEqual([0, 1, 2]);
+          expect(await names()).toEqual(['a', 'b', 'c']);
+        });
+
+        it('rolls back only the one that throws, and settles each with its own outcome', async () => {
+          const failure = new Error('b failed after its insert');
+
+          const outcomes = await Promise.allSettled([
+            sql.transaction(() => add('a')),
+            sql.transaction(function* () {
+              yield* add('b');
+              throw failure;
+            }),
+            sql.transaction(() => add('c')),
+          ]);
+
+          expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+          expect(outcomes[1]).toEqual({ status: 'rejected', reason: failure });
+          expect(await names()).toEqual(['a', 'c']);
+        });
+
+        it('commits none of them when SQLite rolls the whole transaction back, and rejects them all', async () => {
+          // What SQLite does on some errors (a full disk, I/O): the savepoints go with it.
+          const rollback = sql.statement(() => 'ROLLBACK');
+
+          const outcomes = await Promise.allSettled([
+            sql.transaction(() => add('a')),
+            sql.transaction(function* () {
+              yield* add('b');
+              yield* query(rollback, {});
+            }),
+            sql.transaction(() => add('c')),
+          ]);
+
+          expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+          expect(await names()).toEqual([]);
+          await sql.transaction(() => add('d'));
+          expect(await names()).toEqual(['d']);
+        });
+      });
     }
   });
 });

@@ -104,6 +104,8 @@ export class EntityRows<T extends ObjectLiteral> {
 export class Sql {
   /** better-sqlite3's compiled statements, per connection, for transactions run synchronously. */
   private readonly compiled = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
+  /** Transactions waiting for the next group commit, per SQLite connection. */
+  private readonly queued = new Map<SqliteDatabase, Queued[]>();
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -161,12 +163,21 @@ export class Sql {
    * SQLite has one connection for every request, so a transaction that awaited between its
    * statements would take in whatever other requests sent meanwhile (and roll it back with its
    * own). There the steps run synchronously inside better-sqlite3's transaction, so nothing else
-   * runs until it ends; it costs one commit instead of one per statement. On PostgreSQL the steps
-   * run on a pooled connection of their own.
+   * runs until it ends, and the transactions asked for in one turn of the event loop share one
+   * commit (see {@link commitTogether}). On PostgreSQL the steps run on a pooled connection of
+   * their own.
    */
   async transaction<T>(work: () => Step<T>): Promise<T> {
     const sqlite = this.sqlite();
-    if (sqlite) return sqlite.transaction(() => drive(work(), (statement) => this.runNow(sqlite, statement)))();
+    if (sqlite) {
+      return new Promise<T>((resolve, reject) => {
+        const queued = this.queued.get(sqlite);
+        const entry: Queued = { work, resolve: resolve as (value: unknown) => void, reject };
+        if (queued) return void queued.push(entry);
+        this.queued.set(sqlite, [entry]);
+        setImmediate(() => this.commitTogether(sqlite));
+      });
+    }
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
@@ -198,6 +209,45 @@ export class Sql {
     return { rows: records ?? [], affected: affected ?? 0 };
   }
 
+  /**
+   * Group commit: the transactions queued since the last turn run one after another, in the order
+   * they were asked for, inside one SQLite transaction, each in a savepoint of its own, so one that
+   * throws rolls back alone and the rest commit together. A commit writes every page its
+   * transaction dirtied to the WAL, and the tables' and indexes' rightmost pages and
+   * `sqlite_sequence` are the same pages from one sign-in to the next: under load most of a
+   * commit's writes are shared (docs/benchmarks.md, "Group commit"). Each caller still waits for
+   * the commit that makes its work durable; none sees another's work before its own runs.
+   */
+  private commitTogether(sqlite: SqliteDatabase): void {
+    const batch = this.queued.get(sqlite) ?? [];
+    this.queued.delete(sqlite);
+    const run = (entry: Queued) =>
+      sqlite.transaction(() => drive(entry.work(), (statement) => this.runNow(sqlite, statement)))();
+    if (batch.length === 1) return settle(batch[0], () => run(batch[0]));
+    const outcomes: (() => unknown)[] = [];
+    try {
+      sqlite.transaction(() => {
+        for (const entry of batch) {
+          try {
+            const value = run(entry);
+            outcomes.push(() => value);
+          } catch (error) {
+            // Some errors (a full disk, I/O) make SQLite roll back the whole transaction, the
+            // savepoints of the others included: then nothing of the batch is committed.
+            if (!sqlite.inTransaction) throw error;
+            outcomes.push(() => {
+              throw error;
+            });
+          }
+        }
+      })();
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+      return;
+    }
+    batch.forEach((entry, index) => settle(entry, outcomes[index]));
+  }
+
   /** One statement on SQLite, now; failures are QueryFailedErrors, as TypeORM's own. */
   private runNow(db: SqliteDatabase, { text, values }: BoundStatement): SqlResult {
     let statements = this.compiled.get(db);
@@ -210,6 +260,21 @@ export class Sql {
     } catch (error) {
       throw new QueryFailedError(text, values, error as Error);
     }
+  }
+}
+
+/** A transaction waiting for its group commit on SQLite. */
+interface Queued {
+  work: () => Step<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+function settle(entry: Queued, outcome: () => unknown): void {
+  try {
+    entry.resolve(outcome());
+  } catch (error) {
+    entry.reject(error);
   }
 }
 
