@@ -17,7 +17,9 @@ export class PhoneNumberService {
 
   /** E.164 for any valid number; what verify-otp and lookups use. */
   normalize(input: string): string {
-    return this.parse(input).number;
+    const phone = this.parse(input);
+    remember(phone);
+    return phone.number;
   }
 
   /**
@@ -86,9 +88,10 @@ export function phoneRegion(e164: string): string {
 }
 
 /**
- * The regions of the numbers last texted: a send asks for its number's region three times (the
- * breaker's check, the country budget, the breaker's count), and parsing is most of what a send
- * costs before its SMS (docs/benchmarks.md, "SMS pumping").
+ * The regions of the numbers last parsed: a send asks for its number's region three times (the
+ * breaker's check, the country budget, the breaker's count) and a sign-in once more for its audit
+ * events, and parsing is most of what a send costs before its SMS (docs/benchmarks.md, "SMS
+ * pumping").
  */
 const regions = new Map<string, string>();
 const MAX_REGIONS = 1_000;
