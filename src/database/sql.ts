@@ -102,10 +102,7 @@ export class EntityRows<T extends ObjectLiteral> {
  */
 @Injectable()
 export class Sql {
-  /** better-sqlite3's compiled statements, per connection, for transactions run synchronously. */
-  private readonly compiled = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
-  /** Transactions waiting for the next group commit, per SQLite connection. */
-  private readonly queued = new Map<SqliteDatabase, Queued[]>();
+  private readonly sqliteConnections = new WeakMap<SqliteDatabase, SqliteConnection>();
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -144,7 +141,7 @@ export class Sql {
 
   private async runBound(statement: BoundStatement): Promise<SqlResult> {
     const sqlite = this.sqlite();
-    if (sqlite) return this.runNow(sqlite, statement);
+    if (sqlite) return sqlite.run(statement);
     const runner = this.dataSource.createQueryRunner();
     try {
       return this.resultOf(await runner.query(statement.text, statement.values, true));
@@ -164,20 +161,12 @@ export class Sql {
    * statements would take in whatever other requests sent meanwhile (and roll it back with its
    * own). There the steps run synchronously inside better-sqlite3's transaction, so nothing else
    * runs until it ends, and the transactions asked for in one turn of the event loop share one
-   * commit (see {@link commitTogether}). On PostgreSQL the steps run on a pooled connection of
-   * their own.
+   * commit (see {@link SqliteConnection.commitQueued}). On PostgreSQL the steps run on a pooled
+   * connection of their own.
    */
   async transaction<T>(work: () => Step<T>): Promise<T> {
     const sqlite = this.sqlite();
-    if (sqlite) {
-      return new Promise<T>((resolve, reject) => {
-        const queued = this.queued.get(sqlite);
-        const entry: Queued = { work, resolve: resolve as (value: unknown) => void, reject };
-        if (queued) return void queued.push(entry);
-        this.queued.set(sqlite, [entry]);
-        setImmediate(() => this.commitTogether(sqlite));
-      });
-    }
+    if (sqlite) return sqlite.transaction(work);
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
@@ -197,69 +186,18 @@ export class Sql {
   }
 
   /** better-sqlite3's connection when the database is SQLite (one for the whole process). */
-  private sqlite(): SqliteDatabase | undefined {
+  private sqlite(): SqliteConnection | undefined {
     const { driver, options } = this.dataSource;
-    return options.type === 'better-sqlite3'
-      ? ((driver as BetterSqlite3Driver).databaseConnection as SqliteDatabase)
-      : undefined;
+    if (options.type !== 'better-sqlite3') return undefined;
+    const db = (driver as BetterSqlite3Driver).databaseConnection as SqliteDatabase;
+    let connection = this.sqliteConnections.get(db);
+    if (!connection) this.sqliteConnections.set(db, (connection = new SqliteConnection(db)));
+    return connection;
   }
 
   private resultOf(result: unknown): SqlResult {
     const { records, affected } = result as QueryResult<Record<string, unknown>>;
     return { rows: records ?? [], affected: affected ?? 0 };
-  }
-
-  /**
-   * Group commit: the transactions queued since the last turn run one after another, in the order
-   * they were asked for, inside one SQLite transaction, each in a savepoint of its own, so one that
-   * throws rolls back alone and the rest commit together. A commit writes every page its
-   * transaction dirtied to the WAL, and the tables' and indexes' rightmost pages and
-   * `sqlite_sequence` are the same pages from one sign-in to the next: under load most of a
-   * commit's writes are shared (docs/benchmarks.md, "Group commit"). Each caller still waits for
-   * the commit that makes its work durable; none sees another's work before its own runs.
-   */
-  private commitTogether(sqlite: SqliteDatabase): void {
-    const batch = this.queued.get(sqlite) ?? [];
-    this.queued.delete(sqlite);
-    const run = (entry: Queued) =>
-      sqlite.transaction(() => drive(entry.work(), (statement) => this.runNow(sqlite, statement)))();
-    if (batch.length === 1) return settle(batch[0], () => run(batch[0]));
-    const outcomes: (() => unknown)[] = [];
-    try {
-      sqlite.transaction(() => {
-        for (const entry of batch) {
-          try {
-            const value = run(entry);
-            outcomes.push(() => value);
-          } catch (error) {
-            // Some errors (a full disk, I/O) make SQLite roll back the whole transaction, the
-            // savepoints of the others included: then nothing of the batch is committed.
-            if (!sqlite.inTransaction) throw error;
-            outcomes.push(() => {
-              throw error;
-            });
-          }
-        }
-      })();
-    } catch (error) {
-      for (const entry of batch) entry.reject(error);
-      return;
-    }
-    batch.forEach((entry, index) => settle(entry, outcomes[index]));
-  }
-
-  /** One statement on SQLite, now; failures are QueryFailedErrors, as TypeORM's own. */
-  private runNow(db: SqliteDatabase, { text, values }: BoundStatement): SqlResult {
-    let statements = this.compiled.get(db);
-    if (!statements) this.compiled.set(db, (statements = new Map<string, SqliteStatement>()));
-    try {
-      let statement = statements.get(text);
-      if (!statement) statements.set(text, (statement = db.prepare(text)));
-      if (statement.reader) return { rows: statement.all(...values) as Record<string, unknown>[], affected: 0 };
-      return { rows: [], affected: statement.run(...values).changes };
-    } catch (error) {
-      throw new QueryFailedError(text, values, error as Error);
-    }
   }
 }
 
@@ -268,6 +206,82 @@ interface Queued {
   work: () => Step<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+}
+
+/**
+ * better-sqlite3's connection, with its compiled statements and the transactions waiting for the
+ * next group commit. Its transaction functions are made once: better-sqlite3 builds four wrappers
+ * for every `db.transaction()` call (3 % of send-otp's CPU when made per transaction).
+ */
+class SqliteConnection {
+  private readonly statements = new Map<string, SqliteStatement>();
+  private queue: Queued[] = [];
+  /** A transaction of its own, or a savepoint inside {@link together}. */
+  private readonly inTransaction: (work: () => Step<unknown>) => unknown;
+  private readonly together: (batch: readonly Queued[], outcomes: (() => unknown)[]) => void;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.inTransaction = db.transaction((work: () => Step<unknown>) =>
+      drive(work(), (statement) => this.run(statement)),
+    );
+    this.together = db.transaction((batch: readonly Queued[], outcomes: (() => unknown)[]) => {
+      for (const { work } of batch) {
+        try {
+          const value = this.inTransaction(work);
+          outcomes.push(() => value);
+        } catch (error) {
+          // Some errors (a full disk, I/O) make SQLite roll back the whole transaction, the
+          // savepoints of the others included: then nothing of the batch is committed.
+          if (!db.inTransaction) throw error;
+          outcomes.push(() => {
+            throw error;
+          });
+        }
+      }
+    });
+  }
+
+  transaction<T>(work: () => Step<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.queue.length === 1) setImmediate(() => this.commitQueued());
+    });
+  }
+
+  /**
+   * Group commit: the transactions queued since the last turn run one after another, in the order
+   * they were asked for, inside one SQLite transaction, each in a savepoint of its own, so one that
+   * throws rolls back alone and the rest commit together. A commit writes every page its
+   * transaction dirtied to the WAL, and the tables' and indexes' rightmost pages and
+   * `sqlite_sequence` are the same pages from one request to the next: under load most of a
+   * commit's writes are shared (docs/benchmarks.md, "Group commit"). Each caller still waits for
+   * the commit that makes its work durable; none sees another's work before its own runs.
+   */
+  private commitQueued(): void {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 1) return settle(batch[0], () => this.inTransaction(batch[0].work));
+    const outcomes: (() => unknown)[] = [];
+    try {
+      this.together(batch, outcomes);
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+      return;
+    }
+    batch.forEach((entry, index) => settle(entry, outcomes[index]));
+  }
+
+  /** One statement, now; failures are QueryFailedErrors, as TypeORM's own. */
+  run({ text, values }: BoundStatement): SqlResult {
+    try {
+      let statement = this.statements.get(text);
+      if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+      if (statement.reader) return { rows: statement.all(...values) as Record<string, unknown>[], affected: 0 };
+      return { rows: [], affected: statement.run(...values).changes };
+    } catch (error) {
+      throw new QueryFailedError(text, values, error as Error);
+    }
+  }
 }
 
 function settle(entry: Queued, outcome: () => unknown): void {
