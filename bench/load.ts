@@ -158,6 +158,10 @@ function run(spec: LoadSpec): Promise<LoadResult> {
             instance.stop();
           }, spec.duration * 1000)
         : undefined;
+    // autocannon notices the end of an `amount` only at its next one-second sample and reports that
+    // as the duration, so a run that spent its pool early would be charged for up to a second of
+    // idling: its rate is taken from its own first request to its last answer instead.
+    const clock = { started: performance.now(), lastAnswer: NaN };
     const instance = autocannon(
       {
         url: spec.url,
@@ -171,26 +175,35 @@ function run(spec: LoadSpec): Promise<LoadResult> {
         clearTimeout(timer);
         if (error) return reject(error);
         if (total && result.requests.total >= total && stoppedBy === 'duration') stoppedBy = 'amount';
-        resolve(summarise(result, latencies, stoppedBy, checker));
+        const activeS =
+          stoppedBy === 'duration' || !(clock.lastAnswer > clock.started)
+            ? result.duration
+            : (clock.lastAnswer - clock.started) / 1000;
+        resolve(summarise(result, latencies, stoppedBy, checker, activeS));
       },
     );
-    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      latencies.push(responseTime);
+      clock.lastAnswer = performance.now();
+    });
   });
 }
 
+/** `durationS`: how long the load ran, when that was not autocannon's whole duration. */
 export function summarise(
   result: autocannon.Result,
   latencies: number[],
   stoppedBy: StoppedBy,
   checker: Pick<AnswerChecker, 'wrong' | 'samples'>,
+  durationS = result.duration,
 ): LoadResult {
   const sorted = Float64Array.from(latencies).sort();
   const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
   const completed = result.requests.total;
   return {
     requests: completed,
-    durationS: result.duration,
-    rps: completed / result.duration,
+    durationS,
+    rps: completed / durationS,
     latencyMs: {
       p50: at(0.5),
       p90: at(0.9),
