@@ -217,28 +217,27 @@ class SqliteConnection {
   private readonly statements = new Map<string, SqliteStatement>();
   private queue: Queued[] = [];
   /** A transaction of its own, or a savepoint inside {@link together}. */
-  private readonly inTransaction: (work: () => Step<unknown>) => unknown;
-  private readonly together: (batch: readonly Queued[], outcomes: (() => unknown)[]) => void;
+  private readonly atomically: (work: () => Step<unknown>) => unknown;
+  /** Each queued transaction in a savepoint, all in one transaction; what each gave or threw. */
+  private readonly together: (batch: readonly Queued[]) => (() => unknown)[];
 
   constructor(private readonly db: SqliteDatabase) {
-    this.inTransaction = db.transaction((work: () => Step<unknown>) =>
-      drive(work(), (statement) => this.run(statement)),
-    );
-    this.together = db.transaction((batch: readonly Queued[], outcomes: (() => unknown)[]) => {
-      for (const { work } of batch) {
+    this.atomically = db.transaction((work: () => Step<unknown>) => drive(work(), (statement) => this.run(statement)));
+    this.together = db.transaction((batch: readonly Queued[]) =>
+      batch.map(({ work }) => {
         try {
-          const value = this.inTransaction(work);
-          outcomes.push(() => value);
+          const value = this.atomically(work);
+          return () => value;
         } catch (error) {
           // Some errors (a full disk, I/O) make SQLite roll back the whole transaction, the
           // savepoints of the others included: then nothing of the batch is committed.
           if (!db.inTransaction) throw error;
-          outcomes.push(() => {
+          return () => {
             throw error;
-          });
+          };
         }
-      }
-    });
+      }),
+    );
   }
 
   transaction<T>(work: () => Step<T>): Promise<T> {
@@ -260,10 +259,10 @@ class SqliteConnection {
   private commitQueued(): void {
     const batch = this.queue;
     this.queue = [];
-    if (batch.length === 1) return settle(batch[0], () => this.inTransaction(batch[0].work));
-    const outcomes: (() => unknown)[] = [];
+    if (batch.length === 1) return settle(batch[0], () => this.atomically(batch[0].work));
+    let outcomes: (() => unknown)[];
     try {
-      this.together(batch, outcomes);
+      outcomes = this.together(batch);
     } catch (error) {
       for (const entry of batch) entry.reject(error);
       return;
