@@ -176,7 +176,7 @@ function run(spec: LoadSpec): Promise<LoadResult> {
         if (error) return reject(error);
         if (total && result.requests.total >= total && stoppedBy === 'duration') stoppedBy = 'amount';
         const activeS =
-          stoppedBy === 'duration' || !(clock.lastAnswer > clock.started)
+          stoppedBy === 'duration' || Number.isNaN(clock.lastAnswer)
             ? result.duration
             : (clock.lastAnswer - clock.started) / 1000;
         resolve(summarise(result, latencies, stoppedBy, checker, activeS));

@@ -17,9 +17,7 @@ export class PhoneNumberService {
 
   /** E.164 for any valid number; what verify-otp and lookups use. */
   normalize(input: string): string {
-    const phone = this.parse(input);
-    remember(phone);
-    return phone.number;
+    return this.parse(input).number;
   }
 
   /**
@@ -28,7 +26,6 @@ export class PhoneNumberService {
    */
   normalizeForSending(input: string): string {
     const phone = this.parse(input);
-    remember(phone);
     if (this.config.refusedPrefixes.some((prefix) => phone.number.startsWith(prefix))) {
       throw notAllowed('Codes are not sent to numbers in this range.');
     }
@@ -56,6 +53,7 @@ export class PhoneNumberService {
     if (!phone?.isValid()) {
       throw invalid(`${text} is not a valid phone number${phone?.country ? ` for ${phone.country}` : ''}.`);
     }
+    remember(phone);
     return phone;
   }
 }

@@ -208,6 +208,9 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
+/** What one transaction of a group gave, or threw. */
+type Outcome = { value: unknown } | { error: unknown };
+
 /**
  * better-sqlite3's connection, with its compiled statements and the transactions waiting for the
  * next group commit. Its transaction functions are made once: better-sqlite3 builds four wrappers
@@ -219,22 +222,19 @@ class SqliteConnection {
   /** A transaction of its own, or a savepoint inside {@link together}. */
   private readonly atomically: (work: () => Step<unknown>) => unknown;
   /** Each queued transaction in a savepoint, all in one transaction; what each gave or threw. */
-  private readonly together: (batch: readonly Queued[]) => (() => unknown)[];
+  private readonly together: (batch: readonly Queued[]) => Outcome[];
 
   constructor(private readonly db: SqliteDatabase) {
     this.atomically = db.transaction((work: () => Step<unknown>) => drive(work(), (statement) => this.run(statement)));
     this.together = db.transaction((batch: readonly Queued[]) =>
-      batch.map(({ work }) => {
+      batch.map(({ work }): Outcome => {
         try {
-          const value = this.atomically(work);
-          return () => value;
+          return { value: this.atomically(work) };
         } catch (error) {
           // Some errors (a full disk, I/O) make SQLite roll back the whole transaction, the
           // savepoints of the others included: then nothing of the batch is committed.
           if (!db.inTransaction) throw error;
-          return () => {
-            throw error;
-          };
+          return { error };
         }
       }),
     );
@@ -259,15 +259,18 @@ class SqliteConnection {
   private commitQueued(): void {
     const batch = this.queue;
     this.queue = [];
-    if (batch.length === 1) return settle(batch[0], () => this.atomically(batch[0].work));
-    let outcomes: (() => unknown)[];
+    let outcomes: Outcome[];
     try {
-      outcomes = this.together(batch);
+      outcomes = batch.length === 1 ? [{ value: this.atomically(batch[0].work) }] : this.together(batch);
     } catch (error) {
       for (const entry of batch) entry.reject(error);
       return;
     }
-    batch.forEach((entry, index) => settle(entry, outcomes[index]));
+    batch.forEach((entry, index) => {
+      const outcome = outcomes[index];
+      if ('error' in outcome) entry.reject(outcome.error);
+      else entry.resolve(outcome.value);
+    });
   }
 
   /** One statement, now; failures are QueryFailedErrors, as TypeORM's own. */
@@ -280,14 +283,6 @@ class SqliteConnection {
     } catch (error) {
       throw new QueryFailedError(text, values, error as Error);
     }
-  }
-}
-
-function settle(entry: Queued, outcome: () => unknown): void {
-  try {
-    entry.resolve(outcome());
-  } catch (error) {
-    entry.reject(error);
   }
 }
 
