@@ -21,10 +21,25 @@ export function lockHash(lockText: string): string {
   return createHash('sha256').update(lockText).digest('hex');
 }
 
-/** Why the peer must be installed again, or undefined when its node_modules matches its lock. */
-export function installReason(installed: { stamp: string | undefined }, lock: string): string | undefined {
+/**
+ * What an install is made for: the lock file, and the Node ABI its native addon (better-sqlite3)
+ * was compiled against, so a bench run on another Node major (scripts/ci/with-node.sh 24 npm run
+ * bench) installs the peer again instead of crashing on the other Node's addon.
+ */
+export function installStamp(lockText: string, abi: string = process.versions.modules): string {
+  return `${lockHash(lockText)} node-abi-${abi}`;
+}
+
+/** Why the peer must be installed again, or undefined when its node_modules matches its lock and this Node. */
+export function installReason(
+  installed: { stamp: string | undefined },
+  lock: string,
+  abi: string = process.versions.modules,
+): string | undefined {
   if (installed.stamp === undefined) return 'bench/peer/node_modules is missing or was not installed by the bench';
-  return installed.stamp.trim() === lockHash(lock) ? undefined : 'bench/peer/package-lock.json changed';
+  const [hash, builtFor] = installed.stamp.trim().split(' ');
+  if (hash !== lockHash(lock)) return 'bench/peer/package-lock.json changed';
+  return builtFor === `node-abi-${abi}` ? undefined : `it was installed for another Node (${builtFor ?? 'unknown'})`;
 }
 
 /** `npm ci --prefix bench/peer` when needed; its output goes to the terminal. */
@@ -39,7 +54,7 @@ export function ensurePeerInstalled(log: (message: string) => void): void {
     stdio: 'inherit',
   });
   if (result.status !== 0) throw new Error(`npm ci --prefix bench/peer failed (${result.status ?? result.signal})`);
-  writeFileSync(STAMP_FILE, `${lockHash(lock)}\n`);
+  writeFileSync(STAMP_FILE, `${installStamp(lock)}\n`);
 }
 
 /** The installed versions of the peer's packages, for the results. */
