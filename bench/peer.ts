@@ -37,9 +37,12 @@ export function installReason(
   abi: string = process.versions.modules,
 ): string | undefined {
   if (installed.stamp === undefined) return 'bench/peer/node_modules is missing or was not installed by the bench';
-  const [hash, builtFor] = installed.stamp.trim().split(' ');
-  if (hash !== lockHash(lock)) return 'bench/peer/package-lock.json changed';
-  return builtFor === `node-abi-${abi}` ? undefined : `it was installed for another Node (${builtFor ?? 'unknown'})`;
+  const stamp = installed.stamp.trim();
+  if (stamp === installStamp(lock, abi)) return undefined;
+  const [hash, builtFor = 'unknown'] = stamp.split(' ');
+  return hash === lockHash(lock)
+    ? `it was installed for another Node (${builtFor})`
+    : 'bench/peer/package-lock.json changed';
 }
 
 /** `npm ci --prefix bench/peer` when needed; its output goes to the terminal. */
