@@ -182,8 +182,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
 /**
  * The headers helmet sets for these options, read once from a response that is never sent.
  * Without nonces they depend on the options alone, and building them per request (CSP parsing
- * included) was 2–4 % of the CPU under load; a throw-away Fastify server with @fastify/helmet to
- * read them cost 14–19 ms of every boot.
+ * included) was 2–4 % of the CPU under load.
  */
 function helmetHeaders(options: HelmetOptions): Record<string, string> {
   const request = new IncomingMessage(new Socket());
