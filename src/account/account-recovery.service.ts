@@ -125,7 +125,7 @@ export class AccountRecoveryService {
         throw isUniqueViolation(error) ? new ProblemException('phone_number_in_use') : error;
       });
     const recovered = await this.otp.redeemed(matched, outcome);
-    const tokens = await this.sessions.tokensFor(recovered.session);
+    const tokens = this.sessions.tokensFor(recovered.session);
     await this.notices.phoneNumberChanged(from, resolveLocale(language.locale, language.acceptLanguage));
     return { message: 'Account recovered', user: toUserResponse(recovered.user), tokens };
   }

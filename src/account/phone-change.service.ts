@@ -82,7 +82,7 @@ export class PhoneChangeService {
       });
     const { user, session } = await this.otp.redeemed(matched, outcome);
 
-    const tokens = await this.sessions.tokensFor(session);
+    const tokens = this.sessions.tokensFor(session);
     await this.notices.phoneNumberChanged(from, resolveLocale(language.locale, language.acceptLanguage));
     return { message: 'Phone number changed', user: toUserResponse(user), tokens };
   }

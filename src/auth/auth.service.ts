@@ -128,8 +128,8 @@ export class AuthService {
     return this.signedIn(user, session, false);
   }
 
-  private async signedIn(user: User, session: Generation, isNewUser: boolean): Promise<VerifyOtpResponseDto> {
-    const tokens = await this.sessions.tokensFor(session);
+  private signedIn(user: User, session: Generation, isNewUser: boolean): VerifyOtpResponseDto {
+    const tokens = this.sessions.tokensFor(session);
     this.metrics.signIn(isNewUser);
     return { message: 'Authentication successful', user: toUserResponse(user), tokens, is_new_user: isNewUser };
   }

@@ -45,7 +45,7 @@ export class SessionsService {
     return session;
   }
 
-  tokensFor(session: Generation): Promise<TokensDto> {
+  tokensFor(session: Generation): TokensDto {
     return this.tokens.issuePair(session);
   }
 
@@ -57,7 +57,7 @@ export class SessionsService {
    * is revoked.
    */
   async refresh(refreshToken: string, ip?: string): Promise<TokensDto> {
-    const claims = await this.tokens.verify(refreshToken, 'refresh');
+    const claims = this.tokens.verify(refreshToken, 'refresh');
     const now = new Date();
     let session = await this.findUsable(claims, now);
 
@@ -76,7 +76,7 @@ export class SessionsService {
    * revoked and nothing else, so a leaked old token cannot sign the user out of every device.
    */
   async logout(refreshToken: string, scope: LogoutScope, ip?: string): Promise<void> {
-    const claims = await this.tokens.verify(refreshToken, 'refresh');
+    const claims = this.tokens.verify(refreshToken, 'refresh');
     const now = new Date();
     const session = await this.findUsable(claims, now);
     if (claims.jti !== session.refreshJti && !this.withinGrace(claims, session, now)) {

@@ -37,33 +37,37 @@ describe('JWT key rotation', () => {
     expect(header).toMatchObject({ kid: keyId(OLD) });
   });
 
-  it('keeps tokens signed with the previous secret valid while JWT_PREVIOUS_SECRET names it', async () => {
-    const before = await tokenService(config(OLD)).issuePair(SESSION);
+  it('keeps tokens signed with the previous secret valid while JWT_PREVIOUS_SECRET names it', () => {
+    const before = tokenService(config(OLD)).issuePair(SESSION);
 
     const afterRotation = tokenService(config(NEW, OLD));
 
-    await expect(afterRotation.verify(before.access, 'access')).resolves.toMatchObject({ sub: '7', typ: 'access' });
-    await expect(afterRotation.verify(before.refresh, 'refresh')).resolves.toMatchObject({ typ: 'refresh' });
+    expect(afterRotation.verify(before.access, 'access')).toMatchObject({ sub: '7', typ: 'access' });
+    expect(afterRotation.verify(before.refresh, 'refresh')).toMatchObject({ typ: 'refresh' });
   });
 
-  it('refuses tokens of the old secret once JWT_PREVIOUS_SECRET is removed', async () => {
-    const before = await tokenService(config(OLD)).issuePair(SESSION);
+  it('refuses tokens of the old secret once JWT_PREVIOUS_SECRET is removed', () => {
+    const before = tokenService(config(OLD)).issuePair(SESSION);
 
-    await expect(tokenService(config(NEW)).verify(before.access, 'access')).rejects.toMatchObject({
-      code: 'unauthorized',
-    });
+    expect(() => tokenService(config(NEW)).verify(before.access, 'access')).toThrow(
+      expect.objectContaining({
+        code: 'unauthorized',
+      }),
+    );
   });
 
-  it('signs new tokens with the new secret only', async () => {
-    const after = await tokenService(config(NEW, OLD)).issuePair(SESSION);
+  it('signs new tokens with the new secret only', () => {
+    const after = tokenService(config(NEW, OLD)).issuePair(SESSION);
 
-    await expect(tokenService(config(NEW)).verify(after.access, 'access')).resolves.toMatchObject({ typ: 'access' });
-    await expect(tokenService(config(OLD)).verify(after.access, 'access')).rejects.toMatchObject({
-      code: 'unauthorized',
-    });
+    expect(tokenService(config(NEW)).verify(after.access, 'access')).toMatchObject({ typ: 'access' });
+    expect(() => tokenService(config(OLD)).verify(after.access, 'access')).toThrow(
+      expect.objectContaining({
+        code: 'unauthorized',
+      }),
+    );
   });
 
-  it('refuses a token whose kid names no configured key, and one whose kid was swapped to another key', async () => {
+  it('refuses a token whose kid names no configured key, and one whose kid was swapped to another key', () => {
     const keys = new SigningKeys(config(NEW, OLD));
     const forged = new JwtService({ secret: 'someone-elses-secret-of-32-bytes-and-more' }).sign(
       {},
@@ -76,9 +80,11 @@ describe('JWT key rotation', () => {
       { typ: 'access', sid: SESSION.id },
       { keyid: keyId(NEW), subject: '7', jwtid: 'x', issuer: 'otp-auth', audience: 'otp-auth', expiresIn: 60 },
     );
-    await expect(tokenService(config(NEW, OLD)).verify(relabelled, 'access')).rejects.toMatchObject({
-      code: 'unauthorized',
-    });
+    expect(() => tokenService(config(NEW, OLD)).verify(relabelled, 'access')).toThrow(
+      expect.objectContaining({
+        code: 'unauthorized',
+      }),
+    );
   });
 
   it('checks tokens without a kid (issued before kids existed) against JWT_SECRET', () => {

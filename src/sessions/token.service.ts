@@ -36,29 +36,36 @@ export class TokenService {
   /**
    * The pair for the session's current refresh generation. It is a pure function of the session
    * row (HS256 signatures are deterministic), which is what lets a refresh racing inside the grace
-   * window receive the very same pair without any token being stored.
+   * window receive the very same pair without any token being stored. Synchronous, as HS256 is:
+   * jsonwebtoken's callback form signs through a stream, for nothing.
    */
-  async issuePair(session: Generation): Promise<TokensDto> {
+  issuePair(session: Generation): TokensDto {
     const iat = Math.floor(session.rotatedAt.getTime() / 1000);
-    const accessJti = accessJtiOf(session.refreshJti);
-    const [access, refresh] = await Promise.all([
-      this.sign(session, 'access', accessJti, iat, this.config.accessTtlMs),
-      this.sign(session, 'refresh', session.refreshJti, iat, this.config.refreshTtlMs),
-    ]);
-    return { access, refresh };
+    return {
+      access: this.sign(session, 'access', accessJtiOf(session.refreshJti), iat, this.config.accessTtlMs),
+      refresh: this.sign(session, 'refresh', session.refreshJti, iat, this.config.refreshTtlMs),
+    };
   }
 
   /** Signature (HS256 only), issuer, audience, expiry and type; anything else is `unauthorized`. */
-  async verify(token: string, typ: TokenType): Promise<TokenPayload> {
-    const claims = await this.jwt.verifyAsync<TokenPayload>(token).catch(() => null);
+  verify(token: string, typ: TokenType): TokenPayload {
+    const claims = this.checked(token);
     if (!isWellFormed(claims) || claims.typ !== typ) {
       throw new ProblemException('unauthorized', { detail: `The ${typ} token is invalid or expired.` });
     }
     return claims;
   }
 
-  private sign(session: Generation, typ: TokenType, jti: string, iat: number, ttlMs: number): Promise<string> {
-    return this.jwt.signAsync(
+  private checked(token: string): Partial<TokenPayload> | null {
+    try {
+      return this.jwt.verify<TokenPayload>(token);
+    } catch {
+      return null;
+    }
+  }
+
+  private sign(session: Generation, typ: TokenType, jti: string, iat: number, ttlMs: number): string {
+    return this.jwt.sign(
       { typ, sid: session.id, iat },
       { subject: String(session.userId), jwtid: jti, expiresIn: toSeconds(ttlMs) },
     );
