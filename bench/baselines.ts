@@ -2,8 +2,10 @@
 //   B1  bare Fastify answering GET /api/auth/profile/ with a static USER object
 //   B3  Fastify + raw driver profile: verify the JWT (HS256, issuer, audience, typ) and read the
 //       user by primary key (BASELINE_SESSION_CHECK=1 reads it with the app's session join instead)
-//   B4  Fastify + raw driver verify-otp: the app's statements, HMAC check and two signed JWTs
-//   B5  Fastify + raw driver send-otp: phone check, the app's two statements, HMAC of a new code
+//   B4  Fastify + raw driver verify-otp: the app's statements (its audit events too), HMAC check and
+//       two signed JWTs
+//   B5  Fastify + raw driver send-otp: phone check, HMAC of a new code, and the app's two
+//       transactions: the code, then its delivery record and audit event
 // They send the app's own statements (from its repositories, built once at boot) through the raw
 // driver, and use its pure helpers (code HMAC, token ids, the USER object). What they leave out on
 // purpose (the app's own cost): Nest, TypeORM, class-validator, passport, the throttler and OTP
@@ -118,7 +120,7 @@ function normalize(input: string, forSending: boolean): string | undefined {
   return phone.number;
 }
 
-function b4(app: App, db: RawDb, { users, otpCodes, sessions }: AppStatements): void {
+function b4(app: App, db: RawDb, { users, otpCodes, sessions, audit, totpFactors }: AppStatements): void {
   const schema = {
     body: {
       type: 'object',
@@ -141,20 +143,23 @@ function b4(app: App, db: RawDb, { users, otpCodes, sessions }: AppStatements): 
         ...signInScope(phone),
         now,
         maxAttempts: OTP.maxAttempts,
-      })) as { id: number | string; code_hash: string } | undefined;
+      })) as { id: number | string; code_hash: string; created_at: number | string } | undefined;
       if (!counted || !hashesMatch(counted.code_hash, hashCode(OTP.secret, phone, request.body.otp_code))) {
         return problem(reply, 400, 'otp_invalid');
       }
 
       const session = { id: randomUUID(), refreshJti: randomUUID() };
       const userAgent = request.headers['user-agent']?.slice(0, 512) ?? null;
-      // The app's sign-in transaction, in its order: spend the code, find or create the user, open the session.
+      // The app's sign-in transaction, in its order: spend the code, find or create the user, look
+      // for a second factor, open the session, record the sign-in and write its two audit events.
       const user = await db.transaction(function* () {
         if (!(yield* query(otpCodes.consume, { id: Number(counted.id), at: now })).affected) return undefined;
         const { rows } = yield* query(users.findOrCreate, { phoneNumber: phone, now });
         const row = rows.at(0) as UserRow | undefined;
         if (!row) throw new Error('findOrCreate returned no row');
         const signedIn = hydrateUser(row);
+        if (yield* totpFactors.isActive(signedIn.id))
+          throw new Error('the bench signs in users without a second factor');
         const { id, refreshJti } = session;
         const expiresAt = now + SESSION_MAX_AGE_MS;
         yield* query(sessions.insert, {
@@ -168,6 +173,15 @@ function b4(app: App, db: RawDb, { users, otpCodes, sessions }: AppStatements): 
           ip: request.ip,
         });
         yield* query(users.recordSignIn, { id: signedIn.id, phoneNumber: phone, at: now });
+        const [userId, ip, isNewUser] = [signedIn.id, request.ip, signedIn.lastLogin === null];
+        const elapsedMs = Math.max(0, now - Number(counted.created_at));
+        yield* audit.record(
+          [
+            { type: 'code_verified', phoneNumber: phone, purpose: 'sign_in', userId, ip, elapsedMs },
+            { type: 'sign_in', reason: 'otp', phoneNumber: phone, userId, sessionId: id, isNewUser, ip },
+          ],
+          new Date(now),
+        );
         return signedIn;
       });
       if (!user) return problem(reply, 400, 'otp_invalid');
@@ -194,7 +208,7 @@ function b4(app: App, db: RawDb, { users, otpCodes, sessions }: AppStatements): 
   );
 }
 
-function b5(app: App, db: RawDb, { otpCodes }: AppStatements): void {
+function b5(app: App, db: RawDb, { otpCodes, audit, deliveries }: AppStatements): void {
   const schema = {
     body: {
       type: 'object',
@@ -204,22 +218,36 @@ function b5(app: App, db: RawDb, { otpCodes }: AppStatements): void {
     },
   };
   const ttlSeconds = Math.ceil(OTP.ttlMs / 1000);
-  // The mock provider's work at LOG_LEVEL=warn with no outbox: the text is rendered, nothing is sent.
-  const deliver = (_to: string, _body: string) => undefined;
+  // The mock provider's work at LOG_LEVEL=warn with no outbox: the text is rendered, nothing is
+  // sent, and the answer is a message id of its own.
+  const deliver = (_to: string, _body: string) => `mock_${randomUUID()}`;
   app.post<{ Body: { phone_number: string } }>('/api/auth/send-otp/', { schema }, async (request, reply) => {
     const phone = normalize(request.body.phone_number, true);
     if (!phone) return problem(reply, 400, 'invalid_phone_number');
     const code = generateCode(OTP.codeLength);
     const now = Date.now();
-    const inserted = (await db.one(otpCodes.insert, {
-      ...signInScope(phone),
-      codeHash: hashCode(OTP.secret, phone, code),
-      createdAt: now,
-      expiresAt: now + OTP.ttlMs,
-    })) as { id: number | string } | undefined;
-    if (!inserted) throw new Error('the code INSERT returned no id');
-    await db.run(otpCodes.retireOlder, { ...signInScope(phone), id: Number(inserted.id), at: now });
-    deliver(phone, renderCodeMessage({ appName: APP_NAME, code, ttlMs: OTP.ttlMs, locale: 'en' }));
+    const codeHash = hashCode(OTP.secret, phone, code);
+    // The app's two transactions: the code with the retirement of older ones, then, once the
+    // provider took the SMS, its delivery record with the code_sent event.
+    const codeId = await db.transaction(function* () {
+      const { rows } = yield* query(otpCodes.insert, {
+        ...signInScope(phone),
+        codeHash,
+        createdAt: now,
+        expiresAt: now + OTP.ttlMs,
+      });
+      const id = Number((rows.at(0) as { id: number | string } | undefined)?.id);
+      if (!id) throw new Error('the code INSERT returned no id');
+      yield* query(otpCodes.retireOlder, { ...signInScope(phone), id, at: now });
+      return id;
+    });
+    const messageId = deliver(phone, renderCodeMessage({ appName: APP_NAME, code, ttlMs: OTP.ttlMs, locale: 'en' }));
+    const sentAt = new Date();
+    await db.transaction(function* () {
+      yield* deliveries.insert({ otpCodeId: codeId, channel: 'sms', locale: 'en', createdAt: sentAt, messageId });
+      const sent = { type: 'code_sent', ...signInScope(phone), channel: 'sms', ip: request.ip } as const;
+      yield* audit.record(sent, sentAt);
+    });
     return {
       message: 'OTP sent successfully',
       phone_number: phone,

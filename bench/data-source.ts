@@ -1,13 +1,20 @@
 // The app's own persistence on a bench database: its TypeORM options, entities and migrations,
 // and the statements its repositories send, which the baselines send through their raw drivers.
+import type { ConfigType } from '@nestjs/config';
 import { DataSource } from 'typeorm';
+import { AuditEventsRepository } from '../src/audit/audit-events.repository';
+import { AuditTrail } from '../src/audit/audit-trail.service';
+import type { otpConfig } from '../src/config';
 import { parseDatabaseUrl } from '../src/config/database.config';
 import { Sql } from '../src/database/sql';
 import { ENTITY_FILES, runMigrations, typeOrmOptions } from '../src/database/typeorm.options';
+import { TotpFactorsRepository } from '../src/mfa/totp-factors.repository';
 import { OtpCodesRepository } from '../src/otp/otp-codes.repository';
+import { SmsDeliveriesRepository } from '../src/otp/sms-deliveries.repository';
 import { SessionsRepository } from '../src/sessions/sessions.repository';
 import { User } from '../src/users/user.entity';
 import { UsersRepository } from '../src/users/users.repository';
+import { OTP } from './config';
 
 export interface OpenOptions {
   /** Runs the app's migrations first (the baselines' databases; the app migrates its own). */
@@ -47,13 +54,22 @@ export async function withDataSource<T>(databaseUrl: string, work: (dataSource: 
   }
 }
 
-/** The app's statements for the dialect of `dataSource` (placeholders as its driver writes them). */
+/**
+ * The app's statements for the dialect of `dataSource` (placeholders as its driver writes them),
+ * and the app's own writers of the rows a route adds to them (its audit events, a send's delivery
+ * record, the sign-in's second-factor check), whose steps the baselines run in their transactions.
+ */
 export function appStatements(dataSource: DataSource) {
   const sql = new Sql(dataSource);
+  // The audit trail reads only the secret its number hashes are keyed from.
+  const otp = { secret: OTP.secret } as ConfigType<typeof otpConfig>;
   return {
     users: new UsersRepository(sql).statements,
     otpCodes: new OtpCodesRepository(sql).statements,
     sessions: new SessionsRepository(sql).statements,
+    audit: new AuditTrail(new AuditEventsRepository(sql), sql, otp),
+    totpFactors: new TotpFactorsRepository(sql),
+    deliveries: new SmsDeliveriesRepository(sql),
     /**
      * B3's own read, as issue 7 words it ("read the user by primary key"); the app reads the user
      * through its live-session join (`sessions.authenticate`) instead, and has no such statement.

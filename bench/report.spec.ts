@@ -95,6 +95,20 @@ describe('analyse', () => {
     });
   });
 
+  it("judges the app's median boot and idle RSS against 1 s and 100 MiB, and not the peer's", () => {
+    const startups = [
+      { server: 'app' as const, readyMs: [900, 1200, 950], idleRssMb: [104, 99, 101] },
+      { server: 'peer' as const, readyMs: [2000], idleRssMb: [300] },
+    ];
+
+    const { verdicts } = analyse([], [], startups);
+
+    expect(verdicts.filter((v) => ['ms', 'MiB'].includes(v.unit))).toEqual([
+      { measure: 'sqlite boot to first 200', value: 950, unit: 'ms', target: '≤ 1000 ms', met: true },
+      { measure: 'sqlite idle RSS', value: 101, unit: 'MiB', target: '≤ 100 MiB', met: false },
+    ]);
+  });
+
   it('compares each route with the peer in the same round, against a target of 2.5', () => {
     const app = measurement('sqlite/verify-otp/app', 'app', [result(600), result(300)], 'verify-otp');
     const peer = measurement('sqlite/verify-otp/peer', 'peer', [result(200), result(150)], 'verify-otp');

@@ -7,7 +7,8 @@ import type { LoadResult } from './load';
 export const TARGETS = {
   profileVsB1: 0.35,
   profileVsB3: 0.6,
-  verifyVsB4: 0.5,
+  /** Issue 7 asked 0.5, issue 21 0.6 on SQLite; the higher holds on both backends. */
+  verifyVsB4: 0.6,
   sendVsB5: 0.5,
   /** Ours ÷ better-auth's, per route (issue 21). */
   vsPeer: 2.5,
@@ -15,6 +16,9 @@ export const TARGETS = {
   refusalVsSuccess: 3,
   tailRatio: 5,
   rssGrowth: 0.1,
+  /** The app's spawn to first 200 and its RSS a few seconds after, on SQLite (issue 21). */
+  bootMs: 1000,
+  idleRssMb: 100,
 };
 
 export type ServerLabel = 'app' | 'peer' | 'B1' | 'B3' | 'B4' | 'B5';
@@ -98,7 +102,7 @@ export interface Row {
 export interface Verdict {
   measure: string;
   value: number;
-  unit: 'ratio' | 'count' | 'percent';
+  unit: 'ratio' | 'count' | 'percent' | 'ms' | 'MiB';
   target: string;
   met: boolean;
 }
@@ -216,7 +220,7 @@ export function failures(row: Pick<Row, 'scenario' | 'errors' | 'non2xx' | 'wron
  * req/s divided by the other side's req/s in the same round, so slow spells of a shared machine hit
  * both sides of each quotient.
  */
-export function analyse(measurements: Measurement[], rssRuns: RssRun[]): Analysis {
+export function analyse(measurements: Measurement[], rssRuns: RssRun[], startups: StartupRun[] = []): Analysis {
   const byId = new Map(measurements.map((m) => [m.id, m]));
   const rows = measurements.map(summarize);
   const appRows = rows.filter((r) => r.server === 'app');
@@ -280,6 +284,25 @@ export function analyse(measurements: Measurement[], rssRuns: RssRun[]): Analysi
       met: rss.growth <= TARGETS.rssGrowth && rss.non2xx === 0 && rss.errors === 0,
     });
   }
+  for (const { readyMs, idleRssMb } of startups.filter((run) => run.server === 'app' && run.readyMs.length)) {
+    const [boot, idle] = [median(readyMs), median(idleRssMb)];
+    verdicts.push(
+      {
+        measure: 'sqlite boot to first 200',
+        value: boot,
+        unit: 'ms',
+        target: `≤ ${TARGETS.bootMs} ms`,
+        met: boot <= TARGETS.bootMs,
+      },
+      {
+        measure: 'sqlite idle RSS',
+        value: idle,
+        unit: 'MiB',
+        target: `≤ ${TARGETS.idleRssMb} MiB`,
+        met: idle <= TARGETS.idleRssMb,
+      },
+    );
+  }
   return { rows, verdicts };
 }
 
@@ -341,6 +364,8 @@ function table(header: string[], lines: Cell[][]): string {
 
 function formatVerdictValue({ value, unit }: Verdict): string | number {
   if (unit === 'percent') return `${(value * 100).toFixed(1)} %`;
+  if (unit === 'ms') return `${fmt.int(value)} ms`;
+  if (unit === 'MiB') return `${fmt.mb(value)} MiB`;
   return unit === 'count' ? value : fmt.ratio(value);
 }
 

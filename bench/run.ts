@@ -714,7 +714,7 @@ async function main(): Promise<number> {
     warmup,
     peakRssMb,
   }));
-  const analysis = analyse(measurements, rss);
+  const analysis = analyse(measurements, rss, startup);
   const tables = formatResults(analysis, rss, startup);
   print(`\n## Results (medians of ${plural(config.rounds, 'round')} of ${config.duration} s)\n`);
   print(tables.results);
