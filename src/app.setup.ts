@@ -20,7 +20,6 @@ import { lazySchemaCompilers } from './common/schema-compilers';
 import { discardUnreadBody } from './common/unread-body';
 import { createValidationPipe } from './common/validation.pipe';
 import { createLogger, requestId } from './common/logger';
-import { enterRequest } from './common/request-context';
 import { appConfig } from './config';
 import { MetricsService } from './metrics/metrics.service';
 
@@ -132,11 +131,6 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   SECURITY_HEADERS.set(fastify, securityHeaders);
   fastify.addHook('onRequest', (_request, reply, done) => {
     reply.headers(securityHeaders);
-    done();
-  });
-  // After the body is read: its stream events run outside the request's async context.
-  fastify.addHook('preValidation', (request, _reply, done) => {
-    enterRequest(request.id);
     done();
   });
   fastify.addHook('onSend', async (request, reply) => {

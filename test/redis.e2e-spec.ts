@@ -71,7 +71,7 @@ suite('Redis as the shared rate-limit store on %s', (backend) => {
     it('still boots and answers /health/live 200, but /health/ready 503', async () => {
       const t = app();
       await t.http().get(ROUTES.healthLive).expect(200);
-      const logs = captureLogs();
+      const logs = captureLogs(t.app);
       let res: Awaited<ReturnType<ReturnType<TestApp['http']>['get']>>;
       try {
         res = await t.http().get(ROUTES.healthReady);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { ProblemException } from '../common/errors/problem.exception';
@@ -13,7 +13,6 @@ const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 /** Checks the captcha token that lets a request send an SMS; the send path decides when one is needed. */
 @Injectable()
 export class CaptchaGate {
-  private readonly logger = new Logger(CaptchaGate.name);
   /** A provider is configured (CAPTCHA_PROVIDER is not none). */
   readonly enabled: boolean;
   /** Every send needs a captcha (CAPTCHA_MODE=always), not only those the anti-fraud breaker challenges. */
@@ -53,10 +52,8 @@ export class CaptchaGate {
       throw new ProblemException('captcha_unavailable', { retryAfter: UNAVAILABLE_RETRY_AFTER_SECONDS, cause: error });
     }
     const refusal = this.refusal(answer);
-    if (refusal) {
-      this.logger.warn(`Captcha refused: ${refusal}`);
-      throw new ProblemException('captcha_invalid');
-    }
+    // Why goes to the log (the problem filter's line), never to the client, who could learn from it.
+    if (refusal) throw new ProblemException('captcha_invalid', { cause: new Error(`Captcha refused: ${refusal}`) });
   }
 
   /** Why an answer does not let the request through, or undefined when it does. */

@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../config/app.config';
-import { currentRequestId } from './request-context';
 
 const PINO_LEVEL: Record<LogLevel, pino.Level> = {
   fatal: 'fatal',
@@ -40,38 +39,36 @@ export function requestId(request: IncomingMessage): string {
 }
 
 /**
- * Nest's own messages (boot, errors, the mock SMS) through the same pino logger; a message
- * written while a request is handled carries that request's `reqId`, as Fastify's lines do.
+ * Nest's own messages (boot, jobs, the services' warnings, the mock SMS) through the same pino
+ * logger. They carry no `reqId`: a line about a request goes through the request's own logger
+ * (`request.log`: the request log, the problem filter), which has it. Finding it from anywhere
+ * else would need an AsyncLocalStorage, whose async hooks cost Node 20 a quarter of the
+ * throughput on the sign-in routes and the GET profile's tail (docs/benchmarks.md).
  */
 export class PinoLoggerService implements LoggerService {
   constructor(private readonly logger: FastifyBaseLogger) {}
 
   log(message: unknown, context?: string) {
-    this.logger.info(fields(context), String(message));
+    this.logger.info({ context }, String(message));
   }
 
   error(message: unknown, trace?: string, context?: string) {
-    this.logger.error({ ...fields(context), trace }, String(message));
+    this.logger.error({ context, trace }, String(message));
   }
 
   warn(message: unknown, context?: string) {
-    this.logger.warn(fields(context), String(message));
+    this.logger.warn({ context }, String(message));
   }
 
   debug(message: unknown, context?: string) {
-    this.logger.debug(fields(context), String(message));
+    this.logger.debug({ context }, String(message));
   }
 
   verbose(message: unknown, context?: string) {
-    this.logger.trace(fields(context), String(message));
+    this.logger.trace({ context }, String(message));
   }
 
   fatal(message: unknown, context?: string) {
-    this.logger.fatal(fields(context), String(message));
+    this.logger.fatal({ context }, String(message));
   }
-}
-
-function fields(context: string | undefined): { context?: string; reqId?: string } {
-  const reqId = currentRequestId();
-  return reqId ? { context, reqId } : { context };
 }

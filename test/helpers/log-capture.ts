@@ -19,11 +19,24 @@ const render = (args: unknown[]): string =>
 /**
  * Records every log call the app makes, whatever level the test app's logger lets through:
  * Nest's `Logger` (instances and static), `ConsoleLogger`, `console.*` and raw writes to
- * stdout/stderr. Calls still go through to the originals.
+ * stdout/stderr. Calls still go through to the originals. Given the app, also every line of its
+ * own pino logger (the request log, the problem filter's lines), at every level while capturing.
  */
-export function captureLogs(): LogCapture {
+export function captureLogs(app?: NestFastifyApplication): LogCapture {
   const lines: string[] = [];
   const spies: jest.SpyInstance[] = [];
+  const restores: (() => void)[] = [];
+  if (app) {
+    const log = app.getHttpAdapter().getInstance().log;
+    const level = log.level;
+    log.level = 'trace';
+    const stream = (log as unknown as Record<symbol, { write(line: string): unknown }>)[pino.symbols.streamSym];
+    // Writing to process.stdout, its lines are recorded with stdout's below.
+    if (stream !== process.stdout) {
+      spies.push(jest.spyOn(stream, 'write').mockImplementation((line: string) => lines.push(`pino: ${line}`)));
+    }
+    restores.push(() => void (log.level = level));
+  }
   const record =
     (source: string) =>
     (...args: unknown[]): void => {
@@ -66,7 +79,13 @@ export function captureLogs(): LogCapture {
     );
   }
 
-  return { lines, restore: () => spies.forEach((spy) => spy.mockRestore()) };
+  return {
+    lines,
+    restore: () => {
+      spies.forEach((spy) => spy.mockRestore());
+      restores.forEach((restore) => restore());
+    },
+  };
 }
 
 export interface AppLogCapture {

@@ -6,10 +6,10 @@ import { useTestApp } from '../helpers/test-app';
 
 describe.each(dialects())('security: no secrets in logs on %s', (dialect) => {
   let logs: LogCapture;
-  beforeAll(() => {
-    logs = captureLogs();
-  });
   const app = useTestApp(dialect);
+  beforeAll(() => {
+    logs = captureLogs(app().app);
+  });
   afterAll(() => logs?.restore());
 
   it('logs no code, no token and no unmasked phone number across a full flow, an SMS failure included', async () => {

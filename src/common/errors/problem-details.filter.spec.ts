@@ -2,7 +2,6 @@ import {
   BadRequestException,
   HttpException,
   HttpStatus,
-  Logger,
   NotFoundException,
   PayloadTooLargeException,
   ServiceUnavailableException,
@@ -12,14 +11,21 @@ import {
 import { ProblemDetailsFilter, type ProblemBody } from './problem-details.filter';
 import { ProblemException } from './problem.exception';
 
+interface FakeLog {
+  warn: jest.Mock;
+  error: jest.Mock;
+}
+
 interface FakeReply {
   status: jest.Mock;
   header: jest.Mock;
   send: jest.Mock;
 }
 
+const log: FakeLog = { warn: jest.fn(), error: jest.fn() };
+
 function fakeHost(url = '/api/auth/verify-otp/', method = 'POST'): { host: ArgumentsHost; reply: FakeReply } {
-  const request = { url, method, routeOptions: { url: '/api/auth/verify-otp' } };
+  const request = { url, method, routeOptions: { url: '/api/auth/verify-otp' }, log };
   const reply = {} as FakeReply;
   reply.status = jest.fn(() => reply);
   reply.header = jest.fn(() => reply);
@@ -30,14 +36,10 @@ function fakeHost(url = '/api/auth/verify-otp/', method = 'POST'): { host: Argum
 
 describe('ProblemDetailsFilter', () => {
   const filter = new ProblemDetailsFilter();
-  let logError: jest.SpyInstance;
 
   beforeEach(() => {
-    logError = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-  });
-
-  afterEach(() => {
-    logError.mockRestore();
+    log.warn.mockClear();
+    log.error.mockClear();
   });
 
   function render(exception: unknown, url?: string): { body: ProblemBody; reply: FakeReply } {
@@ -158,7 +160,10 @@ describe('ProblemDetailsFilter', () => {
       instance: '/api/auth/verify-otp/',
     });
     expect(JSON.stringify(body)).not.toContain('secret');
-    expect(logError).toHaveBeenCalledWith('POST /api/auth/verify-otp failed', error.stack);
+    expect(log.error).toHaveBeenCalledWith(
+      { context: 'ProblemDetailsFilter', trace: error.stack },
+      'POST /api/auth/verify-otp failed',
+    );
   });
 
   it('answers a thrown non-Error with a 500 too', () => {
@@ -167,9 +172,32 @@ describe('ProblemDetailsFilter', () => {
     expect(JSON.stringify(body)).not.toContain('just a string');
   });
 
-  it('logs only server errors', () => {
+  it("logs a refusal only when it has a cause, once, through the request's logger", () => {
     render(new ProblemException('otp_invalid'));
     render(new NotFoundException());
-    expect(logError).not.toHaveBeenCalled();
+    expect(log.warn).not.toHaveBeenCalled();
+    expect(log.error).not.toHaveBeenCalled();
+
+    render(
+      new ProblemException('captcha_invalid', { cause: new Error('the provider said no (timeout-or-duplicate)') }),
+    );
+
+    expect(log.warn).toHaveBeenCalledTimes(1);
+    expect(log.warn).toHaveBeenCalledWith(
+      { context: 'ProblemDetailsFilter' },
+      'POST /api/auth/verify-otp: captcha_invalid (the provider said no (timeout-or-duplicate))',
+    );
+  });
+
+  it('logs an outage it answered on purpose as a warning with its cause, not as an error', () => {
+    render(
+      new ProblemException('sms_delivery_failed', { cause: new Error('SMS to +1201*****81 failed (unavailable)') }),
+    );
+
+    expect(log.warn).toHaveBeenCalledWith(
+      { context: 'ProblemDetailsFilter' },
+      'POST /api/auth/verify-otp: sms_delivery_failed (SMS to +1201*****81 failed (unavailable))',
+    );
+    expect(log.error).not.toHaveBeenCalled();
   });
 });

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { ERROR_CODES, type ErrorCode } from './error-codes';
@@ -61,27 +61,33 @@ function route(request: FastifyRequest): string {
 
 /**
  * Turns every error, ours, Nest's and Fastify's, into an RFC 9457 problem document. A 5xx never
- * carries the exception's message: internals stay in the log.
+ * carries the exception's message: internals stay in the log. The log lines go through the
+ * request's own logger, so they carry its `reqId` as Fastify's lines do; a service that learns
+ * why a request fails (a provider's answer) gives it as the problem's `cause`, for this one line.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger(ProblemDetailsFilter.name);
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = toProblem(exception);
+    const log = { context: ProblemDetailsFilter.name };
+    const cause =
+      exception instanceof ProblemException && exception.cause instanceof Error ? exception.cause : undefined;
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`${request.method} ${route(request)}: database unavailable (${(exception as Error).message})`);
-    } else if (exception instanceof ProblemException && problem.status >= 500) {
-      // An outage we detected and answered on purpose: one line, with the cause.
-      const cause = exception.cause instanceof Error ? exception.cause.message : undefined;
-      this.logger.warn(`${request.method} ${route(request)}: ${problem.code}${cause ? ` (${cause})` : ''}`);
-    } else if (problem.status >= 500) {
-      this.logger.error(
-        `${request.method} ${route(request)} failed`,
-        exception instanceof Error ? exception.stack : String(exception),
+      request.log.warn(
+        log,
+        `${request.method} ${route(request)}: database unavailable (${(exception as Error).message})`,
       );
+    } else if (exception instanceof ProblemException && (problem.status >= 500 || cause)) {
+      // An outage we detected and answered on purpose, or a refusal with a reason: one line, with it.
+      request.log.warn(
+        log,
+        `${request.method} ${route(request)}: ${problem.code}${cause ? ` (${cause.message})` : ''}`,
+      );
+    } else if (problem.status >= 500) {
+      const trace = exception instanceof Error ? exception.stack : String(exception);
+      request.log.error({ ...log, trace }, `${request.method} ${route(request)} failed`);
     }
 
     sendProblem(request, reply, problem);
