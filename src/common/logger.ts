@@ -42,8 +42,8 @@ export function requestId(request: IncomingMessage): string {
  * Nest's own messages (boot, jobs, the services' warnings, the mock SMS) through the same pino
  * logger. They carry no `reqId`: a line about a request goes through the request's own logger
  * (`request.log`: the request log, the problem filter), which has it. Finding it from anywhere
- * else would need an AsyncLocalStorage, whose async hooks cost Node 20 a quarter of the
- * throughput on the sign-in routes and the GET profile's tail (docs/benchmarks.md).
+ * else would need an AsyncLocalStorage, whose async hooks slow every promise on Node 20
+ * (docs/benchmarks.md, "Request ids without AsyncLocalStorage").
  */
 export class PinoLoggerService implements LoggerService {
   constructor(private readonly logger: FastifyBaseLogger) {}
