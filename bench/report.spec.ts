@@ -95,6 +95,20 @@ describe('analyse', () => {
     });
   });
 
+  it('holds verify-otp to 0.6 x B4 on SQLite (issue 21) and 0.5 x on PostgreSQL (issue 7)', () => {
+    const rows = (['sqlite', 'postgres'] as const).flatMap((backend) => [
+      { ...measurement(`${backend}/verify-otp/app`, 'app', [result(550)], 'verify-otp'), backend },
+      { ...measurement(`${backend}/verify-otp/B4`, 'B4', [result(1000)], 'verify-otp'), backend },
+    ]);
+
+    const { verdicts } = analyse(rows, []);
+
+    expect(verdicts.filter((v) => v.measure.endsWith('verify-otp ÷ B4'))).toEqual([
+      expect.objectContaining({ measure: 'sqlite verify-otp ÷ B4', target: '≥ 0.6', met: false }),
+      expect.objectContaining({ measure: 'postgres verify-otp ÷ B4', target: '≥ 0.5', met: true }),
+    ]);
+  });
+
   it("judges the app's median boot and idle RSS against 1 s and 100 MiB, and not the peer's", () => {
     const startups = [
       { server: 'app' as const, readyMs: [900, 1200, 950], idleRssMb: [104, 99, 101] },
