@@ -1,7 +1,7 @@
 // Child processes: every one the harness starts is tracked here and ended on exit, even on failure.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const children = new Set<ChildProcess>();
@@ -127,14 +127,28 @@ export function killAllNow(): void {
   for (const child of children) child.kill('SIGKILL');
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports below Linux's ephemeral range (32768–60999 by default), each handed out once a run: a port
+ * the kernel picked for a listener and freed again could be given to an outgoing connection (a
+ * pool's, the load generator's) before the server that was to listen on it starts.
+ */
+const PORTS = { first: 20_000, last: 32_000 };
+let nextPort = PORTS.first + Math.floor(Math.random() * (PORTS.last - PORTS.first));
+
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < PORTS.last - PORTS.first; tries++) {
+    const port = nextPort;
+    nextPort = port + 1 > PORTS.last ? PORTS.first : port + 1;
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${PORTS.first}–${PORTS.last}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
