@@ -285,23 +285,13 @@ export function analyse(measurements: Measurement[], rssRuns: RssRun[], startups
     });
   }
   for (const { readyMs, idleRssMb } of startups.filter((run) => run.server === 'app' && run.readyMs.length)) {
-    const [boot, idle] = [median(readyMs), median(idleRssMb)];
-    verdicts.push(
-      {
-        measure: 'sqlite boot to first 200',
-        value: boot,
-        unit: 'ms',
-        target: `≤ ${TARGETS.bootMs} ms`,
-        met: boot <= TARGETS.bootMs,
-      },
-      {
-        measure: 'sqlite idle RSS',
-        value: idle,
-        unit: 'MiB',
-        target: `≤ ${TARGETS.idleRssMb} MiB`,
-        met: idle <= TARGETS.idleRssMb,
-      },
-    );
+    const limits = [
+      ['sqlite boot to first 200', median(readyMs), 'ms', TARGETS.bootMs],
+      ['sqlite idle RSS', median(idleRssMb), 'MiB', TARGETS.idleRssMb],
+    ] as const;
+    for (const [measure, value, unit, limit] of limits) {
+      verdicts.push({ measure, value, unit, target: `≤ ${limit} ${unit}`, met: value <= limit });
+    }
   }
   return { rows, verdicts };
 }

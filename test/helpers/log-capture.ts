@@ -25,17 +25,15 @@ const render = (args: unknown[]): string =>
 export function captureLogs(app?: NestFastifyApplication): LogCapture {
   const lines: string[] = [];
   const spies: jest.SpyInstance[] = [];
-  const restores: (() => void)[] = [];
-  if (app) {
-    const log = app.getHttpAdapter().getInstance().log;
-    const level = log.level;
-    log.level = 'trace';
-    const stream = (log as unknown as Record<symbol, { write(line: string): unknown }>)[pino.symbols.streamSym];
+  const appLog = app?.getHttpAdapter().getInstance().log;
+  const appLevel = appLog?.level;
+  if (app && appLog) {
+    appLog.level = 'trace';
+    const stream = appLogStream(app);
     // Writing to process.stdout, its lines are recorded with stdout's below.
     if (stream !== process.stdout) {
       spies.push(jest.spyOn(stream, 'write').mockImplementation((line: string) => lines.push(`pino: ${line}`)));
     }
-    restores.push(() => void (log.level = level));
   }
   const record =
     (source: string) =>
@@ -83,7 +81,7 @@ export function captureLogs(app?: NestFastifyApplication): LogCapture {
     lines,
     restore: () => {
       spies.forEach((spy) => spy.mockRestore());
-      restores.forEach((restore) => restore());
+      if (appLog && appLevel) appLog.level = appLevel;
     },
   };
 }
@@ -100,15 +98,20 @@ export interface AppLogCapture {
   restore(): void;
 }
 
+/** The stream the app's own pino logger writes to directly, past Nest's loggers and console. */
+function appLogStream(app: NestFastifyApplication): { write(line: string): unknown } {
+  const log = app.getHttpAdapter().getInstance().log as unknown as Record<symbol, { write(line: string): unknown }>;
+  return log[pino.symbols.streamSym];
+}
+
 /**
- * Records the JSON lines of the app's own pino logger (the request log, Fastify's lines), which
- * go to its destination stream directly, past captureLogs(). The lines are kept from stdout; the
- * app must have been built with a LOG_LEVEL that lets them through.
+ * Records the JSON lines of the app's own pino logger (the request log, Fastify's lines) as
+ * parsed entries, kept from stdout; the app must have been built with a LOG_LEVEL that lets them
+ * through.
  */
 export function captureAppLog(app: NestFastifyApplication): AppLogCapture {
-  const logger = app.getHttpAdapter().getInstance().log as unknown as Record<symbol, { write(line: string): unknown }>;
   const entries: Record<string, unknown>[] = [];
-  const spy = jest.spyOn(logger[pino.symbols.streamSym], 'write').mockImplementation((line: string) => {
+  const spy = jest.spyOn(appLogStream(app), 'write').mockImplementation((line: string) => {
     entries.push(JSON.parse(line) as Record<string, unknown>);
     return true;
   });

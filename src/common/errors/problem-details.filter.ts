@@ -71,23 +71,23 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = toProblem(exception);
-    const log = { context: ProblemDetailsFilter.name };
+    const fields = { context: ProblemDetailsFilter.name };
     const cause =
       exception instanceof ProblemException && exception.cause instanceof Error ? exception.cause : undefined;
     if (isDatabaseUnavailable(exception)) {
       request.log.warn(
-        log,
+        fields,
         `${request.method} ${route(request)}: database unavailable (${(exception as Error).message})`,
       );
-    } else if (exception instanceof ProblemException && (problem.status >= 500 || cause)) {
+    } else if (cause || (exception instanceof ProblemException && problem.status >= 500)) {
       // An outage we detected and answered on purpose, or a refusal with a reason: one line, with it.
       request.log.warn(
-        log,
+        fields,
         `${request.method} ${route(request)}: ${problem.code}${cause ? ` (${cause.message})` : ''}`,
       );
     } else if (problem.status >= 500) {
       const trace = exception instanceof Error ? exception.stack : String(exception);
-      request.log.error({ ...log, trace }, `${request.method} ${route(request)} failed`);
+      request.log.error({ ...fields, trace }, `${request.method} ${route(request)} failed`);
     }
 
     sendProblem(request, reply, problem);
