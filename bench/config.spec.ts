@@ -14,6 +14,7 @@ describe('readConfig', () => {
       profileTargets: [],
       peer: true,
       startupRuns: 5,
+      idleWatchS: 90,
       pin: true,
     });
   });
@@ -22,6 +23,13 @@ describe('readConfig', () => {
     expect(readConfig({ BENCH_BACKENDS: 'postgres' })).toMatchObject({ peer: false, startupRuns: 0 });
     expect(readConfig({ BENCH_PEER: '0', BENCH_STARTUP_RUNS: '0' })).toMatchObject({ peer: false, startupRuns: 0 });
     expect(() => readConfig({ BENCH_STARTUP_RUNS: '-1' })).toThrow(/BENCH_STARTUP_RUNS/);
+  });
+
+  it('watches idle servers on SQLite only, for BENCH_IDLE_WATCH seconds, 0 skipping it', () => {
+    expect(readConfig({ BENCH_IDLE_WATCH: '2m' }).idleWatchS).toBe(120);
+    expect(readConfig({ BENCH_IDLE_WATCH: '0' }).idleWatchS).toBe(0);
+    expect(readConfig({ BENCH_BACKENDS: 'postgres' }).idleWatchS).toBe(0);
+    expect(() => readConfig({ BENCH_IDLE_WATCH: 'soon' })).toThrow(/BENCH_IDLE_WATCH/);
   });
 
   it('skips the RSS measurement when BENCH_RSS_DURATION is 0 or BENCH_RSS_BACKENDS is empty', () => {

@@ -216,6 +216,8 @@ export interface BenchConfig {
   peer: boolean;
   /** Timed boots of the app and the peer on SQLite, each; 0 skips. */
   startupRuns: number;
+  /** Seconds an idle app and peer are watched after boot, for V8's memory reducer; 0 = not. */
+  idleWatchS: number;
   b3SessionCheck: boolean;
   appNodeArgs: string[];
   /** The app build to measure: this tree's, or another's for an A/B of two builds. */
@@ -254,6 +256,7 @@ export function readConfig(env: Env = process.env, cores = availableParallelism(
     // The peer runs on SQLite only (better-sqlite3, the app's default database).
     peer: env.BENCH_PEER !== '0' && backends.includes('sqlite'),
     startupRuns: backends.includes('sqlite') ? integer(env, 'BENCH_STARTUP_RUNS', 5, 0) : 0,
+    idleWatchS: backends.includes('sqlite') ? seconds(env, 'BENCH_IDLE_WATCH', 90, { allowZero: true }) : 0,
     b3SessionCheck: env.BENCH_B3_SESSION_CHECK === '1',
     // Extra node flags for the app processes only, e.g. "--trace-gc" or "--import ./my-probe.mjs".
     // Relative paths are taken from where the bench was started (the app runs in a temp directory).

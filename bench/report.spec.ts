@@ -4,6 +4,7 @@ import {
   analyse,
   footprints,
   formatResults,
+  lowestReading,
   median,
   rssGrowth,
   type Measurement,
@@ -197,7 +198,12 @@ describe('analyse', () => {
 describe('footprints', () => {
   it("puts each server's boots, idle RSS and peaks under load side by side", () => {
     const startups: StartupRun[] = [
-      { server: 'app', readyMs: [900, 700, 800], idleRssMb: [150, 160, 155] },
+      {
+        server: 'app',
+        readyMs: [900, 700, 800],
+        idleRssMb: [150, 160, 155],
+        idleWatch: { watchedS: 90, lowest: { atS: 41, rssMb: 97 }, samples: [] },
+      },
       { server: 'peer', readyMs: [300, 400, 350], idleRssMb: [90, 95, 92] },
     ];
     const { rows } = analyse(
@@ -217,11 +223,32 @@ describe('footprints', () => {
       readyMs: 800,
       readyRangeMs: [700, 900],
       idleRssMb: 155,
+      watchLowestRssMb: 97,
+      watchLowestAtS: 41,
       peakRssRoundsMb: 210,
       peakRssSustainedMb: 300,
     });
     expect(peer).toMatchObject({ readyMs: 350, idleRssMb: 92, peakRssRoundsMb: 120 });
     expect(peer.peakRssSustainedMb).toBeNaN();
+    expect(peer.watchLowestRssMb).toBeNaN();
+  });
+});
+
+describe('lowestReading', () => {
+  it('is the lowest RSS of an idle watch, with the first second it was read', () => {
+    const samples = [130, 131, 131, 97, 96, 96, 98].map((rssMb, i) => ({ atS: i + 1, rssMb }));
+
+    expect(lowestReading(samples)).toEqual({ atS: 5, rssMb: 96 });
+  });
+
+  it('skips unreadable readings, and is NaN without any', () => {
+    expect(
+      lowestReading([
+        { atS: 1, rssMb: NaN },
+        { atS: 2, rssMb: 120 },
+      ]),
+    ).toEqual({ atS: 2, rssMb: 120 });
+    expect(lowestReading([])).toEqual({ atS: NaN, rssMb: NaN });
   });
 });
 
@@ -246,7 +273,15 @@ describe('formatResults', () => {
     expect(tables.rss).toMatch(/\| sqlite +\| app +\| 1,000 /);
     expect(tables.footprint).toBe('');
     const boots: StartupRun[] = [{ server: 'app', readyMs: [812], idleRssMb: [150.4] }];
-    expect(formatResults(analysis, [], boots).footprint).toMatch(/\| app +\| 812 \(1 boot\) +\| 812–812 +\| 150 /);
+    expect(formatResults(analysis, [], boots).footprint).toMatch(
+      /\| app +\| 812 \(1 boot\) +\| 812–812 +\| 150 +\| — +\|/,
+    );
+    const watched: StartupRun[] = [
+      { ...boots[0], idleWatch: { watchedS: 60, lowest: { atS: 33, rssMb: 96.6 }, samples: [] } },
+    ];
+    const footprint = formatResults(analysis, [], watched).footprint;
+    expect(footprint).toContain('idle RSS MB, lowest in 60 s (first at)');
+    expect(footprint).toMatch(/\| 150 +\| 97 \(33 s\) +\|/);
   });
 });
 

@@ -46,6 +46,12 @@ export interface Measurement {
   peakRssMb: number;
 }
 
+/** An RSS reading, seconds after a server's first 200 or after its load began. */
+export interface RssSample {
+  atS: number;
+  rssMb: number;
+}
+
 /** The median of RSS readings around one moment of the RSS run. */
 export interface RssWindow {
   atS: number;
@@ -66,7 +72,7 @@ export interface RssRun {
   late: RssWindow;
   growth: number;
   peakRssMb: number;
-  samples: { atS: number; rssMb: number }[];
+  samples: RssSample[];
 }
 
 export interface Ratio {
@@ -117,6 +123,16 @@ export interface StartupRun {
   server: 'app' | 'peer';
   readyMs: number[];
   idleRssMb: number[];
+  /** One more boot of it, left idle and read every second for `watchedS` seconds. */
+  idleWatch?: { watchedS: number; lowest: RssSample; samples: RssSample[] };
+}
+
+/** The lowest reading, the first one when several are equal; NaN when there are none. */
+export function lowestReading(samples: readonly RssSample[]): RssSample {
+  return samples.reduce<RssSample>((low, s) => (s.rssMb < low.rssMb || Number.isNaN(low.rssMb) ? s : low), {
+    atS: NaN,
+    rssMb: NaN,
+  });
 }
 
 /** The median of the finite values; NaN when there are none. */
@@ -133,7 +149,7 @@ export function median(values: readonly number[]): number {
  * 10 s (narrower for short runs; the nearest reading when a window holds none).
  */
 export function rssGrowth(
-  samples: readonly { atS: number; rssMb: number }[],
+  samples: readonly RssSample[],
   durationS: number,
 ): { early: RssWindow; late: RssWindow; growth: number } {
   const half = Math.max(1, Math.min(5, durationS / 18));
@@ -303,6 +319,9 @@ export interface Footprint {
   readyMs: number;
   readyRangeMs: [number, number];
   idleRssMb: number;
+  /** The lowest RSS of the idle watch (NaN without one), and the second it was first read. */
+  watchLowestRssMb: number;
+  watchLowestAtS: number;
   /** The highest VmHWM of its processes in the rounds (SQLite scenarios). */
   peakRssRoundsMb: number;
   /** VmHWM of its sustained send-otp run, when there was one. */
@@ -310,7 +329,7 @@ export interface Footprint {
 }
 
 export function footprints(startups: StartupRun[], rows: Row[], rssRuns: RssRun[]): Footprint[] {
-  return startups.map(({ server, readyMs, idleRssMb }) => {
+  return startups.map(({ server, readyMs, idleRssMb, idleWatch }) => {
     const peaks = rows.filter((r) => r.server === server && r.backend === 'sqlite').map((r) => r.peakRssMb);
     return {
       server,
@@ -318,6 +337,8 @@ export function footprints(startups: StartupRun[], rows: Row[], rssRuns: RssRun[
       readyMs: median(readyMs),
       readyRangeMs: [Math.min(...readyMs), Math.max(...readyMs)],
       idleRssMb: median(idleRssMb),
+      watchLowestRssMb: idleWatch?.lowest.rssMb ?? NaN,
+      watchLowestAtS: idleWatch?.lowest.atS ?? NaN,
       peakRssRoundsMb: peaks.filter(Number.isFinite).length ? Math.max(...peaks.filter(Number.isFinite)) : NaN,
       peakRssSustainedMb: rssRuns.find((r) => r.server === server && r.backend === 'sqlite')?.peakRssMb ?? NaN,
     };
@@ -420,6 +441,7 @@ export function formatResults({ rows, verdicts }: Analysis, rssRuns: RssRun[], s
         ]),
       )
     : '';
+  const watchedS = startups.find((run) => run.idleWatch)?.idleWatch?.watchedS;
   const footprint = startups.length
     ? table(
         [
@@ -427,6 +449,7 @@ export function formatResults({ rows, verdicts }: Analysis, rssRuns: RssRun[], s
           'boot to first 200, ms (median)',
           'fastest–slowest ms',
           'idle RSS MB',
+          `idle RSS MB, lowest in ${watchedS ?? '—'} s (first at)`,
           'peak RSS MB, rounds',
           'peak RSS MB, sustained send-otp',
         ],
@@ -435,6 +458,7 @@ export function formatResults({ rows, verdicts }: Analysis, rssRuns: RssRun[], s
           `${fmt.int(f.readyMs)} (${f.boots} boot${f.boots === 1 ? '' : 's'})`,
           `${fmt.int(f.readyRangeMs[0])}–${fmt.int(f.readyRangeMs[1])}`,
           fmt.mb(f.idleRssMb),
+          Number.isFinite(f.watchLowestRssMb) ? `${fmt.mb(f.watchLowestRssMb)} (${f.watchLowestAtS} s)` : '—',
           fmt.mb(f.peakRssRoundsMb),
           fmt.mb(f.peakRssSustainedMb),
         ]),

@@ -52,6 +52,7 @@ import {
   rssGrowth,
   type Measurement,
   type RssRun,
+  type RssSample,
   type ServerLabel,
   type StartupRun,
 } from './report';
@@ -532,7 +533,7 @@ async function measureRounds(targets: Target[]): Promise<void> {
 async function measureRss(contender: Contender, backend: Backend): Promise<RssRun> {
   const srv = await contender.start(`${backend}_${contender.server}_rss`, {});
   log(`RSS growth: ${backend} ${contender.server} send-otp for ${config.rssDuration} s`);
-  const samples: { atS: number; rssMb: number }[] = [];
+  const samples: RssSample[] = [];
   const begin = Date.now();
   const sampler = setInterval(() => samples.push({ atS: (Date.now() - begin) / 1000, ...memoryOf(srv.pid) }), 1_000);
   let result: LoadResult;
@@ -579,7 +580,7 @@ async function measureBoots(): Promise<StartupRun[]> {
     bootables.push({ server: 'peer', launch: () => servers.peerLaunch('startup_peer', { databaseUrl }) });
   }
   const cpu = config.pin && canPin ? config.serverCpu : undefined;
-  return measureStartup(bootables, { runs: config.startupRuns, cpu, tmpDir, log });
+  return measureStartup(bootables, { runs: config.startupRuns, idleWatchS: config.idleWatchS, cpu, tmpDir, log });
 }
 
 // ---- CPU profiles (BENCH_PROFILE) ---------------------------------------------------------------
