@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RssSample } from './report';
 
 const children = new Set<ChildProcess>();
 
@@ -163,4 +164,15 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
     const rssMb = Number(ps.stdout.trim()) / 1024;
     return { rssMb: Number.isFinite(rssMb) ? rssMb : NaN, peakMb: NaN };
   }
+}
+
+/** Reads a process's RSS once a second until `stop()`; each reading is seconds after the start. */
+export function recordRss(pid: number): { samples: RssSample[]; stop: () => void } {
+  const samples: RssSample[] = [];
+  const begin = Date.now();
+  const timer = setInterval(
+    () => samples.push({ atS: (Date.now() - begin) / 1000, rssMb: memoryOf(pid).rssMb }),
+    1_000,
+  );
+  return { samples, stop: () => clearInterval(timer) };
 }

@@ -458,7 +458,7 @@ export function formatResults({ rows, verdicts }: Analysis, rssRuns: RssRun[], s
           `${fmt.int(f.readyMs)} (${f.boots} boot${f.boots === 1 ? '' : 's'})`,
           `${fmt.int(f.readyRangeMs[0])}–${fmt.int(f.readyRangeMs[1])}`,
           fmt.mb(f.idleRssMb),
-          Number.isFinite(f.watchLowestRssMb) ? `${fmt.mb(f.watchLowestRssMb)} (${f.watchLowestAtS} s)` : '—',
+          Number.isFinite(f.watchLowestRssMb) ? `${fmt.mb(f.watchLowestRssMb)} (${fmt.int(f.watchLowestAtS)} s)` : '—',
           fmt.mb(f.peakRssRoundsMb),
           fmt.mb(f.peakRssSustainedMb),
         ]),

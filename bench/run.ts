@@ -45,14 +45,13 @@ import { LoadGenerator } from './drive';
 import type { LoadResult, LoadSpec } from './load';
 import { ensurePeerInstalled, peerVersions } from './peer';
 import { PhoneAllocator, checkPhoneSample, phoneAt, prefixPhones } from './phones';
-import { canPin, killAllNow, memoryOf, stopAll, stopProcess, tail } from './processes';
+import { canPin, killAllNow, recordRss, stopAll, stopProcess, tail } from './processes';
 import {
   analyse,
   formatResults,
   rssGrowth,
   type Measurement,
   type RssRun,
-  type RssSample,
   type ServerLabel,
   type StartupRun,
 } from './report';
@@ -533,9 +532,7 @@ async function measureRounds(targets: Target[]): Promise<void> {
 async function measureRss(contender: Contender, backend: Backend): Promise<RssRun> {
   const srv = await contender.start(`${backend}_${contender.server}_rss`, {});
   log(`RSS growth: ${backend} ${contender.server} send-otp for ${config.rssDuration} s`);
-  const samples: RssSample[] = [];
-  const begin = Date.now();
-  const sampler = setInterval(() => samples.push({ atS: (Date.now() - begin) / 1000, ...memoryOf(srv.pid) }), 1_000);
+  const { samples, stop } = recordRss(srv.pid);
   let result: LoadResult;
   try {
     result = await load(
@@ -543,7 +540,7 @@ async function measureRss(contender: Contender, backend: Backend): Promise<RssRu
       config.rssDuration,
     );
   } finally {
-    clearInterval(sampler);
+    stop();
   }
   const { early, late, growth } = rssGrowth(samples, config.rssDuration);
   const peakRssMb = servers.peakRssMb(srv);

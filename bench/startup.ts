@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { memoryOf, pinnedCommand, startProcess, stopProcess, waitReady } from './processes';
+import { memoryOf, pinnedCommand, recordRss, startProcess, stopProcess, waitReady } from './processes';
 import { lowestReading, type RssSample, type StartupRun } from './report';
 import type { Launch } from './servers';
 
@@ -60,11 +60,9 @@ function boot(launch: Launch, placement: Placement) {
 /** RSS once a second for `seconds` after the first 200, the server left idle. */
 function watchIdle(launch: Launch, placement: Placement, seconds: number): Promise<RssSample[]> {
   return booted(launch, placement, async (pid) => {
-    const samples: RssSample[] = [];
-    for (let atS = 1; atS <= seconds; atS++) {
-      await sleep(1000);
-      samples.push({ atS, rssMb: memoryOf(pid).rssMb });
-    }
+    const { samples, stop } = recordRss(pid);
+    await sleep(seconds * 1000 + 100);
+    stop();
     return samples;
   });
 }
@@ -97,7 +95,7 @@ export async function measureStartup(
     watched.forEach((samples, i) => {
       const lowest = lowestReading(samples);
       results[i].idleWatch = { watchedS: idleWatchS, lowest, samples };
-      log(`  ${servers[i].server} idle: lowest ${lowest.rssMb.toFixed(0)} MB, first at ${lowest.atS} s`);
+      log(`  ${servers[i].server} idle: lowest ${lowest.rssMb.toFixed(0)} MB, first at ${lowest.atS.toFixed(0)} s`);
     });
   }
   return results;
